@@ -1,0 +1,61 @@
+// Environment variables -> one typed, validated Config. Every default here is
+// documented in README.md ("Configuration"); keep the two in step.
+import { z } from 'zod';
+import { InvalidInputError } from './errors.ts';
+
+const positiveInt = z.coerce.number().int().positive();
+const nonNegative = z.coerce.number().nonnegative();
+
+const schema = z.object({
+  MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').optional(),
+  FLYWHEEL_DB_NAME: z.string().regex(/^[A-Za-z0-9_-]+$/).default('flywheel'),
+  FLYWHEEL_DATA_DIR: z.string().default('.data'),
+  FLYWHEEL_CAMPAIGNS_DIR: z.string().default('campaigns'),
+  FLYWHEEL_TEMPLATES_DIR: z.string().default('templates'),
+  FLYWHEEL_TRANSPORT: z.enum(['outbox', 'smtp', 'sendgrid']).default('outbox'),
+  FLYWHEEL_OUTBOX_DIR: z.string().default('outbox'),
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must look like smtp://user:pass@host:port').default('smtp://127.0.0.1:2525'),
+  SMTP_POOL_SIZE: positiveInt.default(5),
+  SENDGRID_API_KEY: z.string().optional(),
+  SENDGRID_API_URL: z.url().optional(),
+  /** messages per second across this process; 0 = no throttle */
+  FLYWHEEL_SEND_RATE: nonNegative.default(0),
+  /** messages per UTC day across all workers; 0 = no cap */
+  FLYWHEEL_DAILY_CAP: z.coerce.number().int().nonnegative().default(0),
+  FLYWHEEL_BATCH_SIZE: positiveInt.default(500),
+  FLYWHEEL_LEASE_MS: positiveInt.default(120_000),
+  FLYWHEEL_MAX_ATTEMPTS: positiveInt.default(6),
+  FLYWHEEL_FROM: z.string().default('Flywheel DevRel <devrel@flywheel.example>'),
+  FLYWHEEL_POSTAL_ADDRESS: z.string().default('Flywheel DevRel, 1 Example Street, Springfield, USA'),
+  FLYWHEEL_PUBLIC_URL: z.url().default('http://127.0.0.1:8787'),
+  FLYWHEEL_HTTP_HOST: z.string().default('127.0.0.1'),
+  FLYWHEEL_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+  FLYWHEEL_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  FLYWHEEL_DASHBOARD_PASSWORD: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  NODE_ENV: z.string().default('development'),
+});
+
+export type Config = Omit<z.infer<typeof schema>, 'FLYWHEEL_SECRET'> & { FLYWHEEL_SECRET: string };
+
+const DEV_SECRET = 'flywheel-development-secret-change-me';
+
+/** Parse the environment; every bad variable is named in one error. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new InvalidInputError(
+      'CONFIG_INVALID',
+      'Configuration error in environment variables:',
+      parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+      'Fix the variables above (see README "Configuration" for the defaults) and run again.',
+    );
+  }
+  const secret = parsed.data.FLYWHEEL_SECRET;
+  if (!secret && parsed.data.NODE_ENV === 'production') {
+    throw new InvalidInputError('CONFIG_INVALID', 'Configuration error in environment variables:', [
+      { path: 'FLYWHEEL_SECRET', message: 'is required when NODE_ENV=production (it signs tracking and unsubscribe links)' },
+    ]);
+  }
+  return { ...parsed.data, FLYWHEEL_SECRET: secret ?? DEV_SECRET };
+}

@@ -1,0 +1,42 @@
+// The delivery port: every way of pushing a message out (SMTP, SendGrid, files)
+// implements Transport, and all of them pass the same contract tests.
+// Transports classify failures: TransientError = retry later, PermanentError = give up.
+
+export interface Address {
+  email: string;
+  name?: string;
+}
+
+export interface Attachment {
+  filename: string;
+  content: string | Buffer;
+  contentType: string;
+}
+
+export interface OutgoingMessage {
+  /** stable RFC 5322 Message-ID, without angle brackets; the same on every retry of one send-log record */
+  messageId: string;
+  from: Address;
+  to: Address;
+  subject: string;
+  html: string;
+  text: string;
+  /** extra headers: List-Unsubscribe, List-Unsubscribe-Post, X-Flywheel-Campaign, X-Flywheel-Step, ... */
+  headers: Record<string, string>;
+  attachments?: Attachment[];
+  /** correlation for provider webhooks (SendGrid custom_args) */
+  tags: { sendLogId: string; campaign: string; step: string };
+}
+
+export interface SendResult {
+  /** the provider's id for the accepted message (SMTP queue id / response, SendGrid x-message-id, outbox file) */
+  providerId: string;
+}
+
+export interface Transport {
+  readonly name: string;
+  /** Send one message; resolves when the provider accepted it. Throws TransientError or PermanentError. */
+  send(message: OutgoingMessage): Promise<SendResult>;
+  /** Release pooled connections. */
+  close(): Promise<void>;
+}
