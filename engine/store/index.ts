@@ -1,0 +1,45 @@
+// The store stage: resolve a database, connect, and expose the models.
+export { openStore, redact, type Store } from './connection.ts';
+export { resolveDatabase, buildFerretDb, findFerretDb, FERRETDB_VERSION, type ResolvedDatabase, type DatabaseKind } from './resolve.ts';
+export * from './models.ts';
+
+import { fileURLToPath } from 'node:url';
+import { dirname, resolve } from 'node:path';
+import type { Config } from '../config.ts';
+import { openStore, type Store } from './connection.ts';
+import { resolveDatabase, type ResolvedDatabase } from './resolve.ts';
+
+/** The repository root (where campaigns/, templates/, .cache/ live). */
+export const ROOT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface Database {
+  store: Store;
+  resolved: ResolvedDatabase;
+  /** close the connection and stop the embedded server, if we started one */
+  close(): Promise<void>;
+}
+
+/** Resolve the database named by config (or an embedded one) and connect to it. */
+export async function openDatabase(config: Config, onProgress?: (line: string) => void): Promise<Database> {
+  const resolved = await resolveDatabase({
+    mongodbUri: config.MONGODB_URI,
+    dataDir: resolve(ROOT_DIR, config.FLYWHEEL_DATA_DIR),
+    rootDir: ROOT_DIR,
+    onProgress,
+  });
+  let store: Store;
+  try {
+    store = await openStore(resolved.uri, config.FLYWHEEL_DB_NAME);
+  } catch (e) {
+    await resolved.stop();
+    throw e;
+  }
+  return {
+    store,
+    resolved,
+    async close() {
+      await store.close();
+      await resolved.stop();
+    },
+  };
+}

@@ -1,0 +1,158 @@
+// Which database do we talk to? One answer for the CLI, the demo and the tests:
+//   1. MONGODB_URI, if set;
+//   2. an embedded server with its data under the data dir: mongod on PATH, else
+//      FerretDB 1.24 (built once from the Go module proxy), else mongodb-memory-server.
+import { existsSync, mkdirSync, mkdtempSync, cpSync, writeFileSync, chmodSync, rmSync, readdirSync, renameSync, statSync } from 'node:fs';
+import { spawnSync, execFileSync } from 'node:child_process';
+import { join, resolve as resolvePath, delimiter } from 'node:path';
+import { FlywheelError } from '../errors.ts';
+import { freePort, startGuarded, type RunningServer } from './embedded.ts';
+
+export const FERRETDB_VERSION = 'v1.24.2';
+const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
+
+export type DatabaseKind = 'external' | 'mongod' | 'ferretdb' | 'memory-server';
+
+export interface ResolvedDatabase {
+  kind: DatabaseKind;
+  /** connection string without a database name */
+  uri: string;
+  stop(): Promise<void>;
+}
+
+export interface ResolveOptions {
+  mongodbUri?: string;
+  /** where embedded servers keep their files (created if missing) */
+  dataDir: string;
+  /** project root: FerretDB is looked for and built under <root>/.cache/bin */
+  rootDir: string;
+  /** progress lines for one-time work (building FerretDB) */
+  onProgress?: (line: string) => void;
+}
+
+export async function resolveDatabase(opts: ResolveOptions): Promise<ResolvedDatabase> {
+  if (opts.mongodbUri) return { kind: 'external', uri: opts.mongodbUri, stop: async () => {} };
+  const dataDir = resolvePath(opts.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+
+  const mongod = which('mongod');
+  if (mongod) return fromServer('mongod', await startMongod(mongod, join(dataDir, 'mongod')));
+
+  const ferret = findFerretDb(opts.rootDir) ?? (which('go') ? buildFerretDb(opts.rootDir, opts.onProgress) : undefined);
+  if (ferret) return fromServer('ferretdb', await startFerretDb(ferret, join(dataDir, 'ferretdb')));
+
+  const memory = await startMemoryServer(join(dataDir, 'memory-server'));
+  if (memory) return memory;
+
+  throw new FlywheelError(
+    'DB_UNAVAILABLE',
+    'No database available. Flywheel needs one of:\n' +
+      '  1. MONGODB_URI pointing at a MongoDB (or MongoDB-compatible) server;\n' +
+      '  2. `mongod` on PATH (Flywheel starts it with data under .data/);\n' +
+      `  3. Go installed (Flywheel builds FerretDB ${FERRETDB_VERSION} once into .cache/bin), or a \`ferretdb\` binary on PATH;\n` +
+      '  or internet access for mongodb-memory-server to download a mongod.',
+  );
+}
+
+function fromServer(kind: DatabaseKind, server: RunningServer): ResolvedDatabase {
+  return { kind, uri: `mongodb://127.0.0.1:${server.port}`, stop: () => server.stop() };
+}
+
+function which(bin: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    const candidate = join(dir, bin);
+    if (dir && existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+async function startMongod(bin: string, dbPath: string): Promise<RunningServer> {
+  mkdirSync(dbPath, { recursive: true });
+  const port = await freePort();
+  return startGuarded('mongod', bin, ['--dbpath', dbPath, '--port', String(port), '--bind_ip', '127.0.0.1', '--quiet'], port);
+}
+
+export function findFerretDb(rootDir: string): string | undefined {
+  const local = join(rootDir, '.cache', 'bin', 'ferretdb');
+  if (existsSync(local)) return local;
+  return which('ferretdb');
+}
+
+async function startFerretDb(bin: string, dir: string): Promise<RunningServer> {
+  mkdirSync(join(dir, 'sqlite'), { recursive: true });
+  const [port, debugPort] = [await freePort(), await freePort()];
+  return startGuarded('FerretDB', bin, [
+    '--handler=sqlite',
+    `--sqlite-url=file:${join(dir, 'sqlite')}/`,
+    `--state-dir=${dir}`,
+    `--listen-addr=127.0.0.1:${port}`,
+    `--debug-addr=127.0.0.1:${debugPort}`,
+    '--telemetry=disable',
+    '--log-level=error',
+  ], port);
+}
+
+/**
+ * Build FerretDB once into <root>/.cache/bin. `go install …/cmd/ferretdb@v1.24.2` produces a binary
+ * that panics at start (the module zip lacks build/version/version.txt, which release builds generate),
+ * so we fetch the same module through the Go module proxy, add that one file, and `go build` it.
+ */
+export function buildFerretDb(rootDir: string, onProgress: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): string {
+  const binDir = join(rootDir, '.cache', 'bin');
+  const out = join(binDir, 'ferretdb');
+  mkdirSync(binDir, { recursive: true });
+  // Private source dir and temp output + rename: two processes building at once cannot corrupt each other.
+  const src = mkdtempSync(join(rootDir, '.cache', 'ferretdb-src-'));
+  const tmpOut = `${out}.${process.pid}.tmp`;
+  const started = performance.now();
+  const tick = setInterval(() => onProgress(`  … still building FerretDB (${Math.round((performance.now() - started) / 1000)} s)`), 15_000);
+  try {
+    onProgress(`Building FerretDB ${FERRETDB_VERSION} for the embedded database (one time; about 2 minutes on a fresh machine)…`);
+    onProgress('  [1/3] downloading the Go module');
+    const info = JSON.parse(execFileSync('go', ['mod', 'download', '-json', `${FERRETDB_MODULE}@${FERRETDB_VERSION}`], { encoding: 'utf8' })) as { Dir?: string; Error?: string };
+    if (!info.Dir) throw new Error(info.Error ?? 'go mod download gave no directory');
+    onProgress('  [2/3] preparing sources');
+    cpSync(info.Dir, src, { recursive: true });
+    makeWritable(src);
+    writeFileSync(join(src, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
+    onProgress('  [3/3] compiling (go build ./cmd/ferretdb)');
+    const build = spawnSync('go', ['build', '-o', tmpOut, './cmd/ferretdb'], { cwd: src, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', env: { ...process.env, CGO_ENABLED: '0' } });
+    if (build.status !== 0) throw new Error(build.stderr || `go build exited ${build.status}`);
+    renameSync(tmpOut, out);
+    onProgress(`  done in ${Math.round((performance.now() - started) / 1000)} s: ${out}`);
+    return out;
+  } catch (cause) {
+    throw new FlywheelError('DB_BUILD_FAILED', `Building FerretDB failed: ${(cause as Error).message}`, {
+      hint: 'Set MONGODB_URI to a running MongoDB, or put mongod or ferretdb on PATH.',
+      cause,
+    });
+  } finally {
+    clearInterval(tick);
+    rmSync(src, { recursive: true, force: true });
+  }
+}
+
+function makeWritable(dir: string): void {
+  chmodSync(dir, 0o755);
+  for (const entry of readdirSync(dir)) {
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) makeWritable(path);
+    else chmodSync(path, 0o644);
+  }
+}
+
+async function startMemoryServer(dbPath: string): Promise<ResolvedDatabase | undefined> {
+  let mod: { MongoMemoryServer: { create(o: object): Promise<{ getUri(): string; stop(): Promise<boolean> }> } };
+  try {
+    mod = (await import('mongodb-memory-server-core' as string)) as typeof mod;
+  } catch {
+    return undefined; // not installed
+  }
+  try {
+    mkdirSync(dbPath, { recursive: true });
+    const server = await mod.MongoMemoryServer.create({ instance: { dbPath, storageEngine: 'wiredTiger' } });
+    return { kind: 'memory-server', uri: server.getUri().replace(/\/[^/]*$/, ''), stop: async () => { await server.stop(); } };
+  } catch {
+    return undefined; // typically: no internet to download mongod
+  }
+}
