@@ -1,0 +1,140 @@
+// SMTP transport: pushes each message through a pooled nodemailer connection set
+// and turns SMTP replies and socket failures into TransientError / PermanentError,
+// so the sender can decide retry vs give-up without knowing SMTP.
+import nodemailer from 'nodemailer';
+import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
+import { PermanentError, TransientError } from '../errors.ts';
+import type { OutgoingMessage, SendResult, Transport } from './transport.ts';
+
+export interface SmtpTransportOptions {
+  /** smtp://user:pass@host:port or smtps://... */
+  url: string;
+  /** pooled connections kept open (config.SMTP_POOL_SIZE) */
+  poolSize: number;
+  /** optional per-pool cap in messages per second, enforced by nodemailer's pool (rateLimit per 1s) */
+  messagesPerSecond?: number;
+  /** socket / greeting timeouts; defaults suit a real relay, tests lower them */
+  timeoutMs?: number;
+  /** accept self-signed certificates (local relays); default false */
+  allowSelfSigned?: boolean;
+}
+
+/** Socket-level failures worth retrying: the relay may be back in a minute. */
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND',
+  'ECONNECTION', 'ESOCKET', 'EDNS', 'ETLS', 'EMAXLIMIT',
+]);
+
+interface SmtpLikeError extends Error {
+  code?: string;
+  responseCode?: number;
+  response?: string;
+  rejectedErrors?: SmtpLikeError[];
+}
+
+/**
+ * Map an SMTP failure to a decision. Policy:
+ * - 4xx replies and network/socket errors -> TransientError.
+ * - 5xx replies -> PermanentError. `suppress: true` only when the reply says the *address* is bad:
+ *   enhanced status 5.1.x (bad mailbox/domain) or 5.2.1 (mailbox disabled); without an enhanced
+ *   status, basic codes 550/551/553 (mailbox unavailable / user not local / name not allowed).
+ *   Policy/content rejections are not suppressed: 5.7.x (even on a 550), 552 (storage/size) and
+ *   554 (transaction failed, usually a spam/policy block) say nothing about the address, so the
+ *   member stays mailable and the operator sees the failed record.
+ * - auth failures (EAUTH, 530/535) -> PermanentError without suppress: configuration, not the member.
+ */
+export function classifySmtpError(raw: unknown): TransientError | PermanentError {
+  const err = (raw instanceof Error ? raw : new Error(String(raw))) as SmtpLikeError;
+  // When the only recipient was rejected nodemailer wraps the RCPT reply; prefer that reply.
+  const specific = err.rejectedErrors?.[0] ?? err;
+  const code = specific.responseCode ?? err.responseCode;
+  const reply = specific.response ?? err.response ?? err.message;
+  if (typeof code === 'number') {
+    if (code >= 400 && code < 500) return new TransientError(`SMTP ${reply}`, { cause: err, code: 'SMTP_TRANSIENT' });
+    if (code >= 500) return new PermanentError(`SMTP ${reply}`, { cause: err, suppress: isHardBounce(code, reply), code: 'SMTP_PERMANENT' });
+  }
+  if (err.code === 'EAUTH' || err.code === 'ENOAUTH' || err.code === 'ECONFIG') {
+    return new PermanentError(`SMTP configuration: ${err.message}`, { cause: err, code: 'SMTP_CONFIG' });
+  }
+  if (err.code === 'EMESSAGE' || err.code === 'EENVELOPE') {
+    return new PermanentError(`SMTP message rejected: ${err.message}`, { cause: err, code: 'SMTP_PERMANENT' });
+  }
+  if (err.code && NETWORK_CODES.has(err.code)) return new TransientError(`SMTP network: ${err.message}`, { cause: err, code: 'SMTP_NETWORK' });
+  // Unknown failure mode: retrying is bounded by the retry policy, giving up would lose the send.
+  return new TransientError(`SMTP unexpected: ${err.message}`, { cause: err, code: 'SMTP_TRANSIENT' });
+}
+
+function isHardBounce(code: number, reply: string): boolean {
+  const enhanced = /\b5\.(\d{1,3})\.(\d{1,3})\b/.exec(reply);
+  if (enhanced) {
+    const [, subject, detail] = enhanced;
+    return subject === '1' || (subject === '2' && detail === '1');
+  }
+  return code === 550 || code === 551 || code === 553;
+}
+
+/** "250 2.0.0 Ok: queued as 4Xyz" -> "4Xyz"; otherwise the whole reply (still unique enough to trace). */
+export function providerIdFromSmtpResponse(response: string | undefined, fallback: string): string {
+  if (!response) return fallback;
+  const queued = /queued as\s+([^\s;]+)/i.exec(response);
+  return queued?.[1] ?? response.trim();
+}
+
+function formatAddress(a: { email: string; name?: string }): { address: string; name: string } {
+  return { address: a.email, name: a.name ?? '' };
+}
+
+export class SmtpTransport implements Transport {
+  readonly name = 'smtp';
+  private readonly mailer: nodemailer.Transporter<SMTPPool.SentMessageInfo>;
+
+  constructor(options: SmtpTransportOptions) {
+    const timeout = options.timeoutMs ?? 60_000;
+    const rate = options.messagesPerSecond;
+    this.mailer = nodemailer.createTransport({
+      url: options.url,
+      pool: true,
+      maxConnections: options.poolSize,
+      // nodemailer's own limit counts per pool; a fractional rate is expressed as 1 per (1000/rate) ms.
+      ...(rate && rate > 0 ? rate >= 1 ? { rateLimit: Math.floor(rate), rateDelta: 1000 } : { rateLimit: 1, rateDelta: Math.round(1000 / rate) } : {}),
+      connectionTimeout: timeout,
+      greetingTimeout: timeout,
+      socketTimeout: timeout,
+      tls: options.allowSelfSigned ? { rejectUnauthorized: false } : undefined,
+    } as SMTPPool.Options);
+    // A pooled transporter emits 'error' for idle-connection failures; they surface again on the
+    // next send (as a classified error), so only keep the process from crashing here.
+    this.mailer.on('error', () => {});
+  }
+
+  async send(message: OutgoingMessage): Promise<SendResult> {
+    let info: SMTPPool.SentMessageInfo;
+    try {
+      info = await this.mailer.sendMail({
+        messageId: `<${message.messageId}>`,
+        from: formatAddress(message.from),
+        to: formatAddress(message.to),
+        subject: message.subject,
+        text: message.text,
+        html: message.html,
+        headers: message.headers,
+        attachments: message.attachments?.map((a) => ({ filename: a.filename, content: a.content, contentType: a.contentType })),
+      });
+    } catch (err) {
+      throw classifySmtpError(err);
+    }
+    // The pool resolves even when some recipients were refused; with one recipient that means refused.
+    if (info.rejected.length > 0 && info.accepted.length === 0) {
+      throw classifySmtpError(info.rejectedErrors?.[0] ?? new Error(`recipient refused: ${message.to.email}`));
+    }
+    return { providerId: providerIdFromSmtpResponse(info.response, message.messageId) };
+  }
+
+  async close(): Promise<void> {
+    this.mailer.close();
+  }
+}
+
+export function createSmtpTransport(options: SmtpTransportOptions): SmtpTransport {
+  return new SmtpTransport(options);
+}
