@@ -1,0 +1,92 @@
+// Render stage: campaign step + member -> subject, preheader, HTML and text.
+// MJML runs once per (template, content hash, locale) and is cached; each
+// recipient costs one Handlebars fill per part plus signing their links.
+import { createHash } from 'node:crypto';
+import { InvalidInputError, type InputIssue } from '../errors.ts';
+import type { TrackingUrls } from '../tracking/tokens.ts';
+import { TemplateLibrary } from './compile.ts';
+import { fillMessage } from './recipient-pass.ts';
+import type { CompiledMessage, MessageSample, Renderer, RenderRequest } from './types.ts';
+
+export type { CompiledMessage, MemberView, MessageSample, RenderedMessage, Renderer, RenderRequest } from './types.ts';
+
+export interface RendererOptions {
+  templatesDir: string;
+  urls: TrackingUrls;
+  postalAddress: string;
+  senderName: string;
+  /** compiled messages kept in memory (least recently used are dropped) */
+  cacheSize?: number;
+}
+
+export function createRenderer(opts: RendererOptions): Renderer {
+  const library = new TemplateLibrary(opts.templatesDir, { name: opts.senderName, postalAddress: opts.postalAddress });
+  const cache = new Map<string, Promise<CompiledMessage>>();
+  const cacheSize = opts.cacheSize ?? 256;
+
+  async function compile(template: string, sample: MessageSample, locale: string): Promise<CompiledMessage> {
+    const outcome = await library.compile({ template, locale, data: sample.data, subject: sample.subject, preheader: sample.preheader ?? '' });
+    const parts = outcome.parts;
+    if (!parts || outcome.issues.length) {
+      throw new InvalidInputError('TEMPLATE_INVALID', `Template "${template}" cannot be rendered:`, outcome.issues,
+        'Fix the template or the campaign data, then run `flywheel validate`.');
+    }
+    return {
+      template,
+      locale,
+      linkTargets: outcome.linkTargets,
+      fill: (member, sendLogId) => fillMessage(parts, member, sendLogId, opts.urls, locale),
+    };
+  }
+
+  function prepare(template: string, sample: MessageSample, locale: string): Promise<CompiledMessage> {
+    const key = `${template}\u0000${locale}\u0000${contentHash(sample)}`;
+    let hit = cache.get(key);
+    if (hit) {
+      // refresh recency
+      cache.delete(key);
+      cache.set(key, hit);
+      return hit;
+    }
+    hit = compile(template, sample, locale);
+    // a failed compile is not cached: the user fixes the template and retries
+    hit.catch(() => cache.delete(key));
+    cache.set(key, hit);
+    while (cache.size > cacheSize) cache.delete(cache.keys().next().value as string);
+    return hit;
+  }
+
+  return {
+    async render(req: RenderRequest) {
+      const compiled = await prepare(req.template, req, req.member.locale);
+      return compiled.fill(req.member, req.sendLogId);
+    },
+    async check(template: string, sample: MessageSample): Promise<InputIssue[]> {
+      const outcome = await library.compile({ template, locale: 'en', data: sample.data, subject: sample.subject, preheader: sample.preheader ?? '' });
+      return outcome.issues;
+    },
+    prepare,
+    templates: () => library.templates(),
+  };
+}
+
+// The same data object is passed for every recipient of a step, so its hash is remembered by identity.
+const dataHashes = new WeakMap<object, string>();
+
+function contentHash(sample: MessageSample): string {
+  let dataHash = dataHashes.get(sample.data);
+  if (dataHash === undefined) {
+    dataHash = createHash('sha256').update(stableJson(sample.data)).digest('base64url');
+    dataHashes.set(sample.data, dataHash);
+  }
+  return `${dataHash}\u0000${sample.subject}\u0000${sample.preheader ?? ''}`;
+}
+
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => {
+    if (v && typeof v === 'object' && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype) {
+      return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    }
+    return v;
+  });
+}

@@ -1,0 +1,86 @@
+// Second Handlebars pass: the only work done per recipient. Fills member
+// fields (HTML-escaped in the HTML part), dates in the member's zone and the
+// recipient's signed URLs into templates MJML compiled once.
+import Handlebars from 'handlebars';
+import { FlywheelError } from '../errors.ts';
+import type { TrackingUrls } from '../tracking/tokens.ts';
+import { formatDate, pluralText } from './formatting.ts';
+import { decodeDynamicHref, signLinks, type LinkSpec } from './links.ts';
+import type { MemberView, RenderedMessage } from './types.ts';
+
+interface RecipientPassData {
+  zone: string;
+  locale: string;
+  track: (url: string) => string;
+}
+
+const hb = Handlebars.create();
+
+hb.registerHelper('date', (value: unknown, format: unknown, options: Handlebars.HelperOptions) => {
+  const d = options.data as RecipientPassData;
+  return formatDate(value, String(format), d.zone, d.locale);
+});
+hb.registerHelper('default', (value: unknown, fallback: unknown) =>
+  value === undefined || value === null || value === '' ? fallback : value);
+hb.registerHelper('plural', (count: unknown, one: unknown, other: unknown, options: Handlebars.HelperOptions) => {
+  if (typeof count !== 'number') throw new FlywheelError('RENDER_VALUE_MISSING', `plural: expected a number, got ${JSON.stringify(count)}`);
+  return pluralText((options.data as RecipientPassData).locale, count, String(one), String(other));
+});
+// an href that contains member fields: fill it, then sign the result
+hb.registerHelper('track', function (this: unknown, options: Handlebars.HelperOptions) {
+  const url = decodeDynamicHref(options.fn(this));
+  return new Handlebars.SafeString((options.data as RecipientPassData).track(url));
+});
+
+export type Filler = (context: Record<string, unknown>, options: { data: RecipientPassData }) => string;
+
+/** Parses and compiles a second-pass source now, so syntax errors surface at compile time. */
+export function compileRecipientPass(source: string, kind: 'html' | 'text'): Filler {
+  const ast = hb.parse(source);
+  return hb.compile(ast, { strict: true, noEscape: kind === 'text' }) as unknown as Filler;
+}
+
+export interface CompiledParts {
+  subject: Filler;
+  preheader: Filler;
+  html: Filler;
+  text: Filler;
+  links: readonly LinkSpec[];
+}
+
+/** Member fields as templates see them; an absent optional field stays absent, so strict mode refuses to print it. */
+function memberContext(m: MemberView): Record<string, unknown> {
+  const c: Record<string, unknown> = {
+    id: m.id, email: m.email, name: m.name, firstName: m.firstName,
+    program: m.program, locale: m.locale, timezone: m.timezone,
+    attributes: m.attributes ?? {},
+  };
+  if (m.country !== undefined) c.country = m.country;
+  if (m.expiresAt !== undefined) c.expiresAt = m.expiresAt;
+  return c;
+}
+
+export function fillMessage(parts: CompiledParts, member: MemberView, sendLogId: string, urls: TrackingUrls, locale: string): RenderedMessage {
+  const u = signLinks(parts.links, urls, sendLogId);
+  let tracked: Map<string, string> | undefined;
+  const data: RecipientPassData = {
+    zone: member.timezone,
+    locale,
+    track: (url) => {
+      tracked ??= new Map();
+      let signed = tracked.get(url);
+      if (signed === undefined) {
+        signed = /^https?:\/\//i.test(url) ? urls.click(sendLogId, url) : url;
+        tracked.set(url, signed);
+      }
+      return signed;
+    },
+  };
+  const ctx: Record<string, unknown> = { member: memberContext(member), _u: u, _lb: '{', _bs: '\\', _subject: '', _preheader: '' };
+  const options = { data };
+  const subject = parts.subject(ctx, options).replace(/\s+/g, ' ').trim();
+  const preheader = parts.preheader(ctx, options).replace(/\s+/g, ' ').trim();
+  ctx._subject = subject;
+  ctx._preheader = preheader;
+  return { subject, preheader, html: parts.html(ctx, options), text: parts.text(ctx, options) };
+}

@@ -1,0 +1,70 @@
+// The render stage's public shapes (re-exported by index.ts).
+import type { InputIssue } from '../errors.ts';
+
+export interface MemberView {
+  id: string;
+  email: string;
+  name: string;
+  firstName: string;
+  program: string;
+  locale: string;
+  timezone: string;
+  country?: string;
+  expiresAt?: Date;
+  attributes?: Record<string, unknown>;
+}
+
+export interface RenderRequest {
+  /** template name under templates/, e.g. 'newsletter' -> templates/newsletter.mjml */
+  template: string;
+  /** Handlebars source */
+  subject: string;
+  /** Handlebars source */
+  preheader?: string;
+  /**
+   * Campaign data shared by all recipients of this step (items, event, program...).
+   * Its hash is part of the compile cache key. Treat it as immutable once passed:
+   * the hash is remembered per object.
+   */
+  data: Record<string, unknown>;
+  member: MemberView;
+  /** used to sign this recipient's links via TrackingUrls */
+  sendLogId: string;
+}
+
+export interface RenderedMessage {
+  subject: string;
+  preheader: string;
+  html: string;
+  text: string;
+}
+
+/** What `check` and the planner pass: the shared part of a render request. */
+export interface MessageSample {
+  data: Record<string, unknown>;
+  subject: string;
+  preheader?: string;
+}
+
+/** A message compiled once for a step; `fill` is the per-recipient work (no MJML). */
+export interface CompiledMessage {
+  readonly template: string;
+  readonly locale: string;
+  /** distinct click-tracked targets in the message, in order of appearance */
+  readonly linkTargets: readonly string[];
+  fill(member: MemberView, sendLogId: string): RenderedMessage;
+}
+
+export interface Renderer {
+  /** Compiles (or reuses the cached compile of) the message, then fills it for one recipient. */
+  render(req: RenderRequest): Promise<RenderedMessage>;
+  /**
+   * Static check used by `flywheel validate` and the planner: issues for unknown template, MJML errors
+   * (file+line), variables the data/member cannot provide (template + variable named).
+   */
+  check(template: string, sample: MessageSample): Promise<InputIssue[]>;
+  /** Compile once for a step and fill many recipients synchronously (throws InvalidInputError TEMPLATE_INVALID). */
+  prepare(template: string, sample: MessageSample, locale: string): Promise<CompiledMessage>;
+  /** Template names available under the templates folder. */
+  templates(): string[];
+}
