@@ -39,21 +39,28 @@ function zoned(now: Date, zone: string): DateTime {
 }
 
 /**
- * The occurrence of `window` that opens on the local calendar day of `day`.
- * A local opening time that does not exist (skipped by a spring-forward DST jump) is moved
- * forward by the gap, as Luxon does; an ambiguous one (fall-back) takes the earlier instant.
+ * The instant a local wall-clock time happens in `zone`. A time skipped by a spring-forward jump
+ * is moved forward by the gap (Luxon's rule: 02:30 on a 02:00->03:00 night becomes 03:30). A time
+ * that happens twice on a fall-back night resolves to its first occurrence (Luxon alone picks the
+ * second), so a window "opens at 01:30" as soon as 01:30 is first on the wall clock.
  */
+function localInstant(fields: { year: number; month: number; day: number; hour: number; minute: number }, zone: string): DateTime {
+  const dt = DateTime.fromObject(fields, { zone });
+  const shift = Math.abs(dt.minus({ hours: 6 }).offset - dt.plus({ hours: 6 }).offset);
+  if (shift === 0) return dt;
+  const earlier = dt.minus({ minutes: shift });
+  return earlier.hour === fields.hour && earlier.minute === fields.minute && earlier.day === fields.day ? earlier : dt;
+}
+
+/** The occurrence of `window` that opens on the local calendar day of `day`. */
 function occurrenceOn(day: DateTime, window: SendWindow): { opens: DateTime; closes: DateTime } {
   const s = parseHHMM(window.start, 'start');
   const e = parseHHMM(window.end, 'end');
-  const base = { year: day.year, month: day.month, day: day.day };
-  const opens = DateTime.fromObject({ ...base, hour: s.hour, minute: s.minute }, { zone: day.zone });
+  const zone = day.zoneName ?? 'UTC';
+  const opens = localInstant({ year: day.year, month: day.month, day: day.day, hour: s.hour, minute: s.minute }, zone);
   const crosses = e.hour * 60 + e.minute <= s.hour * 60 + s.minute;
   const closeDay = crosses ? day.plus({ days: 1 }) : day;
-  const closes = DateTime.fromObject(
-    { year: closeDay.year, month: closeDay.month, day: closeDay.day, hour: e.hour, minute: e.minute },
-    { zone: day.zone },
-  );
+  const closes = localInstant({ year: closeDay.year, month: closeDay.month, day: closeDay.day, hour: e.hour, minute: e.minute }, zone);
   return { opens, closes };
 }
 
