@@ -1,0 +1,133 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ManualClock, monotonicMs } from '../../engine/clock.ts';
+import { InvalidInputError } from '../../engine/errors.ts';
+import {
+  InMemoryDailyCapStore, createSendRateLimiter, createTransport, grantWithinCap, nextUtcDayStart, reserveDailyQuota, throttleTransport, utcDayKey,
+  type OutgoingMessage, type SendResult, type Transport,
+} from '../../engine/delivery/index.ts';
+import { makeMessage } from './transport-contract.ts';
+
+function recordingTransport(): Transport & { startedAt: number[] } {
+  const startedAt: number[] = [];
+  return {
+    name: 'recording',
+    startedAt,
+    send: async (_m: OutgoingMessage): Promise<SendResult> => { startedAt.push(monotonicMs()); return { providerId: 'x' }; },
+    sendBatch: async (ms: OutgoingMessage[]) => { startedAt.push(monotonicMs()); return ms.map(() => ({ providerId: 'x' })); },
+    close: async () => {},
+  };
+}
+
+describe('messages-per-second throttle', () => {
+  it('20 messages/s spaces 11 concurrent sends over at least half a second', async () => {
+    const t = throttleTransport(recordingTransport(), createSendRateLimiter(20));
+    const start = monotonicMs();
+    await Promise.all(Array.from({ length: 11 }, () => t.send(makeMessage())));
+    expect(monotonicMs() - start).toBeGreaterThanOrEqual(450);
+  });
+
+  it('is shared: two callers together do not exceed the rate', async () => {
+    const limiter = createSendRateLimiter(50);
+    const a = recordingTransport();
+    const ta = throttleTransport(a, limiter);
+    const tb = throttleTransport(a, limiter);
+    const start = monotonicMs();
+    await Promise.all([...Array.from({ length: 5 }, () => ta.send(makeMessage())), ...Array.from({ length: 6 }, () => tb.send(makeMessage()))]);
+    expect(monotonicMs() - start).toBeGreaterThanOrEqual(180); // 10 gaps of 20 ms, minus timer slack
+    const gaps = a.startedAt.slice(1).map((t, i) => t - (a.startedAt[i] as number));
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(15);
+  });
+
+  it('a batch of n messages takes n slots', async () => {
+    const t = throttleTransport(recordingTransport(), createSendRateLimiter(40));
+    const start = monotonicMs();
+    await t.sendBatch!(Array.from({ length: 9 }, () => makeMessage()));
+    expect(monotonicMs() - start).toBeGreaterThanOrEqual(180); // 8 gaps of 25 ms
+  });
+
+  it('rate 0 means unthrottled and returns the transport untouched', async () => {
+    const inner = recordingTransport();
+    expect(throttleTransport(inner, createSendRateLimiter(0))).toBe(inner);
+    const start = monotonicMs();
+    await Promise.all(Array.from({ length: 100 }, () => createSendRateLimiter(0).acquire()));
+    expect(monotonicMs() - start).toBeLessThan(100);
+  });
+
+  it('refuses a negative or infinite rate', () => {
+    expect(() => createSendRateLimiter(-1)).toThrow(RangeError);
+    expect(() => createSendRateLimiter(Infinity)).toThrow(RangeError);
+  });
+});
+
+describe('daily cap', () => {
+  it.each([
+    [0, 10, 100, 10], [95, 10, 100, 5], [100, 10, 100, 0], [120, 10, 100, 0], [0, 0, 100, 0],
+  ])('used %i, asking %i, cap %i -> granted %i', (used, requested, cap, granted) => {
+    expect(grantWithinCap(used, requested, cap)).toBe(granted);
+  });
+
+  it('the day key is the UTC calendar day, and the cap refills at UTC midnight', () => {
+    expect(utcDayKey(new Date('2025-06-16T23:59:59.999Z'))).toBe('2025-06-16');
+    expect(utcDayKey(new Date('2025-06-17T00:00:00Z'))).toBe('2025-06-17');
+    expect(nextUtcDayStart(new Date('2025-06-16T23:59:59.999Z')).toISOString()).toBe('2025-06-17T00:00:00.000Z');
+    expect(nextUtcDayStart(new Date('2025-12-31T10:00:00Z')).toISOString()).toBe('2026-01-01T00:00:00.000Z');
+  });
+
+  it('a partial grant says the cap is exhausted and when it refills', async () => {
+    const store = new InMemoryDailyCapStore();
+    const now = new Date('2025-06-16T15:00:00Z');
+    expect(await reserveDailyQuota(store, 100, 80, now)).toEqual({ granted: 80, day: '2025-06-16', exhausted: false });
+    expect(await reserveDailyQuota(store, 100, 50, now)).toEqual({ granted: 20, day: '2025-06-16', exhausted: true, refillsAt: new Date('2025-06-17T00:00:00Z') });
+    expect(await reserveDailyQuota(store, 100, 1, now)).toMatchObject({ granted: 0, exhausted: true });
+    expect(await reserveDailyQuota(store, 100, 30, new Date('2025-06-17T00:00:01Z'))).toMatchObject({ granted: 30, day: '2025-06-17' });
+  });
+
+  it('cap 0 means no cap and never touches the store', async () => {
+    const store = { reserve: async () => { throw new Error('should not be called'); } };
+    expect(await reserveDailyQuota(store, 0, 5000, new Date('2025-06-16T15:00:00Z'))).toMatchObject({ granted: 5000, exhausted: false });
+  });
+
+  it('concurrent reservations never grant more than the cap in total', async () => {
+    const store = new InMemoryDailyCapStore();
+    const now = new Date('2025-06-16T15:00:00Z');
+    const grants = await Promise.all(Array.from({ length: 40 }, () => reserveDailyQuota(store, 100, 7, now)));
+    expect(grants.reduce((sum, g) => sum + g.granted, 0)).toBe(100);
+    expect(store.usedOn('2025-06-16')).toBe(100);
+  });
+});
+
+describe('createTransport picks the transport named by FLYWHEEL_TRANSPORT', () => {
+  const base = { FLYWHEEL_OUTBOX_DIR: 'outbox', SMTP_URL: 'smtp://127.0.0.1:2525', SMTP_POOL_SIZE: 2, SENDGRID_API_KEY: undefined, SENDGRID_API_URL: undefined, FLYWHEEL_SEND_RATE: 0 };
+  const clock = new ManualClock('2025-06-16T15:00:00Z');
+
+  it('outbox writes files under FLYWHEEL_OUTBOX_DIR', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'flywheel-factory-'));
+    try {
+      const t = createTransport({ ...base, FLYWHEEL_TRANSPORT: 'outbox', FLYWHEEL_OUTBOX_DIR: dir }, { clock });
+      expect(t.name).toBe('outbox');
+      const { providerId } = await t.send(makeMessage());
+      expect(providerId).toMatch(/^onboarding\/.+\.eml$/);
+      await t.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('smtp and sendgrid are built from their settings; pacing wraps them when a rate is set', async () => {
+    const smtp = createTransport({ ...base, FLYWHEEL_TRANSPORT: 'smtp', FLYWHEEL_SEND_RATE: 10 }, { clock });
+    expect(smtp.name).toBe('smtp');
+    await smtp.close();
+    const sg = createTransport({ ...base, FLYWHEEL_TRANSPORT: 'sendgrid', SENDGRID_API_KEY: 'SG.x', SENDGRID_API_URL: 'http://127.0.0.1:9' }, { clock });
+    expect(sg.name).toBe('sendgrid');
+    expect(typeof sg.sendBatch).toBe('function');
+    await sg.close();
+  });
+
+  it('sendgrid without an API key is a configuration error naming the variable', () => {
+    expect(() => createTransport({ ...base, FLYWHEEL_TRANSPORT: 'sendgrid' }, { clock })).toThrow(InvalidInputError);
+    expect(() => createTransport({ ...base, FLYWHEEL_TRANSPORT: 'sendgrid' }, { clock })).toThrow(/SENDGRID_API_KEY/);
+  });
+});
