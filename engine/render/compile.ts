@@ -40,6 +40,8 @@ export class TemplateLibrary {
   private readonly sources = new SourceRegistry();
   private readonly hb: typeof Handlebars = createSharedPassEnv();
   private readonly firstPass = new Map<string, FirstPass>();
+  /** files being expanded right now (the first pass is synchronous), to blame block content on its author */
+  private readonly active: SourceFile[] = [];
 
   constructor(
     readonly templatesDir: string,
@@ -58,11 +60,27 @@ export class TemplateLibrary {
   private wrap(src: SourceFile): FirstPass {
     let compiled: FirstPass | undefined;
     return (context, options) => {
+      // `{{#> layouts/base}}...{{/layouts/base}}`: the block was written by the caller, not the layout
+      const caller = this.active.at(-1);
+      const block = (options as { fn?: unknown; data?: Record<string, unknown> });
+      if (caller && typeof block.fn === 'function' && typeof block.data?.['partial-block'] === 'function') {
+        const inner = block.data['partial-block'] as (...a: unknown[]) => string;
+        block.data['partial-block'] = (...a: unknown[]) => {
+          try {
+            return inner(...a);
+          } catch (err) {
+            throw tagErrorSource(err, caller);
+          }
+        };
+      }
+      this.active.push(src);
       try {
         compiled ??= this.hb.compile(src.marked, { strict: true }) as unknown as FirstPass;
         return compiled(context, options);
       } catch (err) {
         throw tagErrorSource(err, src);
+      } finally {
+        this.active.pop();
       }
     };
   }
@@ -155,7 +173,7 @@ export class TemplateLibrary {
       const out = (this.hb.compile(source, { strict: true, noEscape: true }) as unknown as FirstPass)(context, { data });
       return stripMarkers(out).replaceAll(BRACE_STANDIN, '{{_lb}}').replaceAll(BACKSLASH_STANDIN, '{{_bs}}');
     } catch (err) {
-      issues.push(issueFromTemplateError(err, subject));
+      issues.push(issueFromTemplateError(err, subject, { name: subject, file: '', raw: source, marked: source }));
       return undefined;
     }
   }

@@ -46,7 +46,7 @@ function pathsIn(source: string): PathAt[] {
 export function issueFromTemplateError(err: unknown, subject: string, fallback?: SourceFile): InputIssue {
   const e = err as { message?: string; lineNumber?: number; column?: number } & Record<symbol, unknown>;
   const source = (e?.[ERROR_SOURCE] as SourceFile | undefined) ?? fallback;
-  const file = source?.file;
+  const file = source?.file || undefined;
   const message = String(e?.message ?? err);
 
   const parse = /^Parse error on line (\d+):\n([\s\S]*)$/.exec(message);
