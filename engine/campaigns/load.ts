@@ -1,0 +1,144 @@
+// Loading campaign files: import every campaigns/*.ts (tsx runs TypeScript directly),
+// validate each default export, and report every problem at once with file, campaign and
+// field. Files named `segments.ts` or starting with `_` are shared libraries, not campaigns.
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { InvalidInputError, type InputIssue } from '../errors.ts';
+import { ROOT_DIR } from '../store/index.ts';
+import { campaignSchema, formatPath } from './schema.ts';
+import type { CampaignDefinition, LoadedCampaign } from './types.ts';
+
+export function isCampaignFile(name: string): boolean {
+  return name.endsWith('.ts') && !name.endsWith('.d.ts') && !name.startsWith('_') && name !== 'segments.ts' && !name.endsWith('.test.ts');
+}
+
+export function displayPath(file: string): string {
+  const rel = relative(ROOT_DIR, file);
+  return rel.startsWith('..') ? file : rel;
+}
+
+/** Import a TypeScript module fresh (the mtime query defeats the module cache after an edit). */
+export async function importFresh(file: string): Promise<Record<string, unknown>> {
+  const url = `${pathToFileURL(file).href}?v=${statSync(file).mtimeMs}`;
+  return (await import(url)) as Record<string, unknown>;
+}
+
+/** The step ids a campaign sends, in order. Fixed ids for the single-message kinds. */
+export function stepIdsOf(def: CampaignDefinition): string[] {
+  switch (def.kind) {
+    case 'drip':
+    case 'renewal':
+      return def.steps.map((s) => s.id);
+    case 'newsletter':
+      return ['issue'];
+    case 'case-study':
+      return ['promote'];
+    case 'broadcast':
+      return ['send'];
+    case 'event':
+      return ['invite', ...(def.reminder ? ['reminder'] : []), ...(def.dayBefore ? ['day-before'] : [])];
+  }
+}
+
+/** JSON with sorted keys, so the version hash does not depend on property order. */
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value && typeof value === 'object')
+    return `{${Object.keys(value)
+      .sort()
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(value);
+}
+
+export function definitionVersion(def: CampaignDefinition): string {
+  return createHash('sha256').update(stableJson(def)).digest('hex').slice(0, 12);
+}
+
+/** Best-effort source line for an issue path: the step's `id` line, then the field's key. */
+function lineOf(source: string, def: Record<string, unknown>, path: readonly PropertyKey[]): number | undefined {
+  const lines = source.split('\n');
+  let from = 0;
+  let rest = path;
+  if (path[0] === 'steps' && typeof path[1] === 'number') {
+    const id = (def.steps as Array<{ id?: unknown }> | undefined)?.[path[1]]?.id;
+    if (typeof id === 'string') {
+      const at = lines.findIndex((l) => new RegExp(`\\bid:\\s*['"\`]${id}['"\`]`).test(l));
+      if (at >= 0) from = at;
+    }
+    rest = path.slice(2);
+  }
+  const keys = rest.filter((p): p is string => typeof p === 'string' && p !== 'node' && p !== 'of');
+  for (let k = keys.length - 1; k >= 0; k--) {
+    const re = new RegExp(`\\b${keys[k]}\\s*:`);
+    for (let i = from; i < lines.length; i++) if (re.test(lines[i] ?? '')) return i + 1;
+  }
+  return from > 0 ? from + 1 : undefined;
+}
+
+/** Validate one default export; returns the loaded campaign or the issues found. */
+export function validateDefinition(raw: unknown, file: string, source = ''): { campaign?: LoadedCampaign; issues: InputIssue[] } {
+  const shown = displayPath(file);
+  const subject = raw && typeof raw === 'object' && typeof (raw as { name?: unknown }).name === 'string' ? (raw as { name: string }).name : basename(file, '.ts');
+  if (!raw || typeof raw !== 'object') {
+    return { issues: [{ file: shown, subject, message: 'the file must `export default defineCampaign({...})`' }] };
+  }
+  const parsed = campaignSchema.safeParse(raw);
+  if (!parsed.success) {
+    return {
+      issues: parsed.error.issues.map((i) => ({
+        file: shown,
+        line: lineOf(source, raw as Record<string, unknown>, i.path),
+        subject,
+        path: formatPath(i.path) || undefined,
+        message: i.message,
+      })),
+    };
+  }
+  const definition = parsed.data as CampaignDefinition;
+  return {
+    issues: [],
+    campaign: { name: definition.name, kind: definition.kind, file: shown, version: definitionVersion(definition), steps: stepIdsOf(definition), definition },
+  };
+}
+
+/** Import and validate every campaign file in `dir`; throws CAMPAIGNS_INVALID listing all issues. */
+export async function loadCampaigns(dir: string): Promise<LoadedCampaign[]> {
+  const abs = resolve(dir);
+  let names: string[];
+  try {
+    names = readdirSync(abs).filter(isCampaignFile).sort();
+  } catch (e) {
+    throw new InvalidInputError('CAMPAIGNS_INVALID', 'Could not read the campaigns directory:', [{ file: displayPath(abs), message: (e as Error).message }]);
+  }
+  const issues: InputIssue[] = [];
+  const campaigns: LoadedCampaign[] = [];
+  const byName = new Map<string, string>();
+  for (const name of names) {
+    const file = join(abs, name);
+    let mod: Record<string, unknown>;
+    try {
+      mod = await importFresh(file);
+    } catch (e) {
+      issues.push({ file: displayPath(file), message: `could not load: ${(e as Error).message}` });
+      continue;
+    }
+    const result = validateDefinition(mod.default, file, readFileSync(file, 'utf8'));
+    issues.push(...result.issues);
+    if (!result.campaign) continue;
+    const other = byName.get(result.campaign.name);
+    if (other) {
+      issues.push({ file: result.campaign.file, subject: result.campaign.name, path: 'name', message: `campaign name already used in ${other}` });
+      continue;
+    }
+    byName.set(result.campaign.name, result.campaign.file);
+    campaigns.push(result.campaign);
+  }
+  if (issues.length > 0) {
+    throw new InvalidInputError('CAMPAIGNS_INVALID', `${issues.length} problem(s) in campaign files:`, issues, 'Fix the fields named above; `flywheel validate` re-checks every file.');
+  }
+  return campaigns;
+}

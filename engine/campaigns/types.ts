@@ -1,0 +1,172 @@
+// The campaign language program managers write in campaigns/*.ts. Definitions are plain
+// data (no callbacks), so the loader can validate, hash and print them, and the planner
+// can run them on a virtual clock. Step ids are the identity of a step: renaming one
+// makes it a new step (already-sent members would get it again); removing one cancels
+// its pending sends.
+import type { Program, Segment, Topic } from '../audience/segment.ts';
+
+export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+
+/** A length of time. Days are calendar days in the member's time zone (DST-safe). */
+export interface Duration {
+  days?: number;
+  hours?: number;
+  minutes?: number;
+}
+
+/** Local wall-clock time "HH:mm". */
+export type LocalTime = `${number}:${number}`;
+
+/** What every step sends: an MJML template from templates/ and Handlebars subject/preheader. */
+export interface MessageSpec {
+  /** template name: templates/<name>.mjml */
+  template: string;
+  subject: string;
+  preheader?: string;
+  /** static data merged into the template data (e.g. `program: { name, url }`, onboarding `step` content) */
+  data?: Record<string, JsonValue>;
+}
+
+interface CampaignBase {
+  /** unique across campaigns; used in send-log keys, so never rename a live campaign */
+  name: string;
+  description?: string;
+  /** who may receive it; default everyone (unsubscribed and erased members are always excluded) */
+  audience?: Segment;
+  /**
+   * How late a due step may still go out (e.g. after downtime, or when a campaign is first
+   * deployed and members' anchors lie in the past). Default 7 days.
+   */
+  staleAfter?: Duration;
+}
+
+// ---------------------------------------------------------------------------------- drip
+
+/** Send to those who did (not) open/click an earlier step within a time after it was sent. */
+export interface EngagementBranch<Id extends string> {
+  step: Id;
+  did: 'opened' | 'clicked' | 'notOpened' | 'notClicked';
+  within: Duration;
+}
+
+export interface DripStep<Id extends string> extends MessageSpec {
+  id: Id;
+  /** delay after the member's entry (ignored for branch steps, which run `branch.within` after their step) */
+  after?: Duration;
+  /** local send time in the member's time zone, e.g. "09:00"; default: the exact anchor time */
+  at?: LocalTime;
+  branch?: EngagementBranch<NoInfer<Id>>;
+}
+
+export interface DripCampaign<Id extends string = string> extends CampaignBase {
+  kind: 'drip';
+  /** members enter when this date field is set (e.g. awardedAt), optionally only while `when` holds */
+  entry: { on: 'appliedAt' | 'awardedAt' | 'createdAt'; when?: Segment<'member'> };
+  /** once a member matches `exit`, no further steps are sent */
+  exit?: Segment<'member'>;
+  topic?: Topic;
+  steps: readonly DripStep<Id>[];
+}
+
+// ---------------------------------------------------------------------------- newsletter
+
+export interface NewsletterCampaign extends CampaignBase, MessageSpec {
+  kind: 'newsletter';
+  /** standard 5-field cron, evaluated in `timezone` ('member' = each member's own zone) */
+  schedule: { cron: string; timezone: string | 'member' };
+  digest: {
+    /** at most this many items per issue (newest first) */
+    maxItems: number;
+    /** only items carrying one of these tags */
+    tags?: string[];
+    /** ignore items published longer ago than this before the issue; default 90 days */
+    lookback?: Duration;
+    /** skip the issue for a member when nothing new is left for them (default true) */
+    skipIfEmpty?: boolean;
+  };
+}
+
+// ------------------------------------------------------------------------------- renewal
+
+export interface RenewalStep extends MessageSpec {
+  id: string;
+  /** exactly one of: before expiry, after expiry (grace) */
+  before?: Duration;
+  after?: Duration;
+  at?: LocalTime;
+}
+
+export interface RenewalCampaign extends CampaignBase {
+  kind: 'renewal';
+  steps: readonly RenewalStep[];
+}
+
+// ---------------------------------------------------------------------------- case study
+
+export interface CaseStudyCampaign extends CampaignBase, MessageSpec {
+  kind: 'case-study';
+  /** content items carrying any of these tags are case studies */
+  tags: string[];
+  /** only promote items published at most this long ago; default 30 days */
+  maxAge?: Duration;
+}
+
+// --------------------------------------------------------------------------------- event
+
+export interface EventDetails {
+  title: string;
+  /** local date-time in `timezone`, ISO without offset: "2026-11-14T09:00" */
+  start: string;
+  end: string;
+  timezone: string;
+  location?: string;
+  url?: string;
+  description?: string;
+  organizer?: { name: string; email: string };
+}
+
+export interface EventCampaign extends CampaignBase {
+  kind: 'event';
+  event: EventDetails;
+  /** first invitation, `before` the event start */
+  invite: MessageSpec & { before: Duration };
+  /** reminder to those who have not answered yet */
+  reminder?: MessageSpec & { before: Duration };
+  /** the day-before note to those who said yes */
+  dayBefore?: MessageSpec & { before?: Duration };
+}
+
+// ----------------------------------------------------------------------------- broadcast
+
+export interface BroadcastCampaign extends CampaignBase, MessageSpec {
+  kind: 'broadcast';
+  /** ISO instant with offset, or a local date-time interpreted in each member's time zone */
+  at: string;
+  topic?: Topic;
+}
+
+export type CampaignDefinition =
+  | DripCampaign
+  | NewsletterCampaign
+  | RenewalCampaign
+  | CaseStudyCampaign
+  | EventCampaign
+  | BroadcastCampaign;
+
+export type CampaignKind = CampaignDefinition['kind'];
+
+export const CAMPAIGN_KINDS = ['drip', 'newsletter', 'renewal', 'case-study', 'event', 'broadcast'] as const satisfies readonly CampaignKind[];
+
+export interface LoadedCampaign {
+  name: string;
+  kind: CampaignKind;
+  /** path relative to the project root */
+  file: string;
+  /** short hash of the definition: changes whenever the file's meaning changes */
+  version: string;
+  /** step ids, in definition order */
+  steps: string[];
+  definition: CampaignDefinition;
+}
+
+export type { Program, Topic };

@@ -1,0 +1,82 @@
+// Event invites: invite -> reminder to those who have not answered -> day-before note to
+// those who said yes. RSVP answers come from history (filled from tracking events). Invite
+// and day-before carry an .ics attachment built with the `ics` library.
+import { createEvent, type EventAttributes } from 'ics';
+import { DateTime } from 'luxon';
+import type { EventCampaign, LoadedCampaign } from '../campaigns/types.ts';
+import { localDateTime, shift } from './time.ts';
+import type { Candidate, PlanContext, PlannedSend } from './types.ts';
+
+export function eventTimes(def: EventCampaign): { start: Date; end: Date } {
+  return { start: localDateTime(def.event.start, def.event.timezone), end: localDateTime(def.event.end, def.event.timezone) };
+}
+
+/** The calendar file for the event; DTSTAMP is the send's due time so the output is deterministic. */
+export function eventCalendar(name: string, def: EventCampaign, stamp: Date): NonNullable<PlannedSend['attachments']>[number] {
+  const { start, end } = eventTimes(def);
+  const attrs: EventAttributes & { timestamp: number } = {
+    uid: `${name}@flywheel`,
+    productId: 'flywheel/campaigns',
+    title: def.event.title,
+    start: start.getTime(),
+    startInputType: 'utc',
+    startOutputType: 'utc',
+    end: end.getTime(),
+    endInputType: 'utc',
+    endOutputType: 'utc',
+    timestamp: stamp.getTime(),
+    ...(def.event.description ? { description: def.event.description } : {}),
+    ...(def.event.location ? { location: def.event.location } : {}),
+    ...(def.event.url ? { url: def.event.url } : {}),
+    ...(def.event.organizer ? { organizer: def.event.organizer } : {}),
+  };
+  const { error, value } = createEvent(attrs);
+  if (error || !value) throw new Error(`could not build the calendar file for ${name}: ${error?.message ?? 'empty output'}`);
+  return { filename: 'invite.ics', contentType: 'text/calendar; charset=utf-8', content: value };
+}
+
+function eventData(def: EventCampaign, zone: string) {
+  const { start, end } = eventTimes(def);
+  const local = DateTime.fromJSDate(start, { zone }).setLocale('en');
+  return {
+    title: def.event.title,
+    start: start.toISOString(),
+    end: end.toISOString(),
+    // the names templates/event-*.mjml read
+    startsAt: start.toISOString(),
+    endsAt: end.toISOString(),
+    timezone: def.event.timezone,
+    /** the start in the member's own zone, for display */
+    startLocal: local.toFormat("cccc d LLLL yyyy, HH:mm ZZZZ"),
+    location: def.event.location ?? '',
+    url: def.event.url ?? '',
+    description: def.event.description ?? '',
+  };
+}
+
+export function eventCandidates(campaign: Pick<LoadedCampaign, 'name'>, def: EventCampaign, ctx: PlanContext): Candidate[] {
+  const { history } = ctx;
+  const zone = def.event.timezone;
+  const { start } = eventTimes(def);
+  const memberZone = ctx.member.timezone ?? 'UTC';
+  const base = { occurrence: '', until: start, topic: 'events' as const, category: 'marketing' as const };
+  // static step data may add event fields (joinUrl, image); the computed ones win
+  const data = (step: string, spec: { data?: Record<string, unknown> }) => {
+    const extra = spec.data?.event && typeof spec.data.event === 'object' ? spec.data.event : {};
+    return { ...spec.data, event: { ...extra, ...eventData(def, memberZone) }, rsvp: { campaign: campaign.name, step, answers: ['yes', 'no'] } };
+  };
+  const out: Candidate[] = [];
+  const inviteAt = shift(start, def.invite.before, -1, zone);
+  out.push({ ...base, step: 'invite', dueAt: inviteAt, spec: def.invite, data: data('invite', def.invite), attachments: [eventCalendar(campaign.name, def, inviteAt)] });
+  const invite = history.sends.find((s) => s.step === 'invite' && s.status === 'sent' && s.sentAt);
+  if (def.reminder && invite?.sentAt && history.rsvp === undefined) {
+    const remindAt = shift(start, def.reminder.before, -1, zone);
+    // someone invited after the reminder date has just been invited: no reminder for them
+    if (invite.sentAt < remindAt) out.push({ ...base, step: 'reminder', dueAt: remindAt, spec: def.reminder, data: data('reminder', def.reminder) });
+  }
+  if (def.dayBefore && history.rsvp === 'yes') {
+    const at = shift(start, def.dayBefore.before ?? { days: 1 }, -1, zone);
+    out.push({ ...base, step: 'day-before', dueAt: at, spec: def.dayBefore, data: data('day-before', def.dayBefore), attachments: [eventCalendar(campaign.name, def, at)] });
+  }
+  return out;
+}

@@ -1,0 +1,39 @@
+// Renewal reminders: steps before/after the member's current expiry. The occurrence is the
+// expiry date, so a renewal (new expiresAt) ends the old cycle at once: its remaining
+// reminders are no longer candidates, and the new cycle's start a year later.
+import type { RenewalCampaign } from '../campaigns/types.ts';
+import { DateTime } from 'luxon';
+import { durationMs, localDate, shift, zoneOf } from './time.ts';
+import type { Candidate, PlanContext } from './types.ts';
+
+export function renewalCandidates(def: RenewalCampaign, ctx: PlanContext): Candidate[] {
+  const { member } = ctx;
+  const expiresAt = member.expiresAt;
+  if (!(expiresAt instanceof Date) || member.status === 'churned' || member.status === 'applied') return [];
+  const zone = zoneOf(member.timezone);
+  const cycle = localDate(expiresAt, zone);
+  const stale = durationMs(def.staleAfter, 7);
+  const planned = def.steps
+    .map((step) => ({ step, dueAt: step.before ? shift(expiresAt, step.before, -1, zone, step.at) : shift(expiresAt, step.after ?? {}, 1, zone, step.at) }))
+    .sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
+  return planned.map(({ step, dueAt }, i) => {
+    // a reminder is superseded by the next one: a member met late gets only the latest
+    const next = planned[i + 1]?.dueAt.getTime() ?? Infinity;
+    return {
+      step: step.id,
+      occurrence: cycle,
+      dueAt,
+      until: new Date(Math.min(dueAt.getTime() + stale, next)),
+      spec: step,
+      data: { ...step.data, expiresAt: expiresAt.toISOString(), expiresOn: cycle, daysLeft: daysBetween(dueAt, expiresAt, zone), expired: dueAt >= expiresAt },
+      category: 'transactional' as const,
+    };
+  });
+}
+
+/** Calendar days from `from` to `to` in the member's zone (negative once expired). */
+function daysBetween(from: Date, to: Date, zone: string): number {
+  const a = DateTime.fromJSDate(from, { zone }).startOf('day');
+  const b = DateTime.fromJSDate(to, { zone }).startOf('day');
+  return Math.round(b.diff(a, 'days').days);
+}

@@ -1,0 +1,90 @@
+// Pure time arithmetic for the planner: durations in a member's zone (calendar days, so
+// 09:00 stays 09:00 across DST), local send times, and cron occurrences via cron-parser.
+import { DateTime } from 'luxon';
+import { CronExpressionParser } from 'cron-parser';
+import type { Duration, LocalTime } from '../campaigns/types.ts';
+
+export const DAY_MS = 86_400_000;
+
+export function zoneOf(tz: string | null | undefined): string {
+  return tz && DateTime.local().setZone(tz).isValid ? tz : 'UTC';
+}
+
+function luxonDuration(d: Duration) {
+  return { days: d.days ?? 0, hours: d.hours ?? 0, minutes: d.minutes ?? 0 };
+}
+
+/** `instant + d` in `zone`, then moved to local time `at` (never earlier than the raw result's day). */
+export function shift(instant: Date, d: Duration, sign: 1 | -1, zone: string, at?: LocalTime): Date {
+  const base = DateTime.fromJSDate(instant, { zone });
+  let t = sign === 1 ? base.plus(luxonDuration(d)) : base.minus(luxonDuration(d));
+  if (at) {
+    const [h, m] = at.split(':').map(Number);
+    const raw = t;
+    t = t.set({ hour: h ?? 0, minute: m ?? 0, second: 0, millisecond: 0 });
+    if (sign === 1 && t < raw) t = t.plus({ days: 1 });
+  }
+  return t.toJSDate();
+}
+
+export function durationMs(d: Duration | undefined, fallbackDays: number): number {
+  if (!d) return fallbackDays * DAY_MS;
+  return (d.days ?? 0) * DAY_MS + (d.hours ?? 0) * 3_600_000 + (d.minutes ?? 0) * 60_000;
+}
+
+export function localDate(instant: Date, zone: string): string {
+  return DateTime.fromJSDate(instant, { zone }).toFormat('yyyy-MM-dd');
+}
+
+/** A local date-time ("2026-11-14T09:00") in `zone` as an instant. */
+export function localDateTime(value: string, zone: string): Date {
+  return DateTime.fromISO(value, { zone }).toJSDate();
+}
+
+/** ISO string with offset → that instant; without offset → local time in `zone`. */
+export function instantOrLocal(value: string, zone: string): Date {
+  return /([zZ]|[+-]\d{2}:?\d{2})$/.test(value) ? new Date(value) : localDateTime(value, zone);
+}
+
+/** Cron occurrences in (from, to], evaluated in `zone`. */
+export function cronOccurrences(expr: string, zone: string, from: Date, to: Date): Date[] {
+  if (to <= from) return [];
+  const it = CronExpressionParser.parse(expr, { currentDate: from, endDate: to, tz: zone });
+  const out: Date[] = [];
+  while (it.hasNext()) out.push(it.next().toDate());
+  return out;
+}
+
+/** The most recent occurrence at or before `at`, if any within `lookbackMs`. */
+export function previousOccurrence(expr: string, zone: string, at: Date, lookbackMs: number): Date | undefined {
+  const list = cronOccurrences(expr, zone, new Date(at.getTime() - lookbackMs - 1), at);
+  return list[list.length - 1];
+}
+
+export type IssueGranularity = 'month' | 'week' | 'day' | 'minute';
+
+/** How to name a schedule's issues: the coarsest calendar unit that never holds two occurrences. */
+export function issueGranularity(expr: string): IssueGranularity {
+  const ref = new Date(Date.UTC(2025, 0, 1));
+  const occ = CronExpressionParser.parse(expr, { currentDate: ref, tz: 'UTC' }).take(60).map((d) => d.toDate().getTime());
+  let minGap = Infinity;
+  for (let i = 1; i < occ.length; i++) minGap = Math.min(minGap, (occ[i] ?? 0) - (occ[i - 1] ?? 0));
+  if (minGap >= 28 * DAY_MS) return 'month';
+  if (minGap >= 7 * DAY_MS) return 'week';
+  if (minGap >= DAY_MS) return 'day';
+  return 'minute';
+}
+
+export function issueKey(occurrence: Date, zone: string, granularity: IssueGranularity): string {
+  const local = DateTime.fromJSDate(occurrence, { zone });
+  switch (granularity) {
+    case 'month':
+      return local.toFormat('yyyy-MM');
+    case 'week':
+      return local.toFormat("kkkk-'W'WW");
+    case 'day':
+      return local.toFormat('yyyy-MM-dd');
+    case 'minute':
+      return local.toFormat("yyyy-MM-dd'T'HH:mm");
+  }
+}
