@@ -62,7 +62,7 @@ export class TemplateLibrary {
     return (context, options) => {
       // `{{#> layouts/base}}...{{/layouts/base}}`: the block was written by the caller, not the layout
       const caller = this.active.at(-1);
-      const block = (options as { fn?: unknown; data?: Record<string, unknown> });
+      const block = options as unknown as { fn?: unknown; data?: Record<string, unknown> };
       if (caller && typeof block.fn === 'function' && typeof block.data?.['partial-block'] === 'function') {
         const inner = block.data['partial-block'] as (...a: unknown[]) => string;
         block.data['partial-block'] = (...a: unknown[]) => {
