@@ -1,0 +1,163 @@
+// `flywheel preview CAMPAIGN [STEP] --sample | --member EMAIL`: renders one
+// message to files (HTML, text, headers; PNGs with --screenshot) and prints
+// their paths. --sample needs no database: data comes from templates/*.sample.json.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { loadCampaigns, type CampaignDefinition, type LoadedCampaign, type MessageSpec } from '../campaigns/index.ts';
+import { loadConfig, type Config } from '../config.ts';
+import { FlywheelError } from '../errors.ts';
+import { createRenderer, type MemberView, type RenderedMessage } from '../render/index.ts';
+import { loadSample } from '../render/samples.ts';
+import { screenshotHtml } from '../render/screenshot.ts';
+import { TokenSigner, TrackingUrls } from '../tracking/tokens.ts';
+
+/** Everything needed to render one message for one member. */
+export interface PreviewMessage {
+  template: string;
+  subject: string;
+  preheader?: string;
+  data: Record<string, unknown>;
+  member: MemberView;
+}
+
+/** Looks up a real member and the step's real data (database + campaign definitions). */
+export type MemberPreviewLoader = (args: { campaign: string; step?: string; email: string; config: Config }) => Promise<PreviewMessage>;
+
+export interface PreviewDeps {
+  loadMemberPreview?: MemberPreviewLoader;
+  config?: Config;
+  print?: (line: string) => void;
+}
+
+const PREVIEW_SEND_LOG_ID = '000000000000000000000000';
+
+export function previewCommand(deps: PreviewDeps = {}): Command {
+  return new Command('preview')
+    .description('Render one message of a campaign step to files (HTML, text, headers) and print their paths')
+    .argument('<campaign>', 'campaign name (or, with --sample, a template name such as "newsletter")')
+    .argument('[step]', 'step id (e.g. "welcome", "invite"); optional for single-step campaigns and templates')
+    .addOption(new Option('--member <email>', "render for this member, with the step's real data (needs the database)").conflicts('sample'))
+    .option('--sample', 'render with the sample member and data kept beside the template (templates/<name>.sample.json)')
+    .option('--out <dir>', 'folder for the files', 'previews')
+    .option('--screenshot', 'also write PNGs through headless Chromium: desktop, 375px mobile, and dark mode')
+    .addHelpText('after', `
+Examples:
+  flywheel preview newsletter --sample --screenshot
+  flywheel preview renewal-yearly thirty-days --sample
+  flywheel preview onboarding-education welcome --member ada@example.com
+
+Links in a preview are signed with a placeholder send-log id; they open the real click tracker.`)
+    .action(async (campaign: string, step: string | undefined, opts: { member?: string; sample?: boolean; out: string; screenshot?: boolean }) => {
+      const print = deps.print ?? ((line: string) => console.log(line));
+      if (!opts.member && !opts.sample) throw new FlywheelError('USAGE', 'Choose --sample or --member EMAIL.');
+      const config = deps.config ?? loadConfig();
+      const message = opts.sample
+        ? await sampleMessage(config, campaign, step)
+        : await memberMessage(deps, config, campaign, step, opts.member!);
+      const paths = await writePreview(config, message, join(opts.out, [campaign, step].filter(Boolean).join('-')), opts.screenshot === true);
+      for (const p of paths) print(p);
+    });
+}
+
+async function sampleMessage(config: Config, campaign: string, step: string | undefined): Promise<PreviewMessage> {
+  const templatesDir = config.FLYWHEEL_TEMPLATES_DIR;
+  const found = await findCampaign(config, campaign);
+  if (!found) {
+    // CAMPAIGN names a template
+    const sample = loadSample(templatesDir, campaign);
+    return { template: campaign, subject: sample.subject, preheader: sample.preheader, data: sample.data, member: sample.member };
+  }
+  const spec = stepMessage(found.definition, step ?? found.steps[0]!);
+  if (!spec) {
+    throw new FlywheelError('PREVIEW_UNKNOWN_STEP', `Campaign "${campaign}" has no step "${step}" (steps: ${found.steps.join(', ')}).`);
+  }
+  const sample = loadSample(templatesDir, spec.template);
+  return {
+    template: spec.template,
+    subject: spec.subject,
+    preheader: spec.preheader,
+    // the step's static data wins over the sample's stand-in content
+    data: { ...sample.data, ...(spec.data ?? {}) },
+    member: sample.member,
+  };
+}
+
+async function memberMessage(deps: PreviewDeps, config: Config, campaign: string, step: string | undefined, email: string): Promise<PreviewMessage> {
+  if (!deps.loadMemberPreview) {
+    throw new FlywheelError('PREVIEW_MEMBER_UNAVAILABLE',
+      'Previewing for a real member is not wired yet: it needs the step\'s data builder (newsletter items, event details) and the member lookup.',
+      { hint: 'Use --sample for now.' });
+  }
+  return deps.loadMemberPreview({ campaign, step, email, config });
+}
+
+async function findCampaign(config: Config, name: string): Promise<LoadedCampaign | undefined> {
+  try {
+    return (await loadCampaigns(config.FLYWHEEL_CAMPAIGNS_DIR)).find((c) => c.name === name);
+  } catch {
+    // a broken campaigns folder should not stop previewing a template by name; `flywheel validate` reports it
+    return undefined;
+  }
+}
+
+/** The message a step sends; undefined when the step id does not exist. */
+export function stepMessage(def: CampaignDefinition, step: string): MessageSpec | undefined {
+  switch (def.kind) {
+    case 'drip':
+    case 'renewal':
+      return def.steps.find((s) => s.id === step);
+    case 'newsletter':
+      return step === 'issue' ? def : undefined;
+    case 'case-study':
+      return step === 'promote' ? def : undefined;
+    case 'broadcast':
+      return step === 'send' ? def : undefined;
+    case 'event':
+      return step === 'invite' ? def.invite : step === 'reminder' ? def.reminder : step === 'day-before' ? def.dayBefore : undefined;
+  }
+}
+
+export async function writePreview(config: Config, message: PreviewMessage, outDir: string, screenshot: boolean): Promise<string[]> {
+  const urls = new TrackingUrls(config.FLYWHEEL_PUBLIC_URL, new TokenSigner(config.FLYWHEEL_SECRET));
+  const renderer = createRenderer({
+    templatesDir: config.FLYWHEEL_TEMPLATES_DIR,
+    urls,
+    postalAddress: config.FLYWHEEL_POSTAL_ADDRESS,
+    senderName: config.FLYWHEEL_FROM.replace(/\s*<.*>\s*$/, ''),
+  });
+  const rendered = await renderer.render({ ...message, sendLogId: PREVIEW_SEND_LOG_ID });
+  mkdirSync(outDir, { recursive: true });
+  const files = {
+    html: join(outDir, 'message.html'),
+    text: join(outDir, 'message.txt'),
+    headers: join(outDir, 'headers.txt'),
+  };
+  writeFileSync(files.html, rendered.html);
+  writeFileSync(files.text, rendered.text);
+  writeFileSync(files.headers, headers(config, message.member, rendered, urls));
+  const paths = Object.values(files);
+  if (screenshot) {
+    const shots = [
+      { path: join(outDir, 'desktop.png'), width: 800 },
+      { path: join(outDir, 'mobile.png'), width: 375 },
+      { path: join(outDir, 'dark.png'), width: 800, colorScheme: 'dark' as const },
+    ];
+    await screenshotHtml(rendered.html, shots);
+    paths.push(...shots.map((s) => s.path));
+  }
+  return paths.map((p) => resolve(p));
+}
+
+function headers(config: Config, member: MemberView, m: RenderedMessage, urls: TrackingUrls): string {
+  const unsubscribe = urls.unsubscribe(PREVIEW_SEND_LOG_ID);
+  return [
+    `From: ${config.FLYWHEEL_FROM}`,
+    `To: ${member.name} <${member.email}>`,
+    `Subject: ${m.subject}`,
+    `X-Preheader: ${m.preheader}`,
+    `List-Unsubscribe: <${unsubscribe}>`,
+    'List-Unsubscribe-Post: List-Unsubscribe=One-Click',
+    '',
+  ].join('\n');
+}
