@@ -25,9 +25,9 @@ export function dripCandidates(def: DripCampaign, ctx: PlanContext): Candidate[]
       const wantsEngaged = step.branch.did === 'opened' || step.branch.did === 'clicked';
       // Either way the branch is decided at the deadline: dueSends only returns it once now >= deadline.
       if (wantsEngaged !== engagedInTime) continue;
-      dueAt = step.at ? shift(deadline, {}, 1, zone, step.at) : deadline;
+      dueAt = step.at ? shift(deadline, {}, 1, zone, step.at, deadline) : deadline;
     } else {
-      dueAt = shift(entryAt, step.after ?? {}, 1, zone, step.at);
+      dueAt = shift(entryAt, step.after ?? {}, 1, zone, step.at, entryAt);
     }
     out.push({
       step: step.id,

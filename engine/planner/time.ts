@@ -14,15 +14,17 @@ function luxonDuration(d: Duration) {
   return { days: d.days ?? 0, hours: d.hours ?? 0, minutes: d.minutes ?? 0 };
 }
 
-/** `instant + d` in `zone`, then moved to local time `at` (never earlier than the raw result's day). */
-export function shift(instant: Date, d: Duration, sign: 1 | -1, zone: string, at?: LocalTime): Date {
+/**
+ * `instant + d` in `zone` (calendar days, so DST does not move local times), then set to
+ * local time `at` on that day; if that lands before `notBefore`, the same time the next day.
+ */
+export function shift(instant: Date, d: Duration, sign: 1 | -1, zone: string, at?: LocalTime, notBefore?: Date): Date {
   const base = DateTime.fromJSDate(instant, { zone });
   let t = sign === 1 ? base.plus(luxonDuration(d)) : base.minus(luxonDuration(d));
   if (at) {
     const [h, m] = at.split(':').map(Number);
-    const raw = t;
     t = t.set({ hour: h ?? 0, minute: m ?? 0, second: 0, millisecond: 0 });
-    if (sign === 1 && t < raw) t = t.plus({ days: 1 });
+    if (notBefore && t.toMillis() < notBefore.getTime()) t = t.plus({ days: 1 });
   }
   return t.toJSDate();
 }
