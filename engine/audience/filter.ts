@@ -1,0 +1,54 @@
+// Segment and campaign audiences as member filters, against the database. Campaign-scoped
+// engagement is two-phase: phase one reads matching send-log records (firstOpenedAt /
+// firstClickedAt within N days) and collects member ids; phase two compiles the segment
+// with those ids as `_id: { $in: [...] }`. FerretDB has no $lookup, so no join is possible.
+import type { LoadedCampaign } from '../campaigns/types.ts';
+import type { Store } from '../store/index.ts';
+import type { Topic } from '../store/models.ts';
+import { compileSegment, sendlogNodeKey, sendlogNodes, type MemberFilter } from './compile.ts';
+import type { SegmentNode } from './segment.ts';
+
+const DAY_MS = 86_400_000;
+
+/** The member filter for a segment at `now`, resolving campaign engagement from the send log. */
+export async function segmentFilter(store: Store, node: SegmentNode, now: Date): Promise<MemberFilter> {
+  const resolved = new Map<string, unknown[]>();
+  for (const n of sendlogNodes(node)) {
+    const key = sendlogNodeKey(n);
+    if (resolved.has(key)) continue;
+    const field = n.action === 'opened' ? 'firstOpenedAt' : 'firstClickedAt';
+    const since = new Date(now.getTime() - n.withinDays * DAY_MS);
+    const rows = await store.models.SendLog.find({ campaign: n.campaign, [field]: { $gte: since, $lte: now } }, { memberId: 1 }).lean();
+    const ids = new Map(rows.map((r) => [String(r.memberId), r.memberId]));
+    resolved.set(key, [...ids.values()]);
+  }
+  return compileSegment(node, now, resolved);
+}
+
+/** The topic a member must be subscribed to for this campaign, if any (renewal notices have none). */
+export function campaignTopic(campaign: LoadedCampaign): Topic | undefined {
+  const def = campaign.definition;
+  switch (def.kind) {
+    case 'newsletter':
+      return 'newsletter';
+    case 'case-study':
+      return 'caseStudies';
+    case 'event':
+      return 'events';
+    case 'drip':
+    case 'broadcast':
+      return def.topic;
+    case 'renewal':
+      return undefined;
+  }
+}
+
+/** Members who may receive this campaign at `now`: its audience, opted in to its topic, not unsubscribed, not erased. */
+export async function audienceFilter(store: Store, campaign: LoadedCampaign, now: Date): Promise<MemberFilter> {
+  const clauses: MemberFilter[] = [{ unsubscribedAt: null }, { erasedAt: null }];
+  const topic = campaignTopic(campaign);
+  if (topic) clauses.push({ [`topics.${topic}`]: { $ne: false } });
+  const node = campaign.definition.audience?.node;
+  if (node) clauses.push(await segmentFilter(store, node, now));
+  return { $and: clauses };
+}

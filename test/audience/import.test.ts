@@ -1,0 +1,90 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { importMembers } from '../../engine/audience/index.ts';
+import { InvalidInputError } from '../../engine/errors.ts';
+import type { Store } from '../../engine/store/index.ts';
+import { openTestStore } from '../support/db.ts';
+
+let store: Store;
+const dir = mkdtempSync(join(tmpdir(), 'flywheel-import-'));
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+beforeAll(async () => { store = await openTestStore('audience-import'); });
+afterAll(async () => { await store.close(); });
+beforeEach(async () => { await store.models.Member.deleteMany({}); });
+
+const header = 'email,name,program,status,timezone,country,awardedAt,expiresAt,tags,newsletter,attr.seats';
+
+describe('members import', () => {
+  it('rejects a CSV with bad rows, writes nothing, and reports every bad row with its line', async () => {
+    const path = file('bad.csv', [
+      header,
+      'ada@example.org,Ada,education,active,Europe/Berlin,DE,2026-01-10,2027-01-10,teacher;berlin,yes,',
+      'not-an-email,Nobody,education,active,UTC,,,,,,',
+      'bob@example.org,Bob,enterprise,active,UTC,,,,,,',
+      'ADA@example.org,Ada again,education,active,UTC,,,,,,',
+      'cy@example.org,Cy,startups,active,UTC,US,2026-13-45,,,,12',
+      'dee@example.org,Dee,contributor,active,UTC,,,,,,',
+    ].join('\n'));
+    const err = await importMembers(store, path, { displayName: 'bad.csv' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidInputError);
+    const issues = (err as InvalidInputError).issues.map((i) => `${i.line} ${i.path ?? ''}: ${i.message}`);
+    expect(issues).toEqual([
+      '3 email: invalid email "not-an-email"',
+      '4 program: unknown program "enterprise" (known: education, open-source, startups, contributor)',
+      '5 email: duplicate email in file (first on line 2)',
+      '6 awardedAt: bad date "2026-13-45" (use YYYY-MM-DD or an ISO date-time)',
+    ]);
+    expect((err as InvalidInputError).message).toContain('bad.csv:4');
+    expect(await store.models.Member.countDocuments()).toBe(0);
+  });
+
+  it('with --skip-invalid imports the good rows and lists the skipped ones', async () => {
+    const path = file('mixed.csv', [header, 'ada@example.org,Ada,education,active,UTC,,,,,,', 'nope,X,education,active,UTC,,,,,,'].join('\n'));
+    const result = await importMembers(store, path, { skipInvalid: true });
+    expect(result).toMatchObject({ rows: 2, created: 1, updated: 0 });
+    expect(result.skipped.map((i) => i.line)).toEqual([3]);
+    expect(await store.models.Member.countDocuments()).toBe(1);
+  });
+
+  it('upserts by email regardless of case and keeps fields the file does not mention', async () => {
+    const first = file('first.csv', [header, 'Ada@Example.org,Ada,education,active,Europe/Berlin,DE,2026-01-10,2027-01-10,teacher;berlin,yes,5'].join('\n'));
+    expect(await importMembers(store, first)).toMatchObject({ created: 1, updated: 0 });
+    const second = file('second.csv', ['email,status', 'ADA@EXAMPLE.ORG,expired'].join('\n'));
+    const fail = await importMembers(store, second).catch((e: unknown) => e);
+    // program is required on every row, so an import cannot create a member without one
+    expect((fail as InvalidInputError).issues[0]?.message).toBe('program is required');
+    const third = file('third.csv', ['email,program,status', 'ADA@EXAMPLE.ORG,education,expired'].join('\n'));
+    expect(await importMembers(store, third)).toMatchObject({ created: 0, updated: 1 });
+    const ada = await store.models.Member.findOne({ email: 'ada@example.org' }).lean();
+    expect(ada).toMatchObject({ name: 'Ada', status: 'expired', timezone: 'Europe/Berlin', country: 'DE', tags: ['teacher', 'berlin'], attributes: { seats: '5' } });
+    expect(ada?.awardedAt?.toISOString()).toBe('2026-01-10T00:00:00.000Z');
+    expect(ada?.topics?.newsletter).toBe(true);
+  });
+
+  it('reads JSON arrays and reports bad elements with the line they start on', async () => {
+    const path = file('members.json', JSON.stringify([
+      { email: 'ok@example.org', program: 'open-source', attributes: { seats: 3 }, renewals: [{ renewedAt: '2026-01-01', expiresAt: '2027-01-01' }] },
+      { email: 'bad@example.org', program: 'open-source', timezone: 'Mars/Olympus' },
+    ], null, 2));
+    const err = await importMembers(store, path).catch((e: unknown) => e);
+    expect((err as InvalidInputError).issues).toEqual([{ file: path, line: 15, subject: 'bad@example.org', path: 'timezone', message: 'unknown time zone "Mars/Olympus"' }]);
+    expect(await store.models.Member.countDocuments()).toBe(0);
+  });
+
+  it('imports a large file in batches and reports progress', async () => {
+    const rows = Array.from({ length: 1200 }, (_, i) => `m${i}@example.org,M ${i},startups,active,UTC,,,,,,`);
+    const path = file('large.csv', [header, ...rows].join('\n'));
+    const seen: number[] = [];
+    const result = await importMembers(store, path, { onProgress: (done) => seen.push(done) });
+    expect(result.created).toBe(1200);
+    expect(seen).toEqual([500, 1000, 1200]);
+    expect(await store.models.Member.countDocuments()).toBe(1200);
+  });
+});
