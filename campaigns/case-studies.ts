@@ -12,4 +12,5 @@ export default defineCampaign({
   template: 'case-study',
   subject: 'Case study: {{study.title}}',
   preheader: 'How another team did it, with numbers',
+  data: { program: { name: 'Flywheel Programs', url: 'https://flywheel.example/programs' } },
 });

@@ -23,6 +23,6 @@ export default defineCampaign({
   dayBefore: {
     template: 'event-reminder',
     subject: 'Tomorrow: {{event.title}}',
-    data: { reminder: { headline: 'See you tomorrow' }, event: { joinUrl: 'https://meet.flywheel.example/hackathon-2026' } },
+    data: { program: programInfo.contributor, reminder: { headline: 'See you tomorrow' }, event: { joinUrl: 'https://meet.flywheel.example/hackathon-2026' } },
   },
 });
