@@ -150,7 +150,7 @@ export async function writePreview(config: Config, message: PreviewMessage, outD
 }
 
 function headers(config: Config, member: MemberView, m: RenderedMessage, urls: TrackingUrls): string {
-  const unsubscribe = urls.unsubscribe(PREVIEW_SEND_LOG_ID);
+  const unsubscribe = urls.unsubscribe(urls.recipient(PREVIEW_SEND_LOG_ID));
   return [
     `From: ${config.FLYWHEEL_FROM}`,
     `To: ${member.name} <${member.email}>`,

@@ -1,10 +1,12 @@
 // Render stage: campaign step + member -> subject, preheader, HTML and text.
 // MJML runs once per (template, content hash, locale) and is cached; each
-// recipient costs one Handlebars fill per part plus signing their links.
+// recipient costs one Handlebars fill per part plus one recipient token (link
+// targets are signed once per compiled message).
 import { createHash } from 'node:crypto';
 import { InvalidInputError, type InputIssue } from '../errors.ts';
 import type { TrackingUrls } from '../tracking/tokens.ts';
 import { TemplateLibrary } from './compile.ts';
+import { prepareLinks } from './links.ts';
 import { fillMessage } from './recipient-pass.ts';
 import type { CompiledMessage, MessageSample, Renderer, RenderRequest } from './types.ts';
 
@@ -31,11 +33,12 @@ export function createRenderer(opts: RendererOptions): Renderer {
       throw new InvalidInputError('TEMPLATE_INVALID', `Template "${template}" cannot be rendered:`, outcome.issues,
         'Fix the template or the campaign data, then run `flywheel validate`.');
     }
+    const links = { prepared: prepareLinks(parts.links, opts.urls), urls: opts.urls };
     return {
       template,
       locale,
       linkTargets: outcome.linkTargets,
-      fill: (member, sendLogId) => fillMessage(parts, member, sendLogId, opts.urls, locale),
+      fill: (member, sendLogId) => fillMessage(parts, links, member, sendLogId, locale),
     };
   }
 

@@ -1,6 +1,7 @@
 // Every link a member can click goes through the click tracker. At compile
-// time each external href is swapped for a slot (`{{{_u.c3}}}`); per recipient
-// the slots are filled with signed URLs, once, and shared by HTML and text.
+// time each external href is swapped for a slot (`{{{_u.c3}}}`) and its target
+// signed once; per recipient the slots are filled with URLs carrying the
+// recipient's token, built once and shared by HTML and text.
 import { decodeHTML } from 'entities';
 import type { TrackingUrls } from '../tracking/tokens.ts';
 import { restoreStandins } from './shared-pass.ts';
@@ -27,11 +28,11 @@ const SLOT = /^\{\{\{_u\.[a-z0-9_]+\}\}\}$/;
 export interface RewrittenLinks {
   html: string;
   clicks: LinkSpec[];
-  /** hrefs whose target depends on the member (e.g. `?m={{member.id}}`): signed per recipient by {{#track}} */
+  /** hrefs whose target depends on the member (e.g. `?m={{member.id}}`): their target is signed per recipient by {{#track}} */
   dynamicCount: number;
 }
 
-/** Replaces each external href by a slot; the same URL twice shares one slot (one signature per recipient). */
+/** Replaces each external href by a slot; the same URL twice shares one slot (and one link signature). */
 export function rewriteHrefs(html: string): RewrittenLinks {
   const slots = new Map<string, LinkSpec>();
   let dynamicCount = 0;
@@ -53,20 +54,44 @@ export function rewriteHrefs(html: string): RewrittenLinks {
   return { html: out, clicks: [...slots.values()], dynamicCount };
 }
 
-/** The recipient's signed URLs, keyed like the slots. */
-export function signLinks(specs: readonly LinkSpec[], urls: TrackingUrls, sendLogId: string): Record<string, string> {
-  const u: Record<string, string> = {};
-  for (const s of specs) {
-    switch (s.kind) {
-      case 'click': u[s.key] = urls.click(sendLogId, s.target); break;
-      case 'open': u[s.key] = urls.openPixel(sendLogId); break;
-      case 'unsubscribe': u[s.key] = urls.unsubscribe(sendLogId); break;
-      case 'preferences': u[s.key] = urls.preferences(sendLogId); break;
-      case 'rsvp': u[s.key] = urls.rsvp(sendLogId, s.answer); break;
-      case 'survey': u[s.key] = urls.survey(sendLogId, s.score); break;
-    }
+/**
+ * The message's tracked URLs, prepared once per compiled message: every link
+ * signature is computed here, and each URL is split around the recipient token,
+ * so a recipient costs one token and a string concatenation per link.
+ */
+export interface PreparedLinks {
+  /** this recipient's URLs, keyed like the slots */
+  forRecipient(rt: string): Record<string, string>;
+}
+
+// stands in for the recipient token while URLs are pre-built; TrackingUrls never produces it
+const RT_MARK = '\u0000rt\u0000';
+
+export function prepareLinks(specs: readonly LinkSpec[], urls: TrackingUrls): PreparedLinks {
+  const parts = specs.map((s) => {
+    const url = specUrl(s, urls, RT_MARK);
+    const at = url.indexOf(RT_MARK);
+    if (at < 0 || url.indexOf(RT_MARK, at + 1) >= 0) throw new Error(`tracking URL for ${s.key} must carry the recipient token once`);
+    return { key: s.key, head: url.slice(0, at), tail: url.slice(at + RT_MARK.length) };
+  });
+  return {
+    forRecipient(rt) {
+      const u: Record<string, string> = {};
+      for (const p of parts) u[p.key] = p.head + rt + p.tail;
+      return u;
+    },
+  };
+}
+
+function specUrl(s: LinkSpec, urls: TrackingUrls, rt: string): string {
+  switch (s.kind) {
+    case 'click': return urls.click(rt, s.target, urls.linkSignature(s.target));
+    case 'open': return urls.openPixel(rt);
+    case 'unsubscribe': return urls.unsubscribe(rt);
+    case 'preferences': return urls.preferences(rt);
+    case 'rsvp': return urls.rsvp(rt, s.answer);
+    case 'survey': return urls.survey(rt, s.score);
   }
-  return u;
 }
 
 /** A member-dependent href, after the second pass filled it: decode the attribute text back to a URL. */

@@ -1,11 +1,11 @@
 // Second Handlebars pass: the only work done per recipient. Fills member
 // fields (HTML-escaped in the HTML part), dates in the member's zone and the
-// recipient's signed URLs into templates MJML compiled once.
+// recipient's tracking URLs (one token, pre-signed links) into templates MJML compiled once.
 import Handlebars from 'handlebars';
 import { FlywheelError } from '../errors.ts';
 import type { TrackingUrls } from '../tracking/tokens.ts';
 import { formatDate, pluralText } from './formatting.ts';
-import { decodeDynamicHref, signLinks, type LinkSpec } from './links.ts';
+import { decodeDynamicHref, type LinkSpec, type PreparedLinks } from './links.ts';
 import type { MemberView, RenderedMessage } from './types.ts';
 
 interface RecipientPassData {
@@ -60,17 +60,26 @@ function memberContext(m: MemberView): Record<string, unknown> {
   return c;
 }
 
-export function fillMessage(parts: CompiledParts, member: MemberView, sendLogId: string, urls: TrackingUrls, locale: string): RenderedMessage {
-  const u = signLinks(parts.links, urls, sendLogId);
+/** What a compiled message needs to build tracking URLs: the prepared links, and TrackingUrls for member-dependent ones. */
+export interface LinkContext {
+  prepared: PreparedLinks;
+  urls: TrackingUrls;
+}
+
+export function fillMessage(parts: CompiledParts, links: LinkContext, member: MemberView, sendLogId: string, locale: string): RenderedMessage {
+  const { urls } = links;
+  const rt = urls.recipient(sendLogId);
+  const u = links.prepared.forRecipient(rt);
   let tracked: Map<string, string> | undefined;
   const data: RecipientPassData = {
     zone: member.timezone,
     locale,
+    // a member-dependent target is only known now, so it is signed now (rare: a few links per message at most)
     track: (url) => {
       tracked ??= new Map();
       let signed = tracked.get(url);
       if (signed === undefined) {
-        signed = /^https?:\/\//i.test(url) ? urls.click(sendLogId, url) : url;
+        signed = /^https?:\/\//i.test(url) ? urls.click(rt, url, urls.linkSignature(url)) : url;
         tracked.set(url, signed);
       }
       return signed;

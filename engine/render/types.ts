@@ -28,7 +28,7 @@ export interface RenderRequest {
    */
   data: Record<string, unknown>;
   member: MemberView;
-  /** used to sign this recipient's links via TrackingUrls */
+  /** the recipient token in every tracking URL authenticates this id (URL-safe: A-Z a-z 0-9 _ -) */
   sendLogId: string;
 }
 

@@ -1,78 +1,97 @@
-// Signed, tamper-proof tokens for every URL we put in an email (open pixel,
-// click, unsubscribe, preferences, RSVP). Stateless: the server verifies the
-// HMAC and trusts the payload, so no lookup table of links is needed.
+// Signed, stateless tokens for every URL we put in an email. Two independent
+// signatures keep the send cheap: a recipient token (one HMAC per recipient)
+// says which send-log record a request belongs to; a link signature (one HMAC
+// per distinct target per compiled message) says the click target is ours.
+// The server checks both; neither needs a lookup table of links.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { FlywheelError } from '../errors.ts';
 
-/** What a token can say. `m` is the send-log message key; short names keep URLs short. */
-export interface TokenPayload {
-  /** action: o=open, c=click, u=unsubscribe, p=preferences, r=rsvp, s=survey */
-  a: 'o' | 'c' | 'u' | 'p' | 'r' | 's';
-  /** send-log id (hex ObjectId) the action belongs to */
-  m: string;
-  /** target URL (click) */
-  u?: string;
-  /** extra value (rsvp answer, survey score, link index) */
-  v?: string;
-}
-
-const SIG_BYTES = 16;
+const RECIPIENT_SIG_BYTES = 16;
+const LINK_SIG_BYTES = 12;
+// base64url without padding: ceil(bytes * 4 / 3) characters
+const RECIPIENT_SIG_CHARS = Math.ceil((RECIPIENT_SIG_BYTES * 4) / 3);
+const LINK_SIG_CHARS = Math.ceil((LINK_SIG_BYTES * 4) / 3);
+/** Send-log ids travel in a URL path segment: keep them to URL-safe characters. */
+const SEND_LOG_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 export class TokenSigner {
   private readonly key: Buffer;
   constructor(secret: string) {
+    if (secret.length === 0) throw new FlywheelError('TOKEN_SECRET_MISSING', 'The token secret is empty; set FLYWHEEL_SECRET.');
     this.key = Buffer.from(secret, 'utf8');
   }
 
-  sign(payload: TokenPayload): string {
-    const body = Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
-    return `${body}.${this.mac(body)}`;
-  }
-
-  /** Returns the payload, or throws TOKEN_INVALID: never trusts an unsigned or altered token. */
-  verify(token: string): TokenPayload {
-    const dot = token.lastIndexOf('.');
-    if (dot <= 0) throw invalid('malformed token');
-    const body = token.slice(0, dot);
-    const given = Buffer.from(token.slice(dot + 1), 'base64url');
-    const expected = Buffer.from(this.mac(body), 'base64url');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid('bad signature');
-    let payload: unknown;
-    try {
-      payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
-    } catch {
-      throw invalid('unreadable payload');
+  /** `<sendLogId>.<sig>`: authenticates the send-log id, nothing else. */
+  recipientToken(sendLogId: string): string {
+    if (!SEND_LOG_ID.test(sendLogId)) {
+      throw new FlywheelError('TOKEN_ID_INVALID', `Cannot sign send-log id ${JSON.stringify(sendLogId)}: expected 1-64 characters of A-Z a-z 0-9 _ -.`);
     }
-    if (!isPayload(payload)) throw invalid('unexpected payload shape');
-    return payload;
+    return `${sendLogId}.${this.mac('r:' + sendLogId, RECIPIENT_SIG_BYTES)}`;
   }
 
-  private mac(body: string): string {
-    return createHmac('sha256', this.key).update(body).digest().subarray(0, SIG_BYTES).toString('base64url');
+  /** Returns the send-log id, or throws TOKEN_INVALID: never trusts an unsigned or altered token. */
+  verifyRecipientToken(rt: string): string {
+    if (typeof rt !== 'string') throw invalid('not a string');
+    const dot = rt.lastIndexOf('.');
+    if (dot <= 0) throw invalid('malformed token: expected <id>.<signature>');
+    const id = rt.slice(0, dot);
+    const sig = rt.slice(dot + 1);
+    if (!SEND_LOG_ID.test(id)) throw invalid('malformed send-log id');
+    if (sig.length !== RECIPIENT_SIG_CHARS || !BASE64URL.test(sig)) throw invalid('malformed signature');
+    if (!sameAscii(sig, this.mac('r:' + id, RECIPIENT_SIG_BYTES))) throw invalid('bad signature');
+    return id;
+  }
+
+  /** Signature of one click target; the same for every recipient of a message. */
+  linkSignature(target: string): string {
+    return this.mac('l:' + target, LINK_SIG_BYTES);
+  }
+
+  /** True only when `ls` is this secret's signature of exactly `target`. */
+  verifyLink(target: string, ls: string): boolean {
+    if (typeof target !== 'string' || typeof ls !== 'string') return false;
+    if (ls.length !== LINK_SIG_CHARS || !BASE64URL.test(ls)) return false;
+    return sameAscii(ls, this.linkSignature(target));
+  }
+
+  private mac(message: string, bytes: number): string {
+    return createHmac('sha256', this.key).update(message, 'utf8').digest().subarray(0, bytes).toString('base64url');
   }
 }
 
-function isPayload(x: unknown): x is TokenPayload {
-  if (typeof x !== 'object' || x === null) return false;
-  const p = x as Record<string, unknown>;
-  return typeof p.a === 'string' && 'ocupr s'.includes(p.a) && typeof p.m === 'string' &&
-    (p.u === undefined || typeof p.u === 'string') && (p.v === undefined || typeof p.v === 'string');
+// Both sides are canonical base64url of the same length, so comparing the
+// encoded text compares the bytes (and rejects non-canonical encodings).
+function sameAscii(given: string, expected: string): boolean {
+  const a = Buffer.from(given, 'latin1');
+  const b = Buffer.from(expected, 'latin1');
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function invalid(why: string): FlywheelError {
   return new FlywheelError('TOKEN_INVALID', `Invalid or tampered link token (${why}).`);
 }
 
-/** Builds the public URLs that carry tokens; the HTTP server mounts the matching routes. */
+/**
+ * Builds the public URLs that carry tokens; the HTTP server mounts the matching routes:
+ * /o/:rt  /u/:rt  /p/:rt  /r/:rt/yes|no  /s/:rt/:score  /c/:rt/:ls?u=<target>
+ */
 export class TrackingUrls {
-  constructor(private readonly publicUrl: string, private readonly signer: TokenSigner) {}
-  private url(path: string, p: TokenPayload): string {
-    return `${this.publicUrl.replace(/\/$/, '')}/${path}/${this.signer.sign(p)}`;
+  private readonly base: string;
+  constructor(publicUrl: string, private readonly signer: TokenSigner) {
+    this.base = publicUrl.replace(/\/+$/, '');
   }
-  openPixel(sendLogId: string): string { return this.url('o', { a: 'o', m: sendLogId }); }
-  click(sendLogId: string, target: string): string { return this.url('c', { a: 'c', m: sendLogId, u: target }); }
-  unsubscribe(sendLogId: string): string { return this.url('u', { a: 'u', m: sendLogId }); }
-  preferences(sendLogId: string): string { return this.url('p', { a: 'p', m: sendLogId }); }
-  rsvp(sendLogId: string, answer: 'yes' | 'no'): string { return this.url('r', { a: 'r', m: sendLogId, v: answer }); }
-  survey(sendLogId: string, score: number): string { return this.url('s', { a: 's', m: sendLogId, v: String(score) }); }
+  /** The recipient token (`rt`) the other methods take: one HMAC, compute it once per recipient. */
+  recipient(sendLogId: string): string { return this.signer.recipientToken(sendLogId); }
+  /** The link signature (`ls`) for `click`: compute it once per message and target. */
+  linkSignature(target: string): string { return this.signer.linkSignature(target); }
+
+  openPixel(rt: string): string { return `${this.base}/o/${rt}`; }
+  unsubscribe(rt: string): string { return `${this.base}/u/${rt}`; }
+  preferences(rt: string): string { return `${this.base}/p/${rt}`; }
+  rsvp(rt: string, answer: 'yes' | 'no'): string { return `${this.base}/r/${rt}/${answer}`; }
+  survey(rt: string, score: number): string { return `${this.base}/s/${rt}/${score}`; }
+  click(rt: string, target: string, ls: string): string {
+    return `${this.base}/c/${rt}/${ls}?u=${encodeURIComponent(target)}`;
+  }
 }

@@ -1,6 +1,8 @@
 import { parse } from 'node-html-parser';
 import { describe, expect, it } from 'vitest';
+import { createRenderer } from '../../engine/render/index.ts';
 import { loadSample } from '../../engine/render/samples.ts';
+import { TokenSigner, TrackingUrls } from '../../engine/tracking/tokens.ts';
 import { decodeTracking, hrefs, member, POSTAL, PUBLIC_URL, renderer, trackingUrlsInText, urls } from './support.ts';
 
 const r = renderer();
@@ -44,9 +46,10 @@ describe('rendered messages', () => {
     const msg = await renderSample(template, undefined, sendLogId);
     const links = hrefs(msg.html).filter((h) => !h.startsWith('mailto:'));
     expect(links.length).toBeGreaterThan(2);
+    // decodeTracking verifies the recipient token and, for clicks, the link signature of the target
     const decoded = links.map(decodeTracking);
-    for (const d of decoded) expect(d.m).toBe(sendLogId);
-    const clicks = decoded.filter((d) => d.a === 'c').map((d) => d.u!);
+    for (const d of decoded) expect(d.sendLogId).toBe(sendLogId);
+    const clicks = decoded.filter((d) => d.path === 'c').map((d) => d.target!);
     for (const target of clicks) expect(target).toMatch(/^https:\/\/[a-z.]*flywheel\.example\/|^https:\/\/github\.com\//);
     // the program's own site, linked from the header, is always among them
     const s = loadSample('templates', template);
@@ -56,7 +59,7 @@ describe('rendered messages', () => {
   it('the newsletter links go to each of its six items, unchanged (query strings included)', async () => {
     const s = loadSample('templates', 'newsletter');
     const msg = await renderSample('newsletter');
-    const targets = new Set(hrefs(msg.html).map(decodeTracking).filter((d) => d.a === 'c').map((d) => d.u));
+    const targets = new Set(hrefs(msg.html).map(decodeTracking).filter((d) => d.path === 'c').map((d) => d.target));
     const items = s.data.items as Array<{ url: string }>;
     expect(items).toHaveLength(6);
     for (const it of items) expect(targets).toContain(it.url);
@@ -69,6 +72,7 @@ describe('rendered messages', () => {
     const inText = new Set(trackingUrlsInText(msg.text));
     expect(msg.text.length).toBeGreaterThan(200);
     expect(inText).toEqual(inHtml);
+    for (const url of inText) decodeTracking(url);
     expect(msg.text).not.toMatch(/\{\{|<[a-z]/i);
   });
 
@@ -77,30 +81,55 @@ describe('rendered messages', () => {
     const msg = await renderSample(template, undefined, sendLogId);
     const doc = parse(msg.html);
     const byText = (label: string) => doc.querySelectorAll('a').find((a) => a.text.trim() === label)?.getAttribute('href');
-    expect(byText('Unsubscribe')).toBe(urls.unsubscribe(sendLogId));
-    expect(byText('Email preferences')).toBe(urls.preferences(sendLogId));
-    expect(msg.text).toContain(`Unsubscribe [${urls.unsubscribe(sendLogId)}]`);
-    expect(msg.text).toContain(`Email preferences [${urls.preferences(sendLogId)}]`);
+    const rt = urls.recipient(sendLogId);
+    expect(byText('Unsubscribe')).toBe(urls.unsubscribe(rt));
+    expect(byText('Email preferences')).toBe(urls.preferences(rt));
+    expect(msg.text).toContain(`Unsubscribe [${urls.unsubscribe(rt)}]`);
+    expect(msg.text).toContain(`Email preferences [${urls.preferences(rt)}]`);
     expect(doc.text).toContain(POSTAL);
     expect(msg.text).toContain(POSTAL);
-    expect(doc.querySelectorAll('img').some((i) => i.getAttribute('src') === urls.openPixel(sendLogId))).toBe(true);
+    expect(doc.querySelectorAll('img').some((i) => i.getAttribute('src') === urls.openPixel(rt))).toBe(true);
     for (const img of doc.querySelectorAll('img')) {
-      if (img.getAttribute('src') !== urls.openPixel(sendLogId)) expect(img.getAttribute('alt')?.trim()).toBeTruthy();
+      if (img.getAttribute('src') !== urls.openPixel(rt)) expect(img.getAttribute('alt')?.trim()).toBeTruthy();
     }
   });
 
   it('links that depend on the member are filled, then signed, per member', async () => {
-    const msg = await renderSample('renewal-reminder');
-    const renew = parse(msg.html).querySelectorAll('a').find((a) => a.text.includes('Renew my membership'))!;
-    expect(decodeTracking(renew.getAttribute('href')!).u).toBe('https://pro.flywheel.example/renew?member=65f1a2b3c4d5e6f708192a3c');
+    const s = loadSample('templates', 'renewal-reminder');
+    const compiled = await r.prepare('renewal-reminder', s, s.member.locale);
+    const renewHref = (html: string) => parse(html).querySelectorAll('a').find((a) => a.text.includes('Renew my membership'))!.getAttribute('href')!;
+    const first = decodeTracking(renewHref(compiled.fill(s.member, 'send-1').html));
+    const second = decodeTracking(renewHref(compiled.fill({ ...s.member, id: 'other-member' }, 'send-2').html));
+    expect(first).toEqual({ path: 'c', sendLogId: 'send-1', target: 'https://pro.flywheel.example/renew?member=65f1a2b3c4d5e6f708192a3c' });
+    expect(second).toEqual({ path: 'c', sendLogId: 'send-2', target: 'https://pro.flywheel.example/renew?member=other-member' });
+  });
+
+  it('signs each link target once per message and each recipient once, however many links they get', async () => {
+    const calls = { recipient: 0, link: 0 };
+    const counting = new (class extends TokenSigner {
+      override recipientToken(id: string): string { calls.recipient++; return super.recipientToken(id); }
+      override linkSignature(target: string): string { calls.link++; return super.linkSignature(target); }
+    })('render-test-secret-0123456789');
+    const rr = createRenderer({ templatesDir: 'templates', urls: new TrackingUrls(PUBLIC_URL, counting), postalAddress: POSTAL, senderName: 'Flywheel DevRel' });
+    const s = loadSample('templates', 'newsletter');
+    const compiled = await rr.prepare('newsletter', s, 'en-GB');
+    expect(calls).toEqual({ recipient: 0, link: compiled.linkTargets.length });
+    const messages = ['s-1', 's-2', 's-3'].map((id, i) => compiled.fill(member({ firstName: `M${i}` }), id));
+    expect(calls).toEqual({ recipient: 3, link: compiled.linkTargets.length });
+    // and the URLs still verify for the right recipient
+    messages.forEach((m, i) => {
+      const decoded = hrefs(m.html).filter((h) => h.startsWith(PUBLIC_URL)).map(decodeTracking);
+      expect(decoded.length).toBeGreaterThan(8);
+      for (const d of decoded) expect(d.sendLogId).toBe(`s-${i + 1}`);
+    });
   });
 
   it('event invitations carry RSVP yes and no links; onboarding carries survey scores', async () => {
     const invite = await renderSample('event-invite', undefined, 'abc123');
-    const answers = hrefs(invite.html).map(decodeTracking).filter((d) => d.a === 'r').map((d) => d.v);
+    const answers = hrefs(invite.html).map(decodeTracking).filter((d) => d.path === 'r').map((d) => d.value);
     expect(answers.sort()).toEqual(['no', 'yes']);
     const onboarding = await renderSample('onboarding-step');
-    const scores = hrefs(onboarding.html).map(decodeTracking).filter((d) => d.a === 's').map((d) => d.v);
+    const scores = hrefs(onboarding.html).map(decodeTracking).filter((d) => d.path === 's').map((d) => d.value);
     expect(scores).toEqual(['1', '2', '3', '4', '5']);
   });
 
@@ -140,6 +169,6 @@ describe('rendered messages', () => {
     const second = a.fill(member({ firstName: 'Grace' }), 'id-2');
     expect(first.html).toContain('Hi Ada,');
     expect(second.html).toContain('Hi Grace,');
-    expect(hrefs(second.html).map(decodeTracking).every((d) => d.m === 'id-2')).toBe(true);
+    expect(hrefs(second.html).map(decodeTracking).every((d) => d.sendLogId === 'id-2')).toBe(true);
   });
 });

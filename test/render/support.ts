@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parse } from 'node-html-parser';
 import { createRenderer, type MemberView } from '../../engine/render/index.ts';
-import { TokenSigner, TrackingUrls, type TokenPayload } from '../../engine/tracking/tokens.ts';
+import { TokenSigner, TrackingUrls } from '../../engine/tracking/tokens.ts';
 
 export const PUBLIC_URL = 'https://t.flywheel.test';
-const signer = new TokenSigner('render-test-secret-0123456789');
+export const signer = new TokenSigner('render-test-secret-0123456789');
 export const urls = new TrackingUrls(PUBLIC_URL, signer);
 export const POSTAL = 'Flywheel DevRel, 1 Example Street, Springfield, USA';
 
@@ -22,11 +22,35 @@ export function member(overrides: Partial<MemberView> = {}): MemberView {
   };
 }
 
-/** Decodes a tracking URL built by TrackingUrls; throws if it is not one or the signature is wrong. */
-export function decodeTracking(url: string): TokenPayload & { path: string } {
-  const m = new RegExp(`^${PUBLIC_URL}/([a-z])/([A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+)$`).exec(url);
+export interface DecodedTracking {
+  /** o=open, c=click, u=unsubscribe, p=preferences, r=rsvp, s=survey */
+  path: string;
+  sendLogId: string;
+  /** click target, after its link signature verified */
+  target?: string;
+  /** rsvp answer or survey score */
+  value?: string;
+}
+
+const TRACKING_URL = new RegExp(`^${PUBLIC_URL.replaceAll('.', '\\.')}/([oupcrs])/([^/?]+)(?:/([^/?]+))?(?:\\?u=([^&#]*))?$`);
+
+/** Decodes a tracking URL built by TrackingUrls; throws if it is not one or a signature does not verify. */
+export function decodeTracking(url: string): DecodedTracking {
+  const m = TRACKING_URL.exec(url);
   if (!m) throw new Error(`not a tracking URL: ${url}`);
-  return { ...signer.verify(m[2]!), path: m[1]! };
+  const [, path, rt, extra, encodedTarget] = m as unknown as [string, string, string, string | undefined, string | undefined];
+  const sendLogId = signer.verifyRecipientToken(rt);
+  if (path === 'c') {
+    if (extra === undefined || encodedTarget === undefined) throw new Error(`click URL without link signature or target: ${url}`);
+    const target = decodeURIComponent(encodedTarget);
+    if (!signer.verifyLink(target, extra)) throw new Error(`link signature does not verify for ${target}`);
+    return { path, sendLogId, target };
+  }
+  if (encodedTarget !== undefined) throw new Error(`only click URLs carry a target: ${url}`);
+  if (path === 'r' && extra !== 'yes' && extra !== 'no') throw new Error(`bad RSVP answer in ${url}`);
+  if (path === 's' && !/^\d+$/.test(extra ?? '')) throw new Error(`bad survey score in ${url}`);
+  if ((path === 'o' || path === 'u' || path === 'p') && extra !== undefined) throw new Error(`unexpected path segment in ${url}`);
+  return { path, sendLogId, ...(extra !== undefined ? { value: extra } : {}) };
 }
 
 export function hrefs(html: string): string[] {
@@ -34,7 +58,8 @@ export function hrefs(html: string): string[] {
 }
 
 export function trackingUrlsInText(text: string): string[] {
-  return [...text.matchAll(new RegExp(`${PUBLIC_URL}/[a-z]/[A-Za-z0-9_.-]+`, 'g'))].map((m) => m[0]);
+  // a tracking URL's characters: path segments, then (clicks) ?u= and an encodeURIComponent target
+  return [...text.matchAll(new RegExp(`${PUBLIC_URL}/[a-z]/[A-Za-z0-9_./-]+(?:\\?u=[A-Za-z0-9_.!~*'()%-]+)?`, 'g'))].map((m) => m[0]);
 }
 
 /** A throwaway templates folder: { 'x.mjml': '...', 'partials/p.mjml': '...' }. */
