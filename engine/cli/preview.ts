@@ -1,6 +1,7 @@
 // `flywheel preview CAMPAIGN [STEP] --sample | --member EMAIL`: renders one
 // message to files (HTML, text, headers; PNGs with --screenshot) and prints
-// their paths. --sample needs no database: data comes from templates/*.sample.json.
+// their paths. --sample needs no database: data comes from templates/*.sample.json;
+// --member reads the member and plans the step's data (render/preview-data.ts).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
@@ -8,21 +9,12 @@ import { loadCampaigns, type CampaignDefinition, type LoadedCampaign, type Messa
 import { loadConfig, type Config } from '../config.ts';
 import { FlywheelError } from '../errors.ts';
 import { createRenderer, type MemberView, type RenderedMessage } from '../render/index.ts';
+import { createMemberPreviewLoader, type MemberPreviewLoader, type PreviewMessage } from '../render/preview-data.ts';
 import { loadSample } from '../render/samples.ts';
 import { screenshotHtml } from '../render/screenshot.ts';
 import { TokenSigner, TrackingUrls } from '../tracking/tokens.ts';
 
-/** Everything needed to render one message for one member. */
-export interface PreviewMessage {
-  template: string;
-  subject: string;
-  preheader?: string;
-  data: Record<string, unknown>;
-  member: MemberView;
-}
-
-/** Looks up a real member and the step's real data (database + campaign definitions). */
-export type MemberPreviewLoader = (args: { campaign: string; step?: string; email: string; config: Config }) => Promise<PreviewMessage>;
+export type { MemberPreviewLoader, PreviewMessage } from '../render/preview-data.ts';
 
 export interface PreviewDeps {
   loadMemberPreview?: MemberPreviewLoader;
@@ -84,12 +76,8 @@ async function sampleMessage(config: Config, campaign: string, step: string | un
 }
 
 async function memberMessage(deps: PreviewDeps, config: Config, campaign: string, step: string | undefined, email: string): Promise<PreviewMessage> {
-  if (!deps.loadMemberPreview) {
-    throw new FlywheelError('PREVIEW_MEMBER_UNAVAILABLE',
-      'Previewing for a real member is not wired yet: it needs the step\'s data builder (newsletter items, event details) and the member lookup.',
-      { hint: 'Use --sample for now.' });
-  }
-  return deps.loadMemberPreview({ campaign, step, email, config });
+  const load = deps.loadMemberPreview ?? createMemberPreviewLoader();
+  return load({ campaign, step, email, config });
 }
 
 async function findCampaign(config: Config, name: string): Promise<LoadedCampaign | undefined> {

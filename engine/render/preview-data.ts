@@ -1,0 +1,152 @@
+// Data for `flywheel preview CAMPAIGN STEP --member EMAIL`: a stored member plus the data
+// the planner gives that member for that step, shaped as one render request. Choosing the
+// step's candidate is pure (previewCandidate); loadMemberPreview does the reads.
+import { resolve } from 'node:path';
+import { loadCampaigns, type LoadedCampaign } from '../campaigns/index.ts';
+import { systemClock, type Clock } from '../clock.ts';
+import type { Config } from '../config.ts';
+import { FlywheelError } from '../errors.ts';
+import { candidates, mayReceive, type MemberHistory, type PlannerContentItem, type PlannerMember } from '../planner/index.ts';
+import { openDatabase, ROOT_DIR, type Store } from '../store/index.ts';
+import type { MemberView } from './types.ts';
+
+/** Everything needed to render one message for one member. */
+export interface PreviewMessage {
+  template: string;
+  subject: string;
+  preheader?: string;
+  data: Record<string, unknown>;
+  member: MemberView;
+}
+
+/** Looks up a real member and the step's real data (database + campaign definitions). */
+export type MemberPreviewLoader = (args: { campaign: string; step?: string; email: string; config: Config }) => Promise<PreviewMessage>;
+
+type Candidate = ReturnType<typeof candidates>[number];
+
+const HORIZON_MS = 366 * 86_400_000;
+const OPEN_DELAY_MS = 3_600_000;
+
+/** The member fields templates see, from a stored member document. */
+export function memberViewOf(doc: PlannerMember): MemberView {
+  const name = (doc.name ?? '').trim();
+  return {
+    id: String(doc._id),
+    email: doc.email,
+    name,
+    firstName: name.split(/\s+/)[0] ?? '',
+    program: doc.program,
+    locale: doc.locale || 'en',
+    timezone: doc.timezone || 'UTC',
+    ...(doc.country ? { country: doc.country } : {}),
+    ...(doc.expiresAt ? { expiresAt: doc.expiresAt } : {}),
+    attributes: doc.attributes ?? {},
+  };
+}
+
+/**
+ * The planner's candidate for `step`, whatever its due time (the one nearest `now` when the
+ * step recurs). Steps that only follow another send (an engagement branch, an event reminder
+ * or day-before note) are reached by playing the earlier steps as sent, once without and once
+ * with engagement (open, click, RSVP yes). History is otherwise empty: the preview shows the
+ * step as the planner would build it, not whether it is still due.
+ */
+export function previewCandidate(campaign: LoadedCampaign, member: PlannerMember, content: readonly PlannerContentItem[], step: string, now: Date): Candidate | undefined {
+  const base = { member, content, now, horizon: new Date(now.getTime() + HORIZON_MS) };
+  for (const engaged of [false, true]) {
+    const history: MemberHistory = { sends: [], ...(engaged ? { rsvp: 'yes' as const } : {}) };
+    for (let round = 0; round <= campaign.steps.length; round++) {
+      const list = candidates(campaign, { ...base, history });
+      const hit = nearest(list.filter((c) => c.step === step), now);
+      if (hit) return hit;
+      // play each step not played yet (its first candidate) as sent, then ask again
+      const played = new Set(history.sends.map((s) => s.step));
+      const next: Candidate[] = [];
+      for (const c of list) {
+        if (played.has(c.step)) continue;
+        played.add(c.step);
+        next.push(c);
+      }
+      if (next.length === 0) break;
+      for (const c of next) {
+        const reaction = engaged ? { firstOpenedAt: new Date(c.dueAt.getTime() + OPEN_DELAY_MS), firstClickedAt: new Date(c.dueAt.getTime() + OPEN_DELAY_MS) } : {};
+        history.sends.push({ step: c.step, occurrence: c.occurrence, status: 'sent', sentAt: c.dueAt, payload: c.data, ...reaction });
+      }
+    }
+  }
+  return undefined;
+}
+
+function nearest(list: Candidate[], now: Date): Candidate | undefined {
+  const distance = (c: Candidate) => Math.abs(c.dueAt.getTime() - now.getTime());
+  return list.reduce<Candidate | undefined>((best, c) => (!best || distance(c) < distance(best) ? c : best), undefined);
+}
+
+export interface MemberPreviewDeps {
+  /** an open store (tests, a running server); without it the configured database is opened and closed */
+  store?: Store;
+  /** the campaign definitions; by default loaded from config.FLYWHEEL_CAMPAIGNS_DIR under the project root */
+  campaigns?: () => Promise<readonly LoadedCampaign[]>;
+  clock?: Clock;
+}
+
+export function createMemberPreviewLoader(deps: MemberPreviewDeps = {}): MemberPreviewLoader {
+  return async ({ campaign: name, step, email, config }) => {
+    const campaigns = deps.campaigns ? await deps.campaigns() : await loadCampaigns(resolve(ROOT_DIR, config.FLYWHEEL_CAMPAIGNS_DIR));
+    const campaign = campaigns.find((c) => c.name === name);
+    if (!campaign) {
+      throw new FlywheelError('PREVIEW_UNKNOWN_CAMPAIGN', `No campaign named "${name}" (campaigns: ${campaigns.map((c) => c.name).join(', ') || 'none'}).`);
+    }
+    const stepId = step ?? (campaign.steps.length === 1 ? campaign.steps[0]! : undefined);
+    if (stepId === undefined || !campaign.steps.includes(stepId)) {
+      throw new FlywheelError('PREVIEW_UNKNOWN_STEP',
+        `${stepId === undefined ? `Campaign "${name}" has several steps; name one` : `Campaign "${name}" has no step "${stepId}"`} (steps: ${campaign.steps.join(', ')}).`);
+    }
+    const now = (deps.clock ?? systemClock).now();
+    const { member, content } = deps.store
+      ? await readMemberAndContent(deps.store, campaign, email)
+      : await withDatabase(config, (store) => readMemberAndContent(store, campaign, email));
+
+    const candidate = previewCandidate(campaign, member, content, stepId, now);
+    if (!candidate) {
+      if (!mayReceive(campaign, member, now)) {
+        throw new FlywheelError('PREVIEW_NOT_IN_AUDIENCE',
+          `Member ${member.email} would not receive "${name}": outside its audience, unsubscribed or erased.`);
+      }
+      throw new FlywheelError('PREVIEW_STEP_NOT_PLANNED',
+        `The planner has no "${stepId}" of "${name}" for ${member.email}.`,
+        { hint: 'Check the member fields the step starts from (e.g. awardedAt, expiresAt), their topic preferences, and, for digests and case studies, that matching content exists.' });
+    }
+    return {
+      template: candidate.spec.template,
+      subject: candidate.spec.subject,
+      ...(candidate.spec.preheader !== undefined ? { preheader: candidate.spec.preheader } : {}),
+      data: candidate.data,
+      member: memberViewOf(member),
+    };
+  };
+}
+
+async function withDatabase<T>(config: Config, use: (store: Store) => Promise<T>): Promise<T> {
+  const db = await openDatabase(config);
+  try {
+    return await use(db.store);
+  } finally {
+    await db.close();
+  }
+}
+
+async function readMemberAndContent(store: Store, campaign: LoadedCampaign, email: string): Promise<{ member: PlannerMember; content: PlannerContentItem[] }> {
+  const address = email.trim().toLowerCase();
+  const member = (await store.models.Member.findOne({ email: address }).lean()) as PlannerMember | null;
+  if (!member) {
+    throw new FlywheelError('PREVIEW_MEMBER_NOT_FOUND', `No member with the email address ${address}.`,
+      { hint: 'Check the spelling, or import the member first.' });
+  }
+  const kind = campaign.definition.kind;
+  // only digests and promotions read content; newest first, bounded (the planner keeps what it needs)
+  const content = kind === 'newsletter' || kind === 'case-study'
+    ? ((await store.models.ContentItem.find({}).sort({ publishedAt: -1 }).limit(500).lean()) as PlannerContentItem[])
+    : [];
+  return { member, content };
+}
