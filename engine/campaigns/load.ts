@@ -21,7 +21,8 @@ export function displayPath(file: string): string {
 
 /** Import a TypeScript module fresh (the mtime query defeats the module cache after an edit). */
 export async function importFresh(file: string): Promise<Record<string, unknown>> {
-  const url = `${pathToFileURL(file).href}?v=${statSync(file).mtimeMs}`;
+  // the query ends in ".ts" so Vite (tests) still treats the module as TypeScript
+  const url = `${pathToFileURL(file).href}?v=${Math.round(statSync(file).mtimeMs * 1000)}&lang.ts`;
   return (await import(url)) as Record<string, unknown>;
 }
 

@@ -48,7 +48,7 @@ describe('members import', () => {
   it('with --skip-invalid imports the good rows and lists the skipped ones', async () => {
     const path = file('mixed.csv', [header, 'ada@example.org,Ada,education,active,UTC,,,,,,', 'nope,X,education,active,UTC,,,,,,'].join('\n'));
     const result = await importMembers(store, path, { skipInvalid: true });
-    expect(result).toMatchObject({ rows: 2, created: 1, updated: 0 });
+    expect(result).toMatchObject({ rows: 2, created: 1, updated: 0, skippedRows: 1 });
     expect(result.skipped.map((i) => i.line)).toEqual([3]);
     expect(await store.models.Member.countDocuments()).toBe(1);
   });

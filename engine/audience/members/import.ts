@@ -77,8 +77,10 @@ export interface ImportResult {
   rows: number;
   created: number;
   updated: number;
-  /** bad rows: empty unless skipInvalid */
+  /** problems with bad rows (several per row possible): empty unless skipInvalid */
   skipped: InputIssue[];
+  /** how many rows were skipped */
+  skippedRows: number;
 }
 
 export async function importMembers(store: Store, file: string, opts: ImportOptions = {}): Promise<ImportResult> {
@@ -110,7 +112,7 @@ export async function importMembers(store: Store, file: string, opts: ImportOpti
   if (issues.length && !opts.skipInvalid) {
     throw new InvalidInputError('MEMBERS_IMPORT_INVALID', `${issues.length} problem(s) in ${shown}; nothing was imported:`, issues, 'Fix the rows above, or pass --skip-invalid to import only the valid rows.');
   }
-  const result: ImportResult = { rows: rows.length, created: 0, updated: 0, skipped: issues };
+  const result: ImportResult = { rows: rows.length, created: 0, updated: 0, skipped: issues, skippedRows: new Set(issues.map((i) => i.line)).size };
   const batch = opts.batchSize ?? 500;
   for (let i = 0; i < updates.length; i += batch) {
     const chunk = updates.slice(i, i + batch);

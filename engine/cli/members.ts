@@ -1,0 +1,79 @@
+// `flywheel members import FILE | export EMAIL | erase EMAIL`.
+import { writeFileSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { Command } from 'commander';
+import { SingleBar, Presets } from 'cli-progress';
+import { eraseMember, exportMember, importMembers } from '../audience/index.ts';
+import { systemClock } from '../clock.ts';
+import { loadConfig } from '../config.ts';
+import { formatIssue, InvalidInputError } from '../errors.ts';
+import { openDatabase, type Store } from '../store/index.ts';
+import { withExitCodes } from './validate.ts';
+
+async function withStore(fn: (store: Store) => Promise<void>): Promise<void> {
+  const db = await openDatabase(loadConfig());
+  try {
+    await fn(db.store);
+  } finally {
+    await db.close();
+  }
+}
+
+/** Show a progress bar only for large files on a terminal. */
+const PROGRESS_FROM_ROWS = 2_000;
+
+export function membersCommand(): Command {
+  const cmd = new Command('members').description('Import, export and erase members');
+  cmd
+    .command('import <file>')
+    .description('Upsert members from a CSV or JSON file by email (case-insensitive); any bad row rejects the whole file')
+    .option('--skip-invalid', 'import the valid rows and list the invalid ones instead of rejecting the file')
+    .addHelpText('after', '\nCSV columns: email, name, program, status, locale, timezone, country, appliedAt, awardedAt, expiresAt,\n  unsubscribedAt, tags (separated by ; or |), newsletter, events, caseStudies (true/false), attr.<name> (custom attributes).\nJSON: an array of objects with the same fields; `attributes` an object, `renewals` [{ renewedAt, expiresAt }].')
+    .action(
+      withExitCodes((file: string, opts: { skipInvalid?: boolean }) =>
+        withStore(async (store) => {
+          let bar: SingleBar | undefined;
+          const result = await importMembers(store, resolve(file), {
+            skipInvalid: opts.skipInvalid,
+            displayName: basename(file),
+            onProgress: (done, total) => {
+              if (!bar && total >= PROGRESS_FROM_ROWS && process.stderr.isTTY) {
+                bar = new SingleBar({ stream: process.stderr, format: 'importing [{bar}] {value}/{total} rows' }, Presets.shades_classic);
+                bar.start(total, 0);
+              }
+              bar?.update(done);
+            },
+          }).finally(() => bar?.stop());
+          for (const issue of result.skipped) process.stderr.write(`skipped ${formatIssue(issue)}\n`);
+          process.stdout.write(`${result.rows} row(s): ${result.created} created, ${result.updated} updated, ${result.skippedRows} skipped\n`);
+        }),
+      ),
+    );
+  cmd
+    .command('export <email>')
+    .description('Print (or write with --out) everything stored about one member, as JSON')
+    .option('--out <file>', 'write to this file instead of stdout')
+    .action(
+      withExitCodes((email: string, opts: { out?: string }) =>
+        withStore(async (store) => {
+          const json = `${JSON.stringify(await exportMember(store, email), null, 2)}\n`;
+          if (opts.out) writeFileSync(opts.out, json);
+          else process.stdout.write(json);
+        }),
+      ),
+    );
+  cmd
+    .command('erase <email>')
+    .description('Erase a member\'s personal data (keeps anonymous counts); cannot be undone')
+    .option('--yes', 'confirm the erasure')
+    .action(
+      withExitCodes((email: string, opts: { yes?: boolean }) => {
+        if (!opts.yes) return Promise.reject(new InvalidInputError('CONFIRMATION_REQUIRED', 'Erasure cannot be undone:', [{ subject: email, message: 'pass --yes to confirm' }]));
+        return withStore(async (store) => {
+          const r = await eraseMember(store, email, systemClock.now());
+          process.stdout.write(`erased member ${r.memberId}; ${r.sendsScrubbed} send record(s) scrubbed\n`);
+        });
+      }),
+    );
+  return cmd;
+}

@@ -1,0 +1,53 @@
+// `flywheel segments list|count NAME`: preview segment sizes (named segments from
+// campaigns/segments.ts, or any campaign's audience by the campaign's name).
+import { resolve } from 'node:path';
+import { Command } from 'commander';
+import { loadNamedSegments, segmentFilter, audienceFilter } from '../audience/index.ts';
+import { loadCampaigns } from '../campaigns/index.ts';
+import { systemClock } from '../clock.ts';
+import { loadConfig } from '../config.ts';
+import { InvalidInputError } from '../errors.ts';
+import { openDatabase, ROOT_DIR } from '../store/index.ts';
+import { printTable } from './campaigns.ts';
+import { withExitCodes } from './validate.ts';
+
+export function segmentsCommand(): Command {
+  const cmd = new Command('segments').description('Named segments and their sizes');
+  cmd
+    .command('list')
+    .description('Named segments and campaign audiences')
+    .action(
+      withExitCodes(async () => {
+        const dir = resolve(ROOT_DIR, loadConfig().FLYWHEEL_CAMPAIGNS_DIR);
+        const segments = await loadNamedSegments(dir, await loadCampaigns(dir));
+        printTable(['NAME', 'SOURCE'], segments.map((s) => [s.name, s.source]));
+      }),
+    );
+  cmd
+    .command('count <name>')
+    .description('How many members a named segment (or a campaign audience) holds right now')
+    .action(
+      withExitCodes(async (name: string) => {
+        const config = loadConfig();
+        const dir = resolve(ROOT_DIR, config.FLYWHEEL_CAMPAIGNS_DIR);
+        const campaigns = await loadCampaigns(dir);
+        const segments = await loadNamedSegments(dir, campaigns);
+        const named = segments.find((s) => s.name === name && s.source === 'campaigns/segments.ts');
+        const campaign = campaigns.find((c) => c.name === name);
+        if (!named && !campaign) {
+          throw new InvalidInputError('SEGMENT_UNKNOWN', `No segment or campaign named "${name}":`, [{ subject: name, message: `known: ${segments.map((s) => s.name).join(', ')}` }], 'Run `flywheel segments list`.');
+        }
+        const db = await openDatabase(config);
+        try {
+          const now = systemClock.now();
+          // a campaign name counts its real audience (topic opt-in, unsubscribed and erased excluded)
+          const filter = named ? { $and: [await segmentFilter(db.store, named.node, now), { erasedAt: null }] } : await audienceFilter(db.store, campaign!, now);
+          const count = await db.store.models.Member.countDocuments(filter);
+          process.stdout.write(`${name}: ${count} member(s)\n`);
+        } finally {
+          await db.close();
+        }
+      }),
+    );
+  return cmd;
+}
