@@ -14,7 +14,12 @@ export default defineCampaign({
     program: { name: 'Flywheel Programs', url: 'https://flywheel.example/programs' },
     issue: { title: 'The 2026 programs', number: 0, date: '2026-09-01T09:00:00Z' },
     intro: 'four programs, one community: here is what changes this year.',
-    items: [],
+    items: [
+      { title: 'Education: free cloud credits for every classroom', url: 'https://flywheel.example/programs/education', summary: 'Teachers get credits for their whole class, renewed each term, plus ready-made course material.', tag: 'Education', meta: 'Program' },
+      { title: 'Open Source: sponsored infrastructure for maintainers', url: 'https://flywheel.example/programs/open-source', summary: 'CI minutes, hosting and a security review for projects with an OSI license.', tag: 'Open Source', meta: 'Program' },
+      { title: 'Startups: credits and office hours with our engineers', url: 'https://flywheel.example/programs/startups', summary: 'Up to two years of credits and a monthly architecture session for seed-stage teams.', tag: 'Startups', meta: 'Program' },
+      { title: 'Contributors: a hackathon in March, and swag that ships', url: 'https://flywheel.example/programs/contributors', summary: 'Our first contributor hackathon, plus a new recognition programme for code and docs contributors.', tag: 'Contributors', meta: 'Program' },
+    ],
     cta: { label: 'Read the announcement', url: 'https://flywheel.example/blog/2026' },
   },
 });
