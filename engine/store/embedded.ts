@@ -1,7 +1,9 @@
 // Starting and stopping an embedded database server as a child process.
-// The server is wrapped in a tiny shell guard that kills it as soon as our
-// stdin pipe closes, so it dies with us even on SIGKILL: no orphan servers.
-import { spawn, type ChildProcess } from 'node:child_process';
+// The server is wrapped in a tiny shell guard that kills it as soon as our end of its
+// stdin pipe closes, which the kernel does whenever we exit: normally, on Ctrl-C, on an
+// uncaught error, even on SIGKILL. So no signal handlers are needed and none are installed:
+// long-running commands keep their own graceful shutdown.
+import { spawn } from 'node:child_process';
 import { createServer, connect } from 'node:net';
 import { FlywheelError } from '../errors.ts';
 
@@ -27,35 +29,15 @@ export async function freePort(): Promise<number> {
 // `read` returns when the parent's end of the pipe closes (normal stop, crash or SIGKILL).
 const GUARD = 'exec 3<&0; "$0" "$@" </dev/null 1>&2 & child=$!; read _ <&3; kill $child 2>/dev/null; wait $child';
 
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const child of live) child.stdin?.destroy();
-  });
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(signal, () => {
-      for (const child of live) child.stdin?.destroy();
-      // Re-raise with the default handler so the exit code tells the truth (130 for Ctrl-C).
-      process.kill(process.pid, signal);
-    });
-  }
-}
-
 /** Spawn `bin args`, wait until `port` accepts connections, return a handle that stops it. */
 export async function startGuarded(name: string, bin: string, args: string[], port: number, timeoutMs = 30_000): Promise<RunningServer> {
-  installExitHook();
   const child = spawn('/bin/sh', ['-c', GUARD, bin, ...args], { stdio: ['pipe', 'ignore', 'pipe'] });
-  live.add(child);
   let stderr = '';
   child.stderr?.on('data', (b: Buffer) => {
     stderr = (stderr + b.toString()).slice(-4000);
   });
   let exited = false;
-  const exitedPromise = new Promise<void>((resolve) => child.once('exit', () => { exited = true; live.delete(child); resolve(); }));
+  const exitedPromise = new Promise<void>((resolve) => child.once('exit', () => { exited = true; resolve(); }));
   // Don't keep the event loop alive just for the database.
   child.unref();
   (child.stdin as unknown as { unref?: () => void })?.unref?.();

@@ -41,59 +41,135 @@ const memberSchema = new Schema(
   { timestamps: true, minimize: false },
 );
 
-/** One record per (campaign, step, member, occurrence): the exactly-once unit of sending. */
+/**
+ * One record per (campaign, step, member, occurrence): the exactly-once unit of sending.
+ * Inserted once under its unique key when the send is planned and never rewritten on the
+ * hot path (updates are slow on the embedded database); outcomes live in SendResult.
+ */
 const sendLogSchema = new Schema(
   {
     key: { type: String, required: true, unique: true },
     campaign: { type: String, required: true },
     step: { type: String, required: true },
-    occurrence: { type: String, required: true },
+    occurrence: { type: String, default: '' },
     memberId: { type: Schema.Types.ObjectId, required: true, index: true },
     email: { type: String, required: true },
     program: { type: String },
     /** marketing sends count against frequency caps; transactional ones (renewal notices) may be exempt */
     category: { type: String, default: 'marketing' },
+    topic: { type: String },
     template: { type: String, required: true },
-    /** pending -> claimed -> sent | failed | skipped | cancelled */
+    /** 'pending' when planned; 'cancelled' if its step or campaign is removed before it goes out */
     status: { type: String, required: true, default: 'pending' },
+    error: { type: String },
+    /** when it may go out, after send windows and frequency caps */
     dueAt: { type: Date, required: true },
-    /** when a retry (or a send window) allows the next attempt */
-    notBefore: { type: Date },
-    leaseUntil: { type: Date },
-    claimedBy: { type: String },
-    attempts: { type: Number, default: 0 },
+    batchId: { type: Schema.Types.ObjectId, index: true },
+    payloadId: { type: String },
     /** stable RFC 5322 Message-ID, reused on every retry so duplicates are detectable downstream */
     messageId: { type: String, required: true, unique: true },
-    providerId: { type: String },
-    transport: { type: String },
-    sentAt: { type: Date },
-    failedAt: { type: Date },
-    error: { type: String },
-    /** per-step data the planner resolved for this send (e.g. digest item ids) */
+    /** step data the planner resolved (e.g. digest item ids), read back by later plans */
     payload: { type: Schema.Types.Mixed },
-    opens: { type: Number, default: 0 },
     firstOpenedAt: { type: Date },
-    clicks: { type: Number, default: 0 },
     firstClickedAt: { type: Date },
   },
   { timestamps: true, minimize: false },
 );
-sendLogSchema.index({ status: 1, dueAt: 1 });
-sendLogSchema.index({ campaign: 1, step: 1, status: 1 });
-sendLogSchema.index({ memberId: 1, sentAt: 1 });
+sendLogSchema.index({ campaign: 1, step: 1 });
+
+/** Everything shared by the recipients of one step: compiled once, stored once (by content hash). */
+const payloadSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    template: { type: String, required: true },
+    subject: { type: String, required: true },
+    preheader: { type: String },
+    data: { type: Schema.Types.Mixed, default: {} },
+    attachments: { type: [{ filename: String, contentType: String, content: String, _id: false }], default: [] },
+  },
+  { versionKey: false, minimize: false },
+);
 
 /**
- * Rollup counters, incremented at event time ($inc), read by reports.
- * _id is the scope: `campaign:<name>`, `step:<campaign>:<step>`, `program:<program>`, `day:<yyyy-mm-dd>`.
+ * A chunk of recipients of one payload, due at one time: the unit a worker sends.
+ * Holds a snapshot of what rendering needs, so a batch run reads one document, not 500.
+ */
+const sendBatchSchema = new Schema(
+  {
+    campaign: { type: String, required: true },
+    step: { type: String, required: true },
+    payloadId: { type: String, required: true },
+    category: { type: String, default: 'marketing' },
+    topic: { type: String },
+    dueAt: { type: Date, required: true },
+    /** 1 for a first try; n for the n-th retry of transiently failed recipients */
+    attempt: { type: Number, default: 1 },
+    recipients: {
+      type: [{
+        _id: false,
+        sendLogId: Schema.Types.ObjectId,
+        messageId: String,
+        memberId: Schema.Types.ObjectId,
+        email: String,
+        name: String,
+        program: String,
+        locale: String,
+        timezone: String,
+        country: String,
+        expiresAt: Date,
+        attributes: Schema.Types.Mixed,
+      }],
+      default: [],
+    },
+    finishedAt: { type: Date },
+  },
+  { timestamps: true, minimize: false },
+);
+sendBatchSchema.index({ finishedAt: 1, dueAt: 1 });
+
+/** Exclusive runs of a batch: insert `<batchId>:<run>`; unique inserts are atomic everywhere. */
+const batchLeaseSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    batchId: { type: Schema.Types.ObjectId, required: true },
+    run: { type: Number, required: true },
+    worker: { type: String, required: true },
+    leaseUntil: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+
+/** The outcome of one attempt at one record: `_id` = `<sendLogId>:<attempt>`. */
+const sendResultSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    sendLogId: { type: Schema.Types.ObjectId, required: true },
+    batchId: { type: Schema.Types.ObjectId, required: true },
+    campaign: { type: String, required: true },
+    step: { type: String, required: true },
+    /** sent | failed | skipped | retrying */
+    status: { type: String, required: true },
+    at: { type: Date, required: true },
+    providerId: { type: String },
+    transport: { type: String },
+    reason: { type: String },
+    retryBatchId: { type: Schema.Types.ObjectId },
+  },
+  { versionKey: false },
+);
+
+/**
+ * Rollup counters, incremented at event time and read by reports.
+ * FerretDB does not make `$inc` atomic under concurrency, so every process owns its
+ * own shard of each counter (`_id` = `<key>|<writer>`) and flushes it from a single
+ * in-process buffer; reports sum the shards. On MongoDB this is merely harmless.
+ * key examples: `campaign:<name>`, `step:<campaign>:<step>`, `program:<program>`.
  */
 const counterSchema = new Schema(
   {
     _id: { type: String, required: true },
-    scope: { type: String, required: true, index: true },
-    campaign: { type: String },
-    step: { type: String },
-    program: { type: String },
-    day: { type: String },
+    key: { type: String, required: true, index: true },
+    writer: { type: String, required: true },
     sent: { type: Number, default: 0 },
     failed: { type: Number, default: 0 },
     opens: { type: Number, default: 0 },
@@ -106,6 +182,8 @@ const counterSchema = new Schema(
   },
   { minimize: false, versionKey: false },
 );
+export const COUNTER_METRICS = ['sent', 'failed', 'opens', 'uniqueOpens', 'clicks', 'uniqueClicks', 'unsubscribes', 'bounces', 'complaints'] as const;
+export type CounterMetric = (typeof COUNTER_METRICS)[number];
 
 /** Raw engagement events, idempotent by key (e.g. provider event id). Never scanned by reports. */
 const eventSchema = new Schema(
@@ -120,11 +198,16 @@ const eventSchema = new Schema(
   { versionKey: false },
 );
 
-/** Addresses we must not send to, checked at send time. */
+/**
+ * Addresses we must not send to, checked at send time. `key` is the address for a global
+ * suppression, or `<address>#<topic>` for one topic the member opted out of.
+ */
 const suppressionSchema = new Schema(
   {
-    email: { type: String, required: true, unique: true, lowercase: true },
-    reason: { type: String, enum: ['unsubscribed', 'hard-bounce', 'complaint', 'manual'], required: true },
+    key: { type: String, required: true, unique: true, lowercase: true },
+    email: { type: String, required: true, lowercase: true, index: true },
+    topic: { type: String },
+    reason: { type: String, enum: ['unsubscribed', 'hard-bounce', 'complaint', 'manual', 'topic-opt-out'], required: true },
     at: { type: Date, required: true },
     detail: { type: String },
   },
@@ -184,6 +267,10 @@ export function bindModels(conn: mongoose.Connection) {
     ContentItem: conn.model('ContentItem', contentItemSchema, 'content_items'),
     CampaignState: conn.model('CampaignState', campaignStateSchema, 'campaigns'),
     DailyQuota: conn.model('DailyQuota', dailyQuotaSchema, 'daily_quota'),
+    Payload: conn.model('Payload', payloadSchema, 'payloads'),
+    SendBatch: conn.model('SendBatch', sendBatchSchema, 'send_batches'),
+    BatchLease: conn.model('BatchLease', batchLeaseSchema, 'batch_leases'),
+    SendResult: conn.model('SendResult', sendResultSchema, 'send_results'),
   };
 }
 

@@ -1,0 +1,23 @@
+// The `flywheel` command line: one file per command group, registered here.
+import { Command } from 'commander';
+import { campaignsCommand } from './campaigns.ts';
+import { membersCommand } from './members.ts';
+import { planCommand } from './plan.ts';
+import { previewCommand } from './preview.ts';
+import { segmentsCommand } from './segments.ts';
+import { validateCommand } from './validate.ts';
+import { reportCommand, runCommand, sendCommand, serveCommand, startCommand, workerCommand } from './operate.ts';
+
+export function buildCli(): Command {
+  const program = new Command('flywheel')
+    .description('Campaign and content orchestration for developer-relations programs')
+    .version('0.1.0')
+    .showHelpAfterError('(add --help for usage)');
+  for (const cmd of [
+    validateCommand(), campaignsCommand(), planCommand(), previewCommand(), membersCommand(), segmentsCommand(),
+    sendCommand(), runCommand(), workerCommand(), serveCommand(), startCommand(), reportCommand(),
+  ]) program.addCommand(cmd);
+  return program;
+}
+
+await buildCli().parseAsync(process.argv);

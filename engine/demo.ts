@@ -1,0 +1,90 @@
+// `npm run demo`: the whole spine on the embedded database, non-interactively.
+// Seeds sample members, sends one newsletter through the outbox transport, opens a few
+// messages by requesting their pixel URLs over HTTP, and prints the KPI summary.
+// Running it again sends nothing new: every send is keyed by (campaign, step, member).
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { loadConfig } from './config.ts';
+import { createEngine } from './main.ts';
+import { ROOT_DIR } from './store/index.ts';
+import { freePort } from './store/embedded.ts';
+import { importMembers } from './audience/index.ts';
+import { engagementReport, reportAsTable } from './reports/kpi.ts';
+import { sendNow } from './cli/operate.ts';
+import { FlywheelError } from './errors.ts';
+
+const CAMPAIGN = 'launch-announcement-2026';
+const say = (line = '') => process.stdout.write(`${line}\n`);
+
+async function main(): Promise<void> {
+  const port = await freePort();
+  const config = loadConfig({
+    ...process.env,
+    FLYWHEEL_TRANSPORT: 'outbox',
+    FLYWHEEL_HTTP_PORT: String(port),
+    FLYWHEEL_PUBLIC_URL: `http://127.0.0.1:${port}`,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+  });
+  say('Flywheel demo');
+  say('1. Starting the engine on the embedded database (first run builds it; later runs take seconds)…');
+  const engine = await createEngine(config, { onProgress: (l) => say(`   ${l}`), processEveryMs: 250 });
+  try {
+    say(`   database: ${engine.store.conn.host}:${engine.store.conn.port} (${config.MONGODB_URI ? 'MONGODB_URI' : 'embedded'}), campaigns loaded: ${engine.campaigns.length}`);
+
+    say('2. Importing sample members from content/sample-members.csv…');
+    const imported = await importMembers(engine.store, join(ROOT_DIR, 'content', 'sample-members.csv'), { displayName: 'content/sample-members.csv' });
+    const subscribed = await engine.store.models.Member.countDocuments({ status: 'active', 'topics.newsletter': { $ne: false }, unsubscribedAt: null });
+    say(`   ${imported.rows} rows: ${imported.created} new, ${imported.updated} updated; ${subscribed} active members get the newsletter`);
+
+    say(`3. Sending the "${CAMPAIGN}" newsletter through the outbox transport (Agenda runs the batches)…`);
+    const before = await engine.store.models.SendResult.countDocuments({ campaign: CAMPAIGN, status: 'sent' });
+    const outcome = await sendNow(engine, CAMPAIGN, undefined);
+    const sentNow = (await engine.store.models.SendResult.countDocuments({ campaign: CAMPAIGN, status: 'sent' })) - before;
+    say(`   ${outcome.trim()}`);
+    say(`   sent in this run: ${sentNow}`);
+
+    const outboxDir = resolve(ROOT_DIR, config.FLYWHEEL_OUTBOX_DIR, CAMPAIGN);
+    const htmlFiles = existsSync(outboxDir) ? readdirSync(outboxDir).filter((f) => f.endsWith('.html')).sort() : [];
+    const emlCount = existsSync(outboxDir) ? readdirSync(outboxDir).filter((f) => f.endsWith('.eml')).length : 0;
+
+    say('4. Opening a few messages by requesting their tracking pixels over HTTP…');
+    const app = engine.http();
+    await app.listen({ host: '127.0.0.1', port });
+    let requests = 0;
+    try {
+      // Only a run that sent something opens messages; a repeat run just reports.
+      for (const [i, file] of (sentNow > 0 ? htmlFiles.slice(0, 5) : []).entries()) {
+        const pixel = /<img[^>]+src="([^"]+\/o\/[^"]+)"/.exec(readFileSync(join(outboxDir, file), 'utf8'))?.[1];
+        if (!pixel) continue;
+        // The first message is "opened" twice, as a reader reopening it would: two opens, one unique.
+        for (let n = 0; n < (i === 0 ? 2 : 1); n++) {
+          const res = await fetch(pixel.replace(/^https?:\/\/[^/]+/, `http://127.0.0.1:${port}`));
+          if (res.status !== 200) throw new FlywheelError('DEMO_PIXEL_FAILED', `pixel request answered ${res.status}`);
+          requests++;
+        }
+      }
+    } finally {
+      await app.close();
+    }
+    await engine.counters.flush();
+    say(`   ${requests} pixel request(s) answered`);
+
+    say('5. Results');
+    const rows = await engagementReport(engine.store, { campaign: CAMPAIGN });
+    say(reportAsTable(rows).trimEnd().replace(/^/gm, '   '));
+    say();
+    say(`Messages: ${emlCount} .eml file(s) (each with an .html twin) in ${relative(process.cwd(), outboxDir) || '.'}/`);
+    say('Next: `npx flywheel report`, `npx flywheel campaigns list`, `npx flywheel plan onboarding-education --days 90`,');
+    say('      `npx flywheel preview newsletter-education monthly --sample --screenshot`, `npm start` for a worker and the tracking server.');
+  } finally {
+    await engine.close();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: Error & { hint?: string }) => {
+    process.stderr.write(`demo failed: ${err.message}\n${err.hint ? `hint: ${err.hint}\n` : ''}`);
+    process.exit(err instanceof FlywheelError && err.code.startsWith('CONFIG') ? 1 : 2);
+  },
+);

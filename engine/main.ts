@@ -1,0 +1,103 @@
+// Composition root: reads config, builds every stage and wires them. Nothing else does wiring;
+// CLI commands, the demo and tests call `createEngine` and use what it returns.
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import type { Config } from './config.ts';
+import { systemClock, type Clock } from './clock.ts';
+import { createLogger, type Logger } from './log.ts';
+import { openDatabase, ROOT_DIR, type Store } from './store/index.ts';
+import { loadCampaigns, registerCampaigns, type LoadedCampaign } from './campaigns/index.ts';
+import { createRenderer, type Renderer } from './render/index.ts';
+import { TokenSigner, TrackingUrls } from './tracking/tokens.ts';
+import { createTransport, defaultRetryPolicy, type Transport } from './delivery/index.ts';
+import { MongoDailyCapStore } from './delivery/daily-cap-store.ts';
+import { CounterBuffer } from './reports/counters.ts';
+import { Scheduler } from './scheduler/index.ts';
+import { buildServer } from './http/server.ts';
+
+export interface EngineOptions {
+  clock?: Clock;
+  log?: Logger;
+  /** use this store instead of resolving one from config (tests) */
+  store?: Store;
+  /** use this transport instead of the configured one (tests, benchmarks) */
+  transport?: Transport;
+  /** load campaigns from files (default) or use these */
+  campaigns?: LoadedCampaign[];
+  /** progress lines for one-time work such as building the embedded database */
+  onProgress?: (line: string) => void;
+  /** job polling interval for this process */
+  processEveryMs?: number;
+  concurrency?: number;
+  /** called as each recipient is settled (progress bars) */
+  onSendProgress?: (settled: number) => void;
+}
+
+export type Engine = Awaited<ReturnType<typeof createEngine>>;
+
+export async function createEngine(config: Config, options: EngineOptions = {}) {
+  const clock = options.clock ?? systemClock;
+  const log = options.log ?? createLogger(config.LOG_LEVEL);
+  const database = options.store ? undefined : await openDatabase(config, options.onProgress);
+  const store = options.store ?? database!.store;
+  const closers: Array<() => Promise<void>> = [];
+  try {
+    const campaigns = options.campaigns ?? (await loadCampaigns(resolve(ROOT_DIR, config.FLYWHEEL_CAMPAIGNS_DIR)));
+    await registerCampaigns(store, campaigns, clock.now());
+
+    const signer = new TokenSigner(config.FLYWHEEL_SECRET);
+    const urls = new TrackingUrls(config.FLYWHEEL_PUBLIC_URL, signer);
+    const from = parseAddress(config.FLYWHEEL_FROM);
+    const renderer: Renderer = createRenderer({
+      templatesDir: resolve(ROOT_DIR, config.FLYWHEEL_TEMPLATES_DIR),
+      urls,
+      postalAddress: config.FLYWHEEL_POSTAL_ADDRESS,
+      senderName: from.name ?? from.email,
+    });
+    const transport = options.transport ?? createTransport({ ...config, FLYWHEEL_OUTBOX_DIR: resolve(ROOT_DIR, config.FLYWHEEL_OUTBOX_DIR) }, { clock });
+    closers.push(() => transport.close());
+    const counters = new CounterBuffer(store, { flushEveryMs: 1000 });
+    closers.push(() => counters.close());
+    const worker = `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
+
+    const scheduler = new Scheduler({
+      store, clock, log,
+      campaigns: () => campaigns,
+      plan: { batchSize: config.FLYWHEEL_BATCH_SIZE, messageIdDomain: from.email.split('@')[1] ?? 'flywheel.local' },
+      sender: {
+        store, transport, renderer, urls, counters, clock, log, from, worker,
+        leaseMs: config.FLYWHEEL_LEASE_MS,
+        concurrency: options.concurrency ?? Math.max(4, config.SMTP_POOL_SIZE * 4),
+        retry: { ...defaultRetryPolicy, maxAttempts: config.FLYWHEEL_MAX_ATTEMPTS },
+        random: Math.random,
+        dailyCap: { cap: config.FLYWHEEL_DAILY_CAP, store: new MongoDailyCapStore(store) },
+        onProgress: options.onSendProgress,
+      },
+      processEveryMs: options.processEveryMs ?? 2000,
+      batchConcurrency: 2,
+    });
+    closers.push(() => scheduler.stop());
+
+    const http = () => buildServer({ store, counters, clock, signer, urls, log });
+
+    return {
+      config, clock, log, store, campaigns, renderer, transport, counters, scheduler, signer, urls, http,
+      /** Stop everything this engine started, in reverse order; the embedded database last. */
+      async close(): Promise<void> {
+        for (const close of closers.reverse()) await close().catch((err: unknown) => log.warn({ err }, 'error while closing'));
+        await database?.close();
+      },
+    };
+  } catch (e) {
+    for (const close of closers.reverse()) await close().catch(() => {});
+    await database?.close();
+    throw e;
+  }
+}
+
+/** "Name <email>" or "email" */
+export function parseAddress(value: string): { name?: string; email: string } {
+  const m = /^\s*(.*?)\s*<([^>]+)>\s*$/.exec(value);
+  return m ? { name: m[1] || undefined, email: m[2]! } : { email: value.trim() };
+}

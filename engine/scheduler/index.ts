@@ -1,0 +1,125 @@
+// Agenda runs all time-based work on the same database: a campaign tick (plan what is due),
+// send batches at their due time, and a sweep that re-queues batches whose worker died.
+// Agenda's own job locking is not atomic on FerretDB, so a job may occasionally run twice;
+// every job here is idempotent (keyed writes, batch leases), which makes that harmless.
+import { Agenda, type Job } from 'agenda';
+import { MongoBackend } from '@agendajs/mongo-backend';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.ts';
+import type { Store } from '../store/index.ts';
+import type { LoadedCampaign } from '../campaigns/index.ts';
+import { runBatch, type SenderDeps, type BatchOutcome } from '../delivery/sender.ts';
+import { planCampaign, type PlanDeps } from './plan.ts';
+
+export const JOB = {
+  tick: 'flywheel:tick',
+  sendBatch: 'flywheel:send-batch',
+  sweep: 'flywheel:sweep',
+} as const;
+
+export interface SchedulerDeps {
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  plan: Omit<PlanDeps, 'store'>;
+  /** sender dependencies except `schedule`, which the scheduler provides */
+  sender: Omit<SenderDeps, 'schedule'>;
+  /** the current campaign definitions (re-read by the caller when files change) */
+  campaigns(): LoadedCampaign[];
+  /** job polling interval */
+  processEveryMs: number;
+  /** batches run at once by this worker */
+  batchConcurrency: number;
+}
+
+export interface TickReport {
+  campaign: string;
+  planned: number;
+  created: number;
+  batches: number;
+}
+
+export class Scheduler {
+  readonly agenda: Agenda;
+  private readonly senderDeps: SenderDeps;
+
+  constructor(private readonly deps: SchedulerDeps) {
+    this.agenda = new Agenda({
+      backend: new MongoBackend({ mongo: deps.store.db }),
+      processEvery: deps.processEveryMs,
+      maxConcurrency: deps.batchConcurrency + 2,
+      defaultLockLifetime: deps.sender.leaseMs,
+      removeOnComplete: true,
+    });
+    this.senderDeps = { ...deps.sender, schedule: (batchId, at) => this.scheduleBatch(batchId, at) };
+    this.agenda.define(JOB.tick, async () => { await this.tick(); }, { concurrency: 1 });
+    this.agenda.define<{ batchId: string }>(JOB.sendBatch, async (job: Job<{ batchId: string }>) => {
+      await this.runBatch(job.attrs.data.batchId);
+    }, { concurrency: deps.batchConcurrency, lockLifetime: deps.sender.leaseMs });
+    this.agenda.define(JOB.sweep, async () => { await this.sweep(); }, { concurrency: 1 });
+    this.agenda.on('error', (err) => deps.log.error({ err }, 'scheduler error'));
+    this.agenda.on('fail', (err, job) => deps.log.error({ err, job: job.attrs.name, data: job.attrs.data }, 'job failed'));
+  }
+
+  /** Start processing jobs; with `recurring`, also keep the tick and sweep schedules. */
+  async start(options: { recurring: boolean }): Promise<void> {
+    await this.agenda.start();
+    if (options.recurring) {
+      await this.agenda.every('1 minute', JOB.tick);
+      await this.agenda.every('5 minutes', JOB.sweep);
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.agenda.stop(false);
+  }
+
+  /** Plan every active campaign at `now` and queue the batches it creates. */
+  async tick(now = this.deps.clock.now()): Promise<TickReport[]> {
+    const states = new Map((await this.deps.store.models.CampaignState.find({}, { name: 1, state: 1 }).lean()).map((s) => [s.name, s.state]));
+    const reports: TickReport[] = [];
+    for (const campaign of this.deps.campaigns()) {
+      if (states.get(campaign.name) === 'paused' || states.get(campaign.name) === 'removed') continue;
+      try {
+        reports.push(await this.plan(campaign, { now }));
+      } catch (err) {
+        // One broken campaign must not stop the others; the error is logged with its name.
+        this.deps.log.error({ err, campaign: campaign.name }, 'planning failed');
+      }
+    }
+    await this.deps.store.models.CampaignState.updateMany({}, { $set: { lastTickAt: now } });
+    return reports;
+  }
+
+  /** Plan one campaign (optionally forcing one step now) and queue its batches. */
+  async plan(campaign: LoadedCampaign, scope: { now: Date; forceStep?: string }): Promise<TickReport> {
+    const r = await planCampaign({ store: this.deps.store, ...this.deps.plan }, campaign, scope);
+    for (const b of r.batchIds) await this.scheduleBatch(b.id, b.dueAt);
+    if (r.created > 0) this.deps.log.info({ campaign: campaign.name, planned: r.planned, created: r.created, batches: r.batchIds.length }, 'sends planned');
+    return { campaign: campaign.name, planned: r.planned, created: r.created, batches: r.batchIds.length };
+  }
+
+  async scheduleBatch(batchId: string, at: Date): Promise<void> {
+    const now = this.deps.clock.now();
+    if (at <= now) await this.agenda.now(JOB.sendBatch, { batchId });
+    else await this.agenda.schedule(at, JOB.sendBatch, { batchId });
+  }
+
+  runBatch(batchId: string): Promise<BatchOutcome> {
+    return runBatch(this.senderDeps, batchId);
+  }
+
+  /** Unfinished batches whose due time is well past (their job was lost or their worker died). */
+  async sweep(now = this.deps.clock.now()): Promise<number> {
+    const overdue = new Date(now.getTime() - this.deps.sender.leaseMs);
+    const stuck = await this.deps.store.models.SendBatch.find({ finishedAt: null, dueAt: { $lte: overdue } }, { _id: 1 }).lean();
+    for (const b of stuck) await this.agenda.now(JOB.sendBatch, { batchId: String(b._id) });
+    if (stuck.length > 0) this.deps.log.warn({ batches: stuck.length }, 're-queued overdue batches');
+    return stuck.length;
+  }
+
+  /** Batches not yet finished and due by `now`: what `run --once` waits for. */
+  async unfinishedDue(now = this.deps.clock.now()): Promise<number> {
+    return this.deps.store.models.SendBatch.countDocuments({ finishedAt: null, dueAt: { $lte: now } });
+  }
+}

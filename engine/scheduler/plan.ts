@@ -1,0 +1,72 @@
+// I/O around the pure planner: read the audience, history and content for a campaign,
+// ask the planner what is due, and record it (records, payloads, batches).
+import type { Store } from '../store/index.ts';
+import type { LoadedCampaign } from '../campaigns/index.ts';
+import { audienceFilter } from '../audience/index.ts';
+import { dueSends, candidates, type MemberHistory, type PlannedSend, type PlannerMember } from '../planner/index.ts';
+import { toPlannedSend } from '../planner/due.ts';
+import { enqueuePlanned, type EnqueueResult } from './enqueue.ts';
+
+export interface PlanDeps {
+  store: Store;
+  batchSize: number;
+  messageIdDomain: string;
+}
+
+export interface PlanScope {
+  now: Date;
+  /** "send now": plan this step for the whole audience at `now`, whatever its schedule */
+  forceStep?: string;
+}
+
+export async function planCampaign(deps: PlanDeps, campaign: LoadedCampaign, scope: PlanScope): Promise<EnqueueResult & { planned: number }> {
+  const { store } = deps;
+  const filter = await audienceFilter(store, campaign, scope.now);
+  const members = (await store.models.Member.find(filter).lean()) as unknown as PlannerMember[];
+  if (members.length === 0) return { planned: 0, created: 0, existing: 0, batchIds: [] };
+
+  const [history, content] = await Promise.all([loadHistory(store, campaign.name), store.models.ContentItem.find().lean()]);
+  const planned: PlannedSend[] = [];
+  for (const member of members) {
+    const h = history.get(String(member._id)) ?? { sends: [] };
+    if (scope.forceStep) {
+      const horizon = new Date(scope.now.getTime() + 400 * 86_400_000);
+      const first = candidates(campaign, { member, history: h, content, now: scope.now, horizon })
+        .filter((c) => c.step === scope.forceStep)
+        .sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime())[0];
+      if (first) planned.push(toPlannedSend(campaign, member, first, scope.now));
+    } else {
+      planned.push(...dueSends({ campaign, member, history: h, content, now: scope.now }));
+    }
+  }
+  const byId = new Map(members.map((m) => [String(m._id), m]));
+  const result = await enqueuePlanned(store, planned, { batchSize: deps.batchSize, messageIdDomain: deps.messageIdDomain, members: byId });
+  return { planned: planned.length, ...result };
+}
+
+/** Every send-log record of the campaign, grouped by member, with engagement and RSVP answers. */
+async function loadHistory(store: Store, campaign: string): Promise<Map<string, MemberHistory>> {
+  const [records, rsvps] = await Promise.all([
+    store.models.SendLog.find({ campaign }, { memberId: 1, step: 1, occurrence: 1, status: 1, dueAt: 1, firstOpenedAt: 1, firstClickedAt: 1, payload: 1 }).lean(),
+    store.models.Event.find({ campaign, type: 'rsvp' }, { data: 1, at: 1 }).sort({ at: 1 }).lean(),
+  ]);
+  const out = new Map<string, MemberHistory>();
+  for (const r of records) {
+    const id = String(r.memberId);
+    const h = out.get(id) ?? { sends: [] };
+    h.sends.push({
+      step: r.step, occurrence: r.occurrence ?? '', status: r.status,
+      sentAt: r.dueAt, firstOpenedAt: r.firstOpenedAt ?? undefined, firstClickedAt: r.firstClickedAt ?? undefined, payload: r.payload,
+    });
+    out.set(id, h);
+  }
+  // the latest answer wins
+  for (const e of rsvps) {
+    const data = e.data as { memberId?: string; answer?: 'yes' | 'no' } | undefined;
+    if (!data?.memberId || !data.answer) continue;
+    const h = out.get(data.memberId) ?? { sends: [] };
+    h.rsvp = data.answer;
+    out.set(data.memberId, h);
+  }
+  return out;
+}

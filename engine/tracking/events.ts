@@ -1,0 +1,102 @@
+// What an engagement event does to the data: opens, clicks, unsubscribes, topic opt-outs
+// and RSVPs, each recorded once where it must be once (unique event keys), and counted at
+// event time so reports never scan raw events.
+import type { Clock } from '../clock.ts';
+import type { Store, Topic } from '../store/index.ts';
+import type { CounterBuffer } from '../reports/counters.ts';
+import { counterKeys } from '../reports/counters.ts';
+import { insertIgnoringDuplicates } from '../scheduler/enqueue.ts';
+import { suppress } from '../delivery/suppression.ts';
+import { FlywheelError } from '../errors.ts';
+
+export interface TrackingDeps {
+  store: Store;
+  counters: CounterBuffer;
+  clock: Clock;
+}
+
+export interface SendContext {
+  sendLogId: string;
+  campaign: string;
+  step: string;
+  program?: string;
+  memberId: string;
+  email: string;
+}
+
+export async function sendContext(store: Store, sendLogId: string): Promise<SendContext> {
+  const r = await store.models.SendLog.findById(sendLogId, { campaign: 1, step: 1, program: 1, memberId: 1, email: 1 }).lean();
+  if (!r) throw new FlywheelError('SEND_NOT_FOUND', 'This link refers to a message we have no record of.');
+  return { sendLogId, campaign: r.campaign, step: r.step, program: r.program ?? undefined, memberId: String(r.memberId), email: r.email };
+}
+
+/** Insert an event under a unique key; true if it is the first with that key. */
+async function firstEvent(store: Store, key: string, doc: Record<string, unknown>): Promise<boolean> {
+  const dup = await insertIgnoringDuplicates(store.models.Event.collection, [{ key, ...doc }]);
+  return !dup.has(0);
+}
+
+export async function recordOpen(deps: TrackingDeps, ctx: SendContext): Promise<{ unique: boolean }> {
+  const now = deps.clock.now();
+  const keys = counterKeys(ctx);
+  deps.counters.add(keys, 'opens');
+  const unique = await firstEvent(deps.store, `open:${ctx.sendLogId}`, { type: 'open', sendLogId: ctx.sendLogId, campaign: ctx.campaign, at: now });
+  if (unique) {
+    deps.counters.add(keys, 'uniqueOpens');
+    await Promise.all([
+      deps.store.models.SendLog.updateOne({ _id: ctx.sendLogId }, { $set: { firstOpenedAt: now } }),
+      deps.store.models.Member.updateOne({ _id: ctx.memberId }, { $set: { lastOpenedAt: now } }),
+    ]);
+  }
+  return { unique };
+}
+
+export async function recordClick(deps: TrackingDeps, ctx: SendContext, target: string): Promise<{ unique: boolean }> {
+  const now = deps.clock.now();
+  const keys = counterKeys(ctx);
+  deps.counters.add(keys, 'clicks');
+  const unique = await firstEvent(deps.store, `click:${ctx.sendLogId}`, { type: 'click', sendLogId: ctx.sendLogId, campaign: ctx.campaign, at: now, data: { url: target } });
+  if (unique) {
+    deps.counters.add(keys, 'uniqueClicks');
+    await Promise.all([
+      deps.store.models.SendLog.updateOne({ _id: ctx.sendLogId }, { $set: { firstClickedAt: now } }),
+      deps.store.models.Member.updateOne({ _id: ctx.memberId }, { $set: { lastClickedAt: now, lastOpenedAt: now } }),
+    ]);
+    // A click proves an open even when images were blocked.
+    if (await firstEvent(deps.store, `open:${ctx.sendLogId}`, { type: 'open', sendLogId: ctx.sendLogId, campaign: ctx.campaign, at: now, data: { via: 'click' } })) {
+      deps.counters.add(keys, 'uniqueOpens');
+      await deps.store.models.SendLog.updateOne({ _id: ctx.sendLogId }, { $set: { firstOpenedAt: now } });
+    }
+  }
+  return { unique };
+}
+
+/** Global unsubscribe: idempotent; counted once per member. */
+export async function recordUnsubscribe(deps: TrackingDeps, ctx: SendContext, via: 'link' | 'one-click' | 'mailto' | 'preferences'): Promise<{ first: boolean }> {
+  const now = deps.clock.now();
+  const first = await suppress(deps.store, ctx.email, 'unsubscribed', now, { detail: `${via} from ${ctx.campaign}/${ctx.step}` });
+  if (first) {
+    deps.counters.add(counterKeys(ctx), 'unsubscribes');
+    await deps.store.models.Member.updateOne({ _id: ctx.memberId }, { $set: { unsubscribedAt: now } });
+  }
+  return { first };
+}
+
+/** Preference centre: topics on or off. Turning a topic off suppresses it at send time too. */
+export async function setTopics(deps: TrackingDeps, ctx: SendContext, topics: Record<Topic, boolean>): Promise<void> {
+  const now = deps.clock.now();
+  await deps.store.models.Member.updateOne({ _id: ctx.memberId }, { $set: Object.fromEntries(Object.entries(topics).map(([t, on]) => [`topics.${t}`, on])) });
+  for (const [topic, on] of Object.entries(topics)) {
+    if (on) await deps.store.models.Suppression.deleteOne({ key: `${ctx.email.toLowerCase()}#${topic}` });
+    else await suppress(deps.store, ctx.email, 'topic-opt-out', now, { topic, detail: 'preference centre' });
+  }
+}
+
+/** RSVP: every answer is kept; the latest one counts (planners read it from the events). */
+export async function recordRsvp(deps: TrackingDeps, ctx: SendContext, answer: 'yes' | 'no'): Promise<void> {
+  const now = deps.clock.now();
+  await deps.store.models.Event.collection.insertOne({
+    key: `rsvp:${ctx.sendLogId}:${now.getTime()}:${Math.random().toString(36).slice(2, 8)}`,
+    type: 'rsvp', sendLogId: ctx.sendLogId, campaign: ctx.campaign, at: now, data: { memberId: ctx.memberId, answer },
+  } as never);
+}
