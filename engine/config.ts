@@ -25,6 +25,8 @@ const schema = z.object({
   FLYWHEEL_BATCH_SIZE: positiveInt.default(500),
   FLYWHEEL_LEASE_MS: positiveInt.default(120_000),
   FLYWHEEL_MAX_ATTEMPTS: positiveInt.default(6),
+  /** ceiling of the delay after a first transient failure; doubles per attempt (tests shorten it) */
+  FLYWHEEL_RETRY_BASE_MS: positiveInt.default(30_000),
   FLYWHEEL_FROM: z.string().default('Flywheel DevRel <devrel@flywheel.example>'),
   FLYWHEEL_POSTAL_ADDRESS: z.string().default('Flywheel DevRel, 1 Example Street, Springfield, USA'),
   FLYWHEEL_PUBLIC_URL: z.url().default('http://127.0.0.1:8787'),

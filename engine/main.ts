@@ -69,7 +69,7 @@ export async function createEngine(config: Config, options: EngineOptions = {}) 
         store, transport, renderer, urls, counters, clock, log, from, worker,
         leaseMs: config.FLYWHEEL_LEASE_MS,
         concurrency: options.concurrency ?? Math.max(4, config.SMTP_POOL_SIZE * 4),
-        retry: { ...defaultRetryPolicy, maxAttempts: config.FLYWHEEL_MAX_ATTEMPTS },
+        retry: { ...defaultRetryPolicy, maxAttempts: config.FLYWHEEL_MAX_ATTEMPTS, baseDelayMs: config.FLYWHEEL_RETRY_BASE_MS },
         random: Math.random,
         dailyCap: { cap: config.FLYWHEEL_DAILY_CAP, store: new MongoDailyCapStore(store) },
         onProgress: options.onSendProgress,
