@@ -19,7 +19,7 @@ export interface ServerDeps extends TrackingDeps {
 
 export function buildServer(deps: ServerDeps) {
   // Request lines only at debug: pixels and clicks are too many to log one by one.
-  const httpLog = deps.log.child({ component: 'http' }, { level: deps.log.levelVal <= 20 ? deps.log.level : 'warn' });
+  const httpLog = deps.log.child({ component: 'http' }, { level: deps.log.levelVal <= 20 || deps.log.levelVal > 40 ? deps.log.level : 'warn' });
   const app = Fastify({ loggerInstance: httpLog, trustProxy: true });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(String(body))));

@@ -46,17 +46,21 @@ export async function planCampaign(deps: PlanDeps, campaign: LoadedCampaign, sco
 
 /** Every send-log record of the campaign, grouped by member, with engagement and RSVP answers. */
 async function loadHistory(store: Store, campaign: string): Promise<Map<string, MemberHistory>> {
-  const [records, rsvps] = await Promise.all([
+  const [records, sent, rsvps] = await Promise.all([
     store.models.SendLog.find({ campaign }, { memberId: 1, step: 1, occurrence: 1, status: 1, dueAt: 1, firstOpenedAt: 1, firstClickedAt: 1, payload: 1 }).lean(),
+    store.models.SendResult.find({ campaign, status: 'sent' }, { sendLogId: 1, at: 1 }).lean(),
     store.models.Event.find({ campaign, type: 'rsvp' }, { data: 1, at: 1 }).sort({ at: 1 }).lean(),
   ]);
+  // Outcomes live in results; a record without a 'sent' result is still pending (or cancelled).
+  const sentAt = new Map(sent.map((r) => [String(r.sendLogId), r.at]));
   const out = new Map<string, MemberHistory>();
   for (const r of records) {
     const id = String(r.memberId);
     const h = out.get(id) ?? { sends: [] };
     h.sends.push({
-      step: r.step, occurrence: r.occurrence ?? '', status: r.status,
-      sentAt: r.dueAt, firstOpenedAt: r.firstOpenedAt ?? undefined, firstClickedAt: r.firstClickedAt ?? undefined, payload: r.payload,
+      step: r.step, occurrence: r.occurrence ?? '',
+      status: sentAt.has(String(r._id)) ? 'sent' : r.status,
+      sentAt: sentAt.get(String(r._id)), firstOpenedAt: r.firstOpenedAt ?? undefined, firstClickedAt: r.firstClickedAt ?? undefined, payload: r.payload,
     });
     out.set(id, h);
   }
