@@ -1,0 +1,46 @@
+// A real worker in its own process, for reliability tests: the production engine (createEngine,
+// Agenda, SMTP transport) against the test database, configured only through the environment.
+// The campaign definition arrives as JSON in FLYWHEEL_TEST_CAMPAIGN. The worker plans what is due
+// (a tick), then processes batches until it is told to stop (SIGTERM) or killed (SIGKILL).
+//
+// Recovery: production sweeps every 5 minutes; here the sweep runs every lease so a batch whose
+// worker died is re-queued within seconds once its lease (FLYWHEEL_LEASE_MS) has expired.
+import { loadConfig } from '../../engine/config.ts';
+import { createEngine } from '../../engine/main.ts';
+import { validateDefinition } from '../../engine/campaigns/index.ts';
+
+/** Lines this process prints on stdout, one JSON object each; the test side reads them. */
+export type WorkerLine =
+  | { event: 'ready'; pid: number; planned: number }
+  | { event: 'stopped'; pid: number };
+
+const say = (line: WorkerLine) => process.stdout.write(`${JSON.stringify(line)}\n`);
+
+async function main(): Promise<void> {
+  const raw = process.env.FLYWHEEL_TEST_CAMPAIGN;
+  if (!raw) throw new Error('FLYWHEEL_TEST_CAMPAIGN (a campaign definition as JSON) is required');
+  const { campaign, issues } = validateDefinition(JSON.parse(raw), 'test-campaign.ts');
+  if (!campaign) throw new Error(`invalid test campaign: ${JSON.stringify(issues)}`);
+
+  const config = loadConfig();
+  const engine = await createEngine(config, { campaigns: [campaign], processEveryMs: 100 });
+  const reports = await engine.scheduler.tick();
+  await engine.scheduler.start({ recurring: false });
+  const sweep = setInterval(() => {
+    engine.scheduler.sweep().catch((err: unknown) => engine.log.error({ err }, 'sweep failed'));
+  }, config.FLYWHEEL_LEASE_MS);
+  say({ event: 'ready', pid: process.pid, planned: reports.reduce((n, r) => n + r.created, 0) });
+
+  await new Promise<void>((resolve) => process.once('SIGTERM', () => resolve()));
+  clearInterval(sweep);
+  await engine.close();
+  say({ event: 'stopped', pid: process.pid });
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`worker failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  },
+);
