@@ -8,7 +8,6 @@ import { Types } from 'mongoose';
 import { defineCampaign } from '../../engine/campaigns/index.ts';
 import { ROOT_DIR, type Store } from '../../engine/store/index.ts';
 import type { WorkerLine } from '../support/worker-process.ts';
-import newsletterSample from '../../templates/newsletter.sample.json' with { type: 'json' };
 
 const WORKER_ENTRY = join(ROOT_DIR, 'test', 'support', 'worker-process.ts');
 
@@ -102,8 +101,19 @@ export function dueBroadcast(name: string, now: Date) {
     at: new Date(now.getTime() - 60_000).toISOString(),
     template: 'newsletter',
     subject: 'Issue {{issue.number}}: {{issue.title}}',
-    data: newsletterSample.data,
+    data: newsletterIssue(),
   });
+}
+
+/** What the newsletter template needs: one issue with three items. */
+export function newsletterIssue() {
+  return {
+    program: { name: 'Flywheel Champions', url: 'https://champions.flywheel.example/' },
+    issue: { number: 42, title: 'Edge functions and a new SDK', date: '2026-03-04T09:00:00Z' },
+    intro: 'here is what the community shipped this month.',
+    items: [1, 2, 3].map((n) => ({ title: `Story ${n}`, url: `https://flywheel.example/blog/${n}`, summary: `What happened in story ${n}.`, tag: 'News', meta: `${n} min read` })),
+    cta: { label: 'Browse the archive', url: 'https://flywheel.example/newsletter' },
+  };
 }
 
 /** Poll until `check` is true, or fail with `what` after `timeoutMs`. */
