@@ -10,6 +10,8 @@ export function monthlyNewsletter(p: Program): CampaignDefinition {
     description: `Monthly digest for the ${p} program.`,
     audience: and(where.program(p), where.status('active')),
     schedule: { cron: '0 9 * * 2#1', timezone: 'member' },
+    // never in the middle of the night or at the weekend, in the member's own time zone
+    sendWindow: { days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' },
     digest: { maxItems: 6, lookback: { days: 60 } },
     template: 'newsletter',
     subject: '{{program.name}} #{{issue.number}}: {{issue.title}}',

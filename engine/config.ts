@@ -22,6 +22,10 @@ const schema = z.object({
   FLYWHEEL_SEND_RATE: nonNegative.default(0),
   /** messages per UTC day across all workers; 0 = no cap */
   FLYWHEEL_DAILY_CAP: z.coerce.number().int().nonnegative().default(0),
+  /** marketing emails one member may receive per rolling 7 days; 0 = no cap */
+  FLYWHEEL_FREQUENCY_CAP: z.coerce.number().int().nonnegative().default(3),
+  /** categories the frequency cap ignores (comma-separated); renewal notices are 'transactional' */
+  FLYWHEEL_CAP_EXEMPT: z.string().default('transactional'),
   FLYWHEEL_BATCH_SIZE: positiveInt.default(500),
   FLYWHEEL_LEASE_MS: positiveInt.default(120_000),
   FLYWHEEL_MAX_ATTEMPTS: positiveInt.default(6),

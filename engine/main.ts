@@ -12,6 +12,7 @@ import { createRenderer, type Renderer } from './render/index.ts';
 import { TokenSigner, TrackingUrls } from './tracking/tokens.ts';
 import { createTransport, defaultRetryPolicy, type Transport } from './delivery/index.ts';
 import { MongoDailyCapStore } from './delivery/daily-cap-store.ts';
+import { SEVEN_DAYS_MS } from './delivery/timing.ts';
 import { CounterBuffer } from './reports/counters.ts';
 import { Scheduler } from './scheduler/index.ts';
 import { buildServer } from './http/server.ts';
@@ -64,7 +65,11 @@ export async function createEngine(config: Config, options: EngineOptions = {}) 
     const scheduler = new Scheduler({
       store, clock, log,
       campaigns: () => campaigns,
-      plan: { batchSize: config.FLYWHEEL_BATCH_SIZE, messageIdDomain: from.email.split('@')[1] ?? 'flywheel.local' },
+      plan: {
+        batchSize: config.FLYWHEEL_BATCH_SIZE,
+        messageIdDomain: from.email.split('@')[1] ?? 'flywheel.local',
+        frequencyCap: { max: config.FLYWHEEL_FREQUENCY_CAP, windowMs: SEVEN_DAYS_MS, exemptCategories: config.FLYWHEEL_CAP_EXEMPT.split(',').map((c) => c.trim()).filter(Boolean) },
+      },
       sender: {
         store, transport, renderer, urls, counters, clock, log, from, worker,
         leaseMs: config.FLYWHEEL_LEASE_MS,

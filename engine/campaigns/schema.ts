@@ -72,6 +72,14 @@ const base = {
   description: z.string().optional(),
   audience: segment.optional(),
   staleAfter: durationSchema.optional(),
+  sendWindow: z
+    .object({
+      days: z.array(z.number().int().min(1, 'days are ISO weekdays 1 (Monday) to 7 (Sunday)').max(7, 'days are ISO weekdays 1 (Monday) to 7 (Sunday)')).min(1, 'a send window needs at least one day'),
+      start: localTime,
+      end: localTime,
+    })
+    .strict()
+    .optional(),
 };
 
 const stepId = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'step id must be lower-case letters, digits and dashes');

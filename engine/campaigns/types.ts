@@ -38,6 +38,12 @@ interface CampaignBase {
    * deployed and members' anchors lie in the past). Default 7 days.
    */
   staleAfter?: Duration;
+  /**
+   * When members may receive it, in their own time zone, e.g.
+   * `{ days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' }` (ISO weekdays, 1 = Monday).
+   * A send due outside the window waits for the next opening. Default: any time.
+   */
+  sendWindow?: { days: Array<1 | 2 | 3 | 4 | 5 | 6 | 7>; start: LocalTime; end: LocalTime };
 }
 
 // ---------------------------------------------------------------------------------- drip

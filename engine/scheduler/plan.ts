@@ -6,11 +6,14 @@ import { audienceFilter } from '../audience/index.ts';
 import { dueSends, candidates, type MemberHistory, type PlannedSend, type PlannerMember } from '../planner/index.ts';
 import { toPlannedSend } from '../planner/due.ts';
 import { enqueuePlanned, type EnqueueResult } from './enqueue.ts';
+import { earliestSendTime, SEVEN_DAYS_MS, type FrequencyCap, type SendWindow, type SentEmail } from '../delivery/timing.ts';
 
 export interface PlanDeps {
   store: Store;
   batchSize: number;
   messageIdDomain: string;
+  /** per-member cap on marketing email; max 0 = none */
+  frequencyCap: FrequencyCap;
 }
 
 export interface PlanScope {
@@ -40,6 +43,7 @@ export async function planCampaign(deps: PlanDeps, campaign: LoadedCampaign, sco
     }
   }
   const byId = new Map(members.map((m) => [String(m._id), m]));
+  await applyTiming(deps, campaign.definition.sendWindow, planned, byId, scope.now);
   const result = await enqueuePlanned(store, planned, { batchSize: deps.batchSize, messageIdDomain: deps.messageIdDomain, members: byId });
   return { planned: planned.length, ...result };
 }
@@ -73,4 +77,36 @@ async function loadHistory(store: Store, campaign: string): Promise<Map<string, 
     out.set(data.memberId, h);
   }
   return out;
+}
+
+const ANY_TIME: SendWindow = { days: [1, 2, 3, 4, 5, 6, 7], start: '00:00', end: '00:00' };
+
+/**
+ * Move each send to the first moment its member's send window is open and the frequency cap
+ * allows it. Pure decisions (engine/delivery/timing.ts) over the member's recent sends, which
+ * include sends planned but not yet out, so one tick cannot overbook a member.
+ */
+async function applyTiming(deps: PlanDeps, window: SendWindow | undefined, planned: PlannedSend[], members: Map<string, PlannerMember>, now: Date): Promise<void> {
+  const capped = deps.frequencyCap.max > 0 && planned.some((p) => !deps.frequencyCap.exemptCategories.includes(p.category));
+  if (!window && !capped) return;
+  const recent = new Map<string, SentEmail[]>();
+  if (capped) {
+    const rows = await deps.store.models.SendLog.find(
+      { dueAt: { $gte: new Date(now.getTime() - SEVEN_DAYS_MS) }, status: { $ne: 'cancelled' } },
+      { memberId: 1, dueAt: 1, category: 1 },
+    ).lean();
+    for (const r of rows) {
+      const list = recent.get(String(r.memberId)) ?? [];
+      list.push({ sentAt: r.dueAt, category: r.category ?? 'marketing' });
+      recent.set(String(r.memberId), list);
+    }
+  }
+  const cap = capped ? deps.frequencyCap : { ...deps.frequencyCap, max: Number.MAX_SAFE_INTEGER };
+  for (const p of planned) {
+    const history = recent.get(p.memberId) ?? [];
+    const zone = members.get(p.memberId)?.timezone || 'UTC';
+    p.dueAt = earliestSendTime({ window: window ?? ANY_TIME, zone, cap, history, category: p.category }, p.dueAt);
+    history.push({ sentAt: p.dueAt, category: p.category });
+    recent.set(p.memberId, history);
+  }
 }
