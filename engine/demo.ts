@@ -48,7 +48,7 @@ async function main(): Promise<void> {
     const emlCount = existsSync(outboxDir) ? readdirSync(outboxDir).filter((f) => f.endsWith('.eml')).length : 0;
 
     say('4. Opening a few messages by requesting their tracking pixels over HTTP…');
-    const app = engine.http();
+    const app = await engine.http();
     await app.listen({ host: '127.0.0.1', port });
     let requests = 0;
     try {

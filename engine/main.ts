@@ -84,7 +84,8 @@ export async function createEngine(config: Config, options: EngineOptions = {}) 
     });
     closers.push(() => scheduler.stop());
 
-    const http = () => buildServer({ store, counters, clock, signer, urls, log });
+    const dashboard = config.FLYWHEEL_DASHBOARD_PASSWORD ? { agenda: scheduler.agenda, password: config.FLYWHEEL_DASHBOARD_PASSWORD } : undefined;
+    const http = () => buildServer({ store, counters, clock, signer, urls, log, dashboard });
 
     return {
       config, clock, log, store, campaigns, renderer, transport, counters, scheduler, signer, urls, http,

@@ -68,7 +68,7 @@ export function serveCommand(): Command {
     .description('Run the HTTP server only: open pixel, click redirects, unsubscribe, preferences, RSVP')
     .action(withExitCodes(async () => {
       await withEngine({}, async (engine) => {
-        const app = engine.http();
+        const app = await engine.http();
         await app.listen({ host: engine.config.FLYWHEEL_HTTP_HOST, port: engine.config.FLYWHEEL_HTTP_PORT });
         await waitForShutdown(engine, 'server', () => app.close());
       });
@@ -80,7 +80,7 @@ export function startCommand(): Command {
     .description('Run a worker and the HTTP server together (what `npm start` runs)')
     .action(withExitCodes(async () => {
       await withEngine({}, async (engine) => {
-        const app = engine.http();
+        const app = await engine.http();
         await app.listen({ host: engine.config.FLYWHEEL_HTTP_HOST, port: engine.config.FLYWHEEL_HTTP_PORT });
         await engine.scheduler.start({ recurring: true });
         engine.log.info({ url: engine.config.FLYWHEEL_PUBLIC_URL, campaigns: engine.campaigns.length }, 'flywheel started');

@@ -2,6 +2,8 @@
 // No decisions here beyond parsing and status codes.
 import Fastify, { type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
+import type { Agenda } from 'agenda';
+import { mountDashboard } from './dashboard.ts';
 import type { TokenSigner, TrackingUrls } from '../tracking/tokens.ts';
 import { FlywheelError } from '../errors.ts';
 import { TOPICS, type Topic } from '../store/index.ts';
@@ -15,9 +17,11 @@ export interface ServerDeps extends TrackingDeps {
   signer: TokenSigner;
   urls: TrackingUrls;
   log: Logger;
+  /** the job dashboard at /dash, when a password is configured */
+  dashboard?: { agenda: Agenda; password: string };
 }
 
-export function buildServer(deps: ServerDeps) {
+export async function buildServer(deps: ServerDeps) {
   // Request lines only at debug: pixels and clicks are too many to log one by one.
   const httpLog = deps.log.child({ component: 'http' }, { level: deps.log.levelVal <= 20 || deps.log.levelVal > 40 ? deps.log.level : 'warn' });
   const app = Fastify({ loggerInstance: httpLog, trustProxy: true });
@@ -26,6 +30,8 @@ export function buildServer(deps: ServerDeps) {
   });
 
   const context = async (rt: string) => sendContext(deps.store, deps.signer.verifyRecipientToken(rt));
+
+  if (deps.dashboard) await mountDashboard(app as never, deps.dashboard.agenda, deps.dashboard.password);
 
   app.get('/healthz', async () => ({ ok: true }));
 

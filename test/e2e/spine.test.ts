@@ -20,7 +20,7 @@ beforeAll(async () => {
   store = await openTestStore('e2e_spine');
   sink = await SmtpSink.start();
   engine = await createEngine(testConfig({ SMTP_URL: sink.url, FLYWHEEL_PUBLIC_URL: 'http://flywheel.test' }), { store, campaigns: [campaign], processEveryMs: 100 });
-  const app = engine.http();
+  const app = await engine.http();
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();
   baseUrl = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
@@ -90,5 +90,30 @@ describe('a newsletter from database to inbox to report', () => {
     const outcome = await sendNow(engine, other.name, undefined);
     expect(outcome).toContain('nothing new to send');
     expect(sink.messages).toHaveLength(1);
+  });
+});
+
+describe('the operators\' job dashboard', () => {
+  it('is served at /dash only with the configured password', async () => {
+    const withDash = await createEngine(testConfig({ FLYWHEEL_DASHBOARD_PASSWORD: 'correct horse' }), { store, campaigns: [campaign] });
+    try {
+      const app = await withDash.http();
+      const anonymous = await app.inject({ method: 'GET', url: '/dash/' });
+      expect(anonymous.statusCode).toBe(401);
+      const wrong = await app.inject({ method: 'GET', url: '/dash/', headers: { authorization: `Basic ${Buffer.from('operator:nope').toString('base64')}` } });
+      expect(wrong.statusCode).toBe(401);
+      const right = await app.inject({ method: 'GET', url: '/dash/', headers: { authorization: `Basic ${Buffer.from('operator:correct horse').toString('base64')}` } });
+      expect(right.statusCode).toBe(200);
+      expect(right.body).toMatch(/agendash/i);
+      await app.close();
+    } finally {
+      await withDash.close();
+    }
+  });
+
+  it('is not mounted at all without a password', async () => {
+    const app = await engine.http();
+    expect((await app.inject({ method: 'GET', url: '/dash/' })).statusCode).toBe(404);
+    await app.close();
   });
 });
