@@ -39,6 +39,11 @@ export interface SenderDeps {
   schedule(batchId: string, at: Date): Promise<void>;
   /** called after each recipient is settled (progress bars) */
   onProgress?(settled: number): void;
+  /**
+   * Sends planned earlier that the campaign no longer wants now (a member renewed, left a drip's
+   * audience, ...): returns their send-log ids. Provided by the scheduler, which knows the campaigns.
+   */
+  noLongerDue?(campaign: string, step: string, recipients: BatchRecipient[]): Promise<Set<string>>;
 }
 
 export type BatchOutcome =
@@ -98,7 +103,12 @@ export async function runBatch(deps: SenderDeps, batchId: string): Promise<Batch
       const payload = await store.models.Payload.findById(batch.payloadId).lean();
       if (!payload) throw new Error(`batch ${batchId}: payload ${batch.payloadId} is missing`);
       const suppressed = await loadSuppressed(store, todo.map((r) => r.email));
+      const superseded = (await deps.noLongerDue?.(batch.campaign, batch.step, todo)) ?? new Set<string>();
       const sendable = todo.filter((r) => {
+        if (superseded.has(String(r.sendLogId))) {
+          result(r, 'skipped', { reason: 'no longer due (the member changed since it was planned)' });
+          return false;
+        }
         const blocked = blockingKeys(r.email, batch.topic).some((k) => suppressed.has(k));
         if (blocked) result(r, 'skipped', { reason: 'suppressed or unsubscribed' });
         return !blocked;

@@ -101,9 +101,10 @@ export async function enqueuePlanned(store: Store, planned: PlannedSend[], optio
 
 export type BatchRecipient = ReturnType<typeof snapshot>;
 
-function snapshot(doc: { _id: Types.ObjectId; messageId: string; memberId: Types.ObjectId; email: string; program?: string }, m: PlannerMember | undefined) {
+function snapshot(doc: { _id: Types.ObjectId; messageId: string; memberId: Types.ObjectId; email: string; program?: string; occurrence: string }, m: PlannerMember | undefined) {
   return {
     sendLogId: doc._id,
+    occurrence: doc.occurrence,
     messageId: doc.messageId,
     memberId: doc.memberId,
     email: doc.email,

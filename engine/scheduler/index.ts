@@ -9,7 +9,9 @@ import type { Clock } from '../clock.ts';
 import type { Store } from '../store/index.ts';
 import type { LoadedCampaign } from '../campaigns/index.ts';
 import { runBatch, type SenderDeps, type BatchOutcome } from '../delivery/sender.ts';
-import { planCampaign, type PlanDeps } from './plan.ts';
+import { loadHistory, planCampaign, type PlanDeps } from './plan.ts';
+import type { BatchRecipient } from './enqueue.ts';
+import { candidates, type MemberHistory, type PlannerMember } from '../planner/index.ts';
 
 export const JOB = {
   tick: 'flywheel:tick',
@@ -51,7 +53,11 @@ export class Scheduler {
       defaultLockLifetime: deps.sender.leaseMs,
       removeOnComplete: true,
     });
-    this.senderDeps = { ...deps.sender, schedule: (batchId, at) => this.scheduleBatch(batchId, at) };
+    this.senderDeps = {
+      ...deps.sender,
+      schedule: (batchId, at) => this.scheduleBatch(batchId, at),
+      noLongerDue: (campaign, step, recipients) => this.noLongerDue(campaign, step, recipients),
+    };
     this.agenda.define(JOB.tick, async () => { await this.tick(); }, { concurrency: 1 });
     this.agenda.define<{ batchId: string }>(JOB.sendBatch, async (job: Job<{ batchId: string }>) => {
       await this.runBatch(job.attrs.data.batchId);
@@ -107,6 +113,34 @@ export class Scheduler {
 
   runBatch(batchId: string): Promise<BatchOutcome> {
     return runBatch(this.senderDeps, batchId);
+  }
+
+  /**
+   * Re-ask the planner, at send time, whether each recipient of a renewal or drip step is still
+   * a candidate (renewals stop once the member renews; drips stop at their exit condition).
+   * Other kinds skip this: their members' state is checked through suppressions, and reading
+   * every member of a large newsletter batch again would cost more than it could catch.
+   */
+  async noLongerDue(campaignName: string, step: string, recipients: BatchRecipient[]): Promise<Set<string>> {
+    const campaign = this.deps.campaigns().find((c) => c.name === campaignName);
+    if (!campaign || (campaign.kind !== 'renewal' && campaign.kind !== 'drip')) return new Set();
+    const now = this.deps.clock.now();
+    const members = await this.deps.store.models.Member.find({ _id: { $in: recipients.map((r) => r.memberId) } }).lean();
+    const byId = new Map(members.map((m) => [String(m._id), m as unknown as PlannerMember]));
+    // Drip branches depend on what happened before (e.g. "did not open the welcome"): give the
+    // planner the real history, minus the very sends being checked.
+    const checking = new Set(recipients.map((r) => `${r.memberId}\u0000${r.occurrence ?? ''}`));
+    const history: Map<string, MemberHistory> = campaign.kind === 'drip' ? await loadHistory(this.deps.store, campaign.name) : new Map();
+    const horizon = new Date(now.getTime() + 400 * 86_400_000);
+    const gone = new Set<string>();
+    for (const r of recipients) {
+      const member = byId.get(String(r.memberId));
+      const past = history.get(String(r.memberId))?.sends.filter((s) => !(s.step === step && checking.has(`${r.memberId}\u0000${s.occurrence}`))) ?? [];
+      const still = member && candidates(campaign, { member, history: { sends: past }, content: [], now, horizon })
+        .some((c) => c.step === step && c.occurrence === (r.occurrence ?? ''));
+      if (!still) gone.add(String(r.sendLogId));
+    }
+    return gone;
   }
 
   /** Unfinished batches whose due time is well past (their job was lost or their worker died). */

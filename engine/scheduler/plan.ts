@@ -49,7 +49,7 @@ export async function planCampaign(deps: PlanDeps, campaign: LoadedCampaign, sco
 }
 
 /** Every send-log record of the campaign, grouped by member, with engagement and RSVP answers. */
-async function loadHistory(store: Store, campaign: string): Promise<Map<string, MemberHistory>> {
+export async function loadHistory(store: Store, campaign: string): Promise<Map<string, MemberHistory>> {
   const [records, sent, rsvps] = await Promise.all([
     store.models.SendLog.find({ campaign }, { memberId: 1, step: 1, occurrence: 1, status: 1, dueAt: 1, firstOpenedAt: 1, firstClickedAt: 1, payload: 1 }).lean(),
     store.models.SendResult.find({ campaign, status: 'sent' }, { sendLogId: 1, at: 1 }).lean(),

@@ -108,6 +108,7 @@ const sendBatchSchema = new Schema(
       type: [{
         _id: false,
         sendLogId: Schema.Types.ObjectId,
+        occurrence: String,
         messageId: String,
         memberId: Schema.Types.ObjectId,
         email: String,
