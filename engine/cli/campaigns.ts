@@ -5,7 +5,7 @@ import { loadCampaigns, registerCampaigns, setCampaignState } from '../campaigns
 import { systemClock } from '../clock.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { openDatabase, ROOT_DIR, type Store } from '../store/index.ts';
-import { withExitCodes } from './validate.ts';
+import { withExitCodes } from './exit-codes.ts';
 
 async function withStore(fn: (store: Store, config: Config) => Promise<void>): Promise<void> {
   const config = loadConfig();

@@ -8,7 +8,7 @@ import { systemClock } from '../clock.ts';
 import { loadConfig } from '../config.ts';
 import { formatIssue, InvalidInputError } from '../errors.ts';
 import { openDatabase, type Store } from '../store/index.ts';
-import { withExitCodes } from './validate.ts';
+import { withExitCodes } from './exit-codes.ts';
 
 async function withStore(fn: (store: Store) => Promise<void>): Promise<void> {
   const db = await openDatabase(loadConfig());

@@ -12,7 +12,7 @@ import { InvalidInputError } from '../errors.ts';
 import { simulate } from '../planner/index.ts';
 import { openDatabase, ROOT_DIR } from '../store/index.ts';
 import { printTable } from './campaigns.ts';
-import { withExitCodes } from './validate.ts';
+import { withExitCodes } from './exit-codes.ts';
 
 interface PlanOptions {
   days: number;

@@ -9,7 +9,7 @@ import { loadConfig } from '../config.ts';
 import { InvalidInputError } from '../errors.ts';
 import { openDatabase, ROOT_DIR } from '../store/index.ts';
 import { printTable } from './campaigns.ts';
-import { withExitCodes } from './validate.ts';
+import { withExitCodes } from './exit-codes.ts';
 
 export function segmentsCommand(): Command {
   const cmd = new Command('segments').description('Named segments and their sizes');

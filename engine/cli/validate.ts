@@ -1,32 +1,14 @@
 // `flywheel validate`: checks every campaign file and the templates it references; exits
 // 1 with precise issues (file, campaign, field) when anything is wrong. Needs no database.
-// Also home of `withExitCodes`, shared by the campaign/member/segment/plan commands.
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { validateProject } from '../campaigns/validate.ts';
 import { loadConfig } from '../config.ts';
 import { formatIssue, InvalidInputError } from '../errors.ts';
+import { withExitCodes } from './exit-codes.ts';
 import { createRenderer } from '../render/index.ts';
 import { ROOT_DIR } from '../store/index.ts';
 import { TokenSigner, TrackingUrls } from '../tracking/tokens.ts';
-
-/** Run a command action: InvalidInputError -> message + hint, exit 1; anything else -> exit 2. */
-export function withExitCodes<A extends unknown[]>(action: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
-  return async (...args: A) => {
-    try {
-      await action(...args);
-    } catch (e) {
-      if (e instanceof InvalidInputError) {
-        process.stderr.write(`${e.message}\n${e.hint ? `hint: ${e.hint}\n` : ''}`);
-        process.exitCode = 1;
-      } else {
-        const err = e as Error & { hint?: string };
-        process.stderr.write(`error: ${err.message ?? String(e)}\n${err.hint ? `hint: ${err.hint}\n` : ''}`);
-        process.exitCode = 2;
-      }
-    }
-  };
-}
 
 export function validateCommand(): Command {
   return new Command('validate')
