@@ -3,6 +3,7 @@
 // so the sender can decide retry vs give-up without knowing SMTP.
 import nodemailer from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
+import { parseConnectionUrl } from 'nodemailer/lib/shared/index.js';
 import { PermanentError, TransientError } from '../errors.ts';
 import type { OutgoingMessage, SendResult, Transport } from './transport.ts';
 
@@ -91,8 +92,10 @@ export class SmtpTransport implements Transport {
   constructor(options: SmtpTransportOptions) {
     const timeout = options.timeoutMs ?? 60_000;
     const rate = options.messagesPerSecond;
+    // The URL is parsed here, not passed as `url`: nodemailer builds its transport from the URL
+    // alone when one is given, silently dropping `pool`, `maxConnections`, timeouts and TLS options.
     this.mailer = nodemailer.createTransport({
-      url: options.url,
+      ...parseConnectionUrl(options.url),
       pool: true,
       maxConnections: options.poolSize,
       // nodemailer's own limit counts per pool; a fractional rate is expressed as 1 per (1000/rate) ms.
