@@ -1,6 +1,7 @@
 // SMTP transport: pushes each message through a pooled nodemailer connection set
 // and turns SMTP replies and socket failures into TransientError / PermanentError,
 // so the sender can decide retry vs give-up without knowing SMTP.
+import { connect as tcpConnect } from 'node:net';
 import nodemailer from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import { parseConnectionUrl } from 'nodemailer/lib/shared/index.js';
@@ -85,6 +86,30 @@ function formatAddress(a: { email: string; name?: string }): { address: string; 
   return { address: a.email, name: a.name ?? '' };
 }
 
+type SocketCallback = (err: Error | null, socket?: { connection: import('node:net').Socket }) => void;
+
+/**
+ * Open the TCP connection ourselves to set TCP_NODELAY (nodemailer does not): with Nagle on, the
+ * small ".\r\n" that ends each message waits for the server to ACK the body, and servers delay
+ * that ACK (40 ms on Linux), so every message on a pooled connection paid ~40 ms. nodemailer
+ * still does the greeting, STARTTLS or implicit TLS (smtps) on the socket it is handed.
+ */
+function connectWithoutDelay(o: { host?: string; port?: number; secure?: boolean }, timeoutMs: number, cb: SocketCallback): void {
+  const socket = tcpConnect({ host: o.host ?? 'localhost', port: o.port ?? (o.secure ? 465 : 587) });
+  socket.setNoDelay(true);
+  const fail = (err: Error) => {
+    socket.destroy();
+    cb(err);
+  };
+  socket.setTimeout(timeoutMs, () => fail(Object.assign(new Error('Connection timeout'), { code: 'ETIMEDOUT' })));
+  socket.once('error', fail);
+  socket.once('connect', () => {
+    socket.setTimeout(0);
+    socket.removeListener('error', fail);
+    cb(null, { connection: socket });
+  });
+}
+
 export class SmtpTransport implements Transport {
   readonly name = 'smtp';
   private readonly mailer: nodemailer.Transporter<SMTPPool.SentMessageInfo>;
@@ -104,6 +129,7 @@ export class SmtpTransport implements Transport {
       greetingTimeout: timeout,
       socketTimeout: timeout,
       tls: options.allowSelfSigned ? { rejectUnauthorized: false } : undefined,
+      getSocket: (o: { host?: string; port?: number; secure?: boolean }, cb: SocketCallback) => connectWithoutDelay(o, timeout, cb),
     } as SMTPPool.Options);
     // A pooled transporter emits 'error' for idle-connection failures; they surface again on the
     // next send (as a classified error), so only keep the process from crashing here.
