@@ -37,8 +37,10 @@ describe('messages-per-second throttle', () => {
     const start = monotonicMs();
     await Promise.all([...Array.from({ length: 5 }, () => ta.send(makeMessage())), ...Array.from({ length: 6 }, () => tb.send(makeMessage()))]);
     expect(monotonicMs() - start).toBeGreaterThanOrEqual(180); // 10 gaps of 20 ms, minus timer slack
-    const gaps = a.startedAt.slice(1).map((t, i) => t - (a.startedAt[i] as number));
-    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(15);
+    // No burst: any 5 consecutive starts span at least 4 intervals (80 ms) minus timer slack.
+    // (A single gap can be short when the timer before it fired late; the rate still holds.)
+    const spans = a.startedAt.slice(4).map((t, i) => t - (a.startedAt[i] as number));
+    expect(Math.min(...spans)).toBeGreaterThanOrEqual(65);
   });
 
   it('a batch of n messages takes n slots', async () => {
