@@ -55,7 +55,7 @@ describe('messages-per-second throttle', () => {
     expect(throttleTransport(inner, createSendRateLimiter(0))).toBe(inner);
     const start = monotonicMs();
     await Promise.all(Array.from({ length: 100 }, () => createSendRateLimiter(0).acquire()));
-    expect(monotonicMs() - start).toBeLessThan(100);
+    expect(monotonicMs() - start).toBeLessThan(500);
   });
 
   it('refuses a negative or infinite rate', () => {
