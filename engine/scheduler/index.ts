@@ -44,6 +44,8 @@ export interface TickReport {
 export class Scheduler {
   readonly agenda: Agenda;
   private readonly senderDeps: SenderDeps;
+  /** what this process has done so far: recipients settled, jobs failed (for `drain`) */
+  readonly progress = { settled: 0, failures: [] as string[] };
 
   constructor(private readonly deps: SchedulerDeps) {
     this.agenda = new Agenda({
@@ -57,6 +59,10 @@ export class Scheduler {
       ...deps.sender,
       schedule: (batchId, at) => this.scheduleBatch(batchId, at),
       noLongerDue: (campaign, step, recipients) => this.noLongerDue(campaign, step, recipients),
+      onProgress: (n) => {
+        this.progress.settled += n;
+        deps.sender.onProgress?.(n);
+      },
     };
     this.agenda.define(JOB.tick, async () => { await this.tick(); }, { concurrency: 1 });
     this.agenda.define<{ batchId: string }>(JOB.sendBatch, async (job: Job<{ batchId: string }>) => {
@@ -64,7 +70,10 @@ export class Scheduler {
     }, { concurrency: deps.batchConcurrency, lockLifetime: deps.sender.leaseMs });
     this.agenda.define(JOB.sweep, async () => { await this.sweep(); }, { concurrency: 1 });
     this.agenda.on('error', (err) => deps.log.error({ err }, 'scheduler error'));
-    this.agenda.on('fail', (err, job) => deps.log.error({ err, job: job.attrs.name, data: job.attrs.data }, 'job failed'));
+    this.agenda.on('fail', (err, job) => {
+      this.progress.failures.push(`${job.attrs.name}: ${err instanceof Error ? err.message : String(err)}`);
+      deps.log.error({ err, job: job.attrs.name, data: job.attrs.data }, 'job failed');
+    });
   }
 
   /** Start processing jobs; with `recurring`, also keep the tick and sweep schedules. */
