@@ -8,7 +8,10 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Types } from 'mongoose';
+import { connect, type Socket } from 'node:net';
 import nodemailer from 'nodemailer';
+import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
+import { parseConnectionUrl } from 'nodemailer/lib/shared/index.js';
 import { SMTPServer } from 'smtp-server';
 import pLimit from 'p-limit';
 import { loadConfig } from '../engine/config.ts';
@@ -129,7 +132,15 @@ async function main(): Promise<void> {
 }
 
 async function rawNodemailer(url: string, count: number, message: { subject: string; html: string; text: string }): Promise<{ ms: number }> {
-  const mailer = nodemailer.createTransport({ url, pool: true, maxConnections: POOL_SIZE });
+  // The same connection setup as the SMTP transport: pool of POOL_SIZE, TCP_NODELAY sockets.
+  const { host, port } = parseConnectionUrl(url);
+  const mailer = nodemailer.createTransport({
+    host, port, pool: true, maxConnections: POOL_SIZE,
+    getSocket: (_o: unknown, cb: (err: Error | null, s?: { connection: Socket }) => void) => {
+      const socket = connect({ host: host ?? '127.0.0.1', port: port ?? 25 }).setNoDelay(true);
+      socket.once('error', (e) => cb(e)).once('connect', () => cb(null, { connection: socket }));
+    },
+  } as SMTPPool.Options);
   const limit = pLimit(IN_FLIGHT);
   const t0 = performance.now();
   await Promise.all(Array.from({ length: count }, (_, i) => limit(() => mailer.sendMail({
