@@ -12,7 +12,7 @@ export default defineCampaign({
   subject: '{{program.name}}: what is new for 2026',
   data: {
     program: { name: 'Flywheel Programs', url: 'https://flywheel.example/programs' },
-    issue: { title: 'The 2026 programs', number: 0, date: '2026-09-01T09:00:00Z' },
+    issue: { title: 'The 2026 programs', number: 1, date: '2026-09-01T09:00:00Z' },
     intro: 'four programs, one community: here is what changes this year.',
     items: [
       { title: 'Education: free cloud credits for every classroom', url: 'https://flywheel.example/programs/education', summary: 'Teachers get credits for their whole class, renewed each term, plus ready-made course material.', tag: 'Education', meta: 'Program' },
