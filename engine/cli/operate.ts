@@ -61,7 +61,7 @@ function bar(total: number): SingleBar | undefined {
   return b;
 }
 
-async function waitForShutdown(engine: Engine, what: string, extra: () => Promise<void> = async () => {}): Promise<void> {
+async function waitForShutdown(engine: Engine, what: string, extra: () => Promise<void>): Promise<void> {
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       engine.log.info({ signal }, `${what} stopping`);
@@ -73,42 +73,31 @@ async function waitForShutdown(engine: Engine, what: string, extra: () => Promis
   await extra();
 }
 
+/** What a long-running command runs: the worker, the HTTP server, or both. */
+async function runService(engine: Engine, parts: { worker: boolean; http: boolean }): Promise<void> {
+  const app = parts.http ? await engine.http() : undefined;
+  await app?.listen({ host: engine.config.FLYWHEEL_HTTP_HOST, port: engine.config.FLYWHEEL_HTTP_PORT });
+  if (parts.worker) await engine.scheduler.start({ recurring: true });
+  engine.log.info({ ...parts, url: app ? engine.config.FLYWHEEL_PUBLIC_URL : undefined, campaigns: engine.campaigns.length }, 'flywheel started');
+  await waitForShutdown(engine, 'flywheel', async () => { await app?.close(); });
+}
+
 export function workerCommand(): Command {
   return new Command('worker')
     .description('Run a worker: plans due campaign steps every minute and sends queued batches. Run several to add throughput.')
-    .action(withExitCodes(async () => {
-      await withEngine({}, async (engine) => {
-        await engine.scheduler.start({ recurring: true });
-        engine.log.info({ campaigns: engine.campaigns.length }, 'worker started');
-        await waitForShutdown(engine, 'worker');
-      });
-    }));
+    .action(withExitCodes(() => withEngine({}, (engine) => runService(engine, { worker: true, http: false }))));
 }
 
 export function serveCommand(): Command {
   return new Command('serve')
-    .description('Run the HTTP server only: open pixel, click redirects, unsubscribe, preferences, RSVP')
-    .action(withExitCodes(async () => {
-      await withEngine({}, async (engine) => {
-        const app = await engine.http();
-        await app.listen({ host: engine.config.FLYWHEEL_HTTP_HOST, port: engine.config.FLYWHEEL_HTTP_PORT });
-        await waitForShutdown(engine, 'server', () => app.close());
-      });
-    }));
+    .description('Run the HTTP server only: open pixel, click redirects, unsubscribe, preferences, RSVP, /dash')
+    .action(withExitCodes(() => withEngine({}, (engine) => runService(engine, { worker: false, http: true }))));
 }
 
 export function startCommand(): Command {
   return new Command('start')
     .description('Run a worker and the HTTP server together (what `npm start` runs)')
-    .action(withExitCodes(async () => {
-      await withEngine({}, async (engine) => {
-        const app = await engine.http();
-        await app.listen({ host: engine.config.FLYWHEEL_HTTP_HOST, port: engine.config.FLYWHEEL_HTTP_PORT });
-        await engine.scheduler.start({ recurring: true });
-        engine.log.info({ url: engine.config.FLYWHEEL_PUBLIC_URL, campaigns: engine.campaigns.length }, 'flywheel started');
-        await waitForShutdown(engine, 'flywheel', () => app.close());
-      });
-    }));
+    .action(withExitCodes(() => withEngine({}, (engine) => runService(engine, { worker: true, http: true }))));
 }
 
 export function sendCommand(): Command {
