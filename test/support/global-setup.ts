@@ -6,9 +6,10 @@ import type { TestProject } from 'vitest/node';
 import { resolveDatabase, ROOT_DIR, type ResolvedDatabase } from '../../engine/store/index.ts';
 
 let db: ResolvedDatabase | undefined;
+// One directory per run, so two test runs on one machine never share (or wipe) a database.
+const dataDir = join(ROOT_DIR, '.data', `test-${process.pid}`);
 
 export async function setup(project: TestProject) {
-  const dataDir = join(ROOT_DIR, '.data', 'test');
   rmSync(dataDir, { recursive: true, force: true });
   db = await resolveDatabase({ mongodbUri: process.env.MONGODB_URI, dataDir, rootDir: ROOT_DIR });
   project.provide('mongoUri', db.uri);
@@ -17,6 +18,7 @@ export async function setup(project: TestProject) {
 
 export async function teardown() {
   await db?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
 }
 
 declare module 'vitest' {
