@@ -66,7 +66,14 @@ export class Scheduler {
     };
     this.agenda.define(JOB.tick, async () => { await this.tick(); }, { concurrency: 1 });
     this.agenda.define<{ batchId: string }>(JOB.sendBatch, async (job: Job<{ batchId: string }>) => {
-      await this.runBatch(job.attrs.data.batchId);
+      // Agenda cancels a job not touched within its lock lifetime and frees its slot, while the
+      // batch keeps sending: without this a worker ends up running every batch at once.
+      const touch = setInterval(() => { job.touch().catch(() => {}); }, Math.max(500, deps.sender.leaseMs / 3));
+      try {
+        await this.runBatch(job.attrs.data.batchId);
+      } finally {
+        clearInterval(touch);
+      }
     }, { concurrency: deps.batchConcurrency, lockLifetime: deps.sender.leaseMs });
     this.agenda.define(JOB.sweep, async () => { await this.sweep(); }, { concurrency: 1 });
     this.agenda.on('error', (err) => deps.log.error({ err }, 'scheduler error'));
