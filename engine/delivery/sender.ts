@@ -59,6 +59,7 @@ interface ResultDoc {
 
 const RESULT_FLUSH_EVERY = 100;
 const RESULT_FLUSH_MS = 250;
+const RESULT_WRITE_ATTEMPTS = 5;
 const PAUSED_RECHECK_MS = 5 * 60_000;
 
 export async function runBatch(deps: SenderDeps, batchId: string): Promise<BatchOutcome> {
@@ -69,8 +70,15 @@ export async function runBatch(deps: SenderDeps, batchId: string): Promise<Batch
 
   const lease = await acquireLease(store, batch._id, deps.worker, clock.now(), deps.leaseMs);
   if (!lease) return { status: 'busy' };
+  // The lease we know is ours until `heldUntil`. If renewals keep failing (a busy database), another
+  // worker may take the batch once it passes, so this run stops starting sends a third of a lease
+  // before that and leaves the rest to the next run.
+  let heldUntil = clock.now().getTime() + deps.leaseMs;
+  const leaseSafe = () => clock.now().getTime() < heldUntil - deps.leaseMs / 3;
   const renew = setInterval(() => {
-    store.models.BatchLease.updateOne({ _id: lease.id }, { $set: { leaseUntil: new Date(clock.now().getTime() + deps.leaseMs) } })
+    const until = clock.now().getTime() + deps.leaseMs;
+    store.models.BatchLease.updateOne({ _id: lease.id }, { $set: { leaseUntil: new Date(until) } })
+      .then(() => { heldUntil = Math.max(heldUntil, until); })
       .catch((e: unknown) => deps.log.warn({ err: e, batchId }, 'lease renewal failed'));
   }, Math.max(1000, deps.leaseMs / 3));
   renew.unref();
@@ -87,7 +95,7 @@ export async function runBatch(deps: SenderDeps, batchId: string): Promise<Batch
     const recipients = batch.recipients as unknown as BatchRecipient[];
     const done = lease.run > 1 ? await recordedResults(store, recipients, batch.attempt) : new Set<string>();
     const writer = new ResultWriter(store, deps.log);
-    const tally = { sent: 0, failed: 0, skipped: 0, retrying: 0, alreadyDone: done.size };
+    const tally = { sent: 0, failed: 0, skipped: 0, retrying: 0, alreadyDone: done.size, leaseLost: 0 };
     const retryLater: Array<{ r: BatchRecipient; delayMs: number; reason: string }> = [];
     const base = { batchId: batch._id, campaign: batch.campaign, step: batch.step };
     const result = (r: BatchRecipient, status: ResultStatus, extra: Partial<ResultDoc> = {}) => {
@@ -132,6 +140,7 @@ export async function runBatch(deps: SenderDeps, batchId: string): Promise<Batch
       const counterKeysFor = (r: BatchRecipient) => counterKeys({ campaign: batch.campaign, step: batch.step, program: r.program });
 
       await Promise.all(sendable.map((r) => limit(async () => {
+        if (!leaseSafe()) { tally.leaseLost++; return; }
         let message: OutgoingMessage;
         try {
           const filled = (await compile(r.locale)).fill(memberView(r), String(r.sendLogId));
@@ -172,6 +181,15 @@ export async function runBatch(deps: SenderDeps, batchId: string): Promise<Batch
       })));
     }
 
+    if (tally.leaseLost > 0) {
+      // Unsent recipients stay unrecorded (and transient failures unscheduled): the next run takes them.
+      await writer.close();
+      await deps.counters.flush();
+      const until = new Date(clock.now().getTime() + deps.leaseMs);
+      await deps.schedule(batchId, until);
+      deps.log.warn({ batchId, run: lease.run, ...tally }, 'batch lease could not be renewed; the rest goes to the next run');
+      return { status: 'postponed', until, reason: 'lease could not be renewed' };
+    }
     if (retryLater.length > 0) await scheduleRetries(deps, batch, retryLater, result);
     await writer.close();
     await deps.counters.flush();
@@ -262,9 +280,20 @@ class ResultWriter {
     this.buffer = [];
     if (docs.length === 0) return;
     // Flushes are chained so they never overlap; a failure is surfaced by close().
+    // A result not written means a message sent again by the next run, so a failed insert is
+    // retried (keyed, so a partly applied insert is harmless) before the run gives up.
     this.pending = this.pending.then(async () => {
-      const dup = await insertIgnoringDuplicates(this.store.models.SendResult.collection, docs);
-      if (dup.size > 0) this.log.warn({ duplicates: dup.size }, 'results already recorded by another run');
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const dup = await insertIgnoringDuplicates(this.store.models.SendResult.collection, docs);
+          if (dup.size > 0) this.log.warn({ duplicates: dup.size }, 'results already recorded by another run');
+          return;
+        } catch (err) {
+          if (attempt >= RESULT_WRITE_ATTEMPTS) throw err;
+          this.log.warn({ err, attempt }, 'result write failed; retrying');
+          await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+        }
+      }
     });
   }
 
