@@ -2,6 +2,7 @@
 // generated members inserted straight into the test database, a broadcast to send them,
 // and a wait for every batch of a campaign to settle.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { Types } from 'mongoose';
@@ -33,6 +34,8 @@ export function startWorker(env: Record<string, string>): Worker {
   running.add(child);
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => { stderr = (stderr + c.toString()).slice(-20_000); });
+  // RELIABILITY_LOG_DIR=dir keeps each worker's full log (stderr) for a post-mortem
+  if (process.env.RELIABILITY_LOG_DIR) child.stderr!.pipe(createWriteStream(join(process.env.RELIABILITY_LOG_DIR, `worker-${child.pid}.log`)));
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => {
     running.delete(child);
     resolve(code ?? signal ?? -1);
@@ -117,10 +120,10 @@ export function newsletterIssue() {
 }
 
 /** Poll until `check` is true, or fail with `what` after `timeoutMs`. */
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number, pollMs = 100): Promise<void> {
+export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number, pollMs = 100, progress?: () => Promise<string> | string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${progress ? ` (${await progress()})` : ''}`);
     await new Promise((r) => setTimeout(r, pollMs));
   }
 }
@@ -132,6 +135,17 @@ export async function campaignSettled(store: Store, campaign: string): Promise<b
     store.models.SendBatch.countDocuments({ campaign, finishedAt: null }),
   ]);
   return all > 0 && open === 0;
+}
+
+/** A one-line picture of a campaign's progress, for timeout messages. */
+export async function campaignProgress(store: Store, campaign: string, received: number): Promise<string> {
+  const batches = await store.models.SendBatch.find({ campaign }, { finishedAt: 1, attempt: 1, dueAt: 1 }).lean();
+  const leases = await store.models.BatchLease.countDocuments({});
+  const results = await store.models.SendResult.countDocuments({ campaign });
+  const open = batches.filter((b) => !b.finishedAt);
+  const jobs = await store.db.collection('agendaJobs').find({}, { projection: { lockedAt: 1, nextRunAt: 1, failReason: 1 } }).toArray();
+  return `${received} received, ${results} results, ${open.length} of ${batches.length} batches open, ${leases} lease(s), ` +
+    `${jobs.length} job(s) ${JSON.stringify(jobs.slice(0, 5))}`;
 }
 
 /** Received messages grouped by recipient address. */

@@ -3,8 +3,10 @@
 // The campaign definition arrives as JSON in FLYWHEEL_TEST_CAMPAIGN. The worker plans what is due
 // (a tick), then processes batches until it is told to stop (SIGTERM) or killed (SIGKILL).
 //
-// Recovery: production sweeps every 5 minutes; here the sweep runs every lease so a batch whose
-// worker died is re-queued within seconds once its lease (FLYWHEEL_LEASE_MS) has expired.
+// Recovery from a dead worker needs no sweep: its Agenda jobs stop being touched, their locks
+// expire after FLYWHEEL_LEASE_MS (the job lock lifetime), another worker's Agenda takes them, and
+// runBatch starts run 2 once the batch lease has expired too. FLYWHEEL_TEST_SWEEP_MS adds the
+// scheduler's sweep (the backstop for lost jobs) at that interval.
 import { loadConfig } from '../../engine/config.ts';
 import { createEngine } from '../../engine/main.ts';
 import { validateDefinition } from '../../engine/campaigns/index.ts';
@@ -26,9 +28,10 @@ async function main(): Promise<void> {
   const engine = await createEngine(config, { campaigns: [campaign], processEveryMs: 100 });
   const reports = await engine.scheduler.tick();
   await engine.scheduler.start({ recurring: false });
-  const sweep = setInterval(() => {
+  const sweepMs = Number(process.env.FLYWHEEL_TEST_SWEEP_MS ?? 0);
+  const sweep = sweepMs > 0 ? setInterval(() => {
     engine.scheduler.sweep().catch((err: unknown) => engine.log.error({ err }, 'sweep failed'));
-  }, config.FLYWHEEL_LEASE_MS);
+  }, sweepMs) : undefined;
   say({ event: 'ready', pid: process.pid, planned: reports.reduce((n, r) => n + r.created, 0) });
 
   await new Promise<void>((resolve) => process.once('SIGTERM', () => resolve()));
