@@ -2,6 +2,7 @@
 // and turns SMTP replies and socket failures into TransientError / PermanentError,
 // so the sender can decide retry vs give-up without knowing SMTP.
 import { connect as tcpConnect } from 'node:net';
+import { QuotedPrintableCache } from './qp-cache.ts';
 import nodemailer from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import { parseConnectionUrl } from 'nodemailer/lib/shared/index.js';
@@ -113,6 +114,7 @@ function connectWithoutDelay(o: { host?: string; port?: number; secure?: boolean
 export class SmtpTransport implements Transport {
   readonly name = 'smtp';
   private readonly mailer: nodemailer.Transporter<SMTPPool.SentMessageInfo>;
+  private readonly qp = new QuotedPrintableCache();
 
   constructor(options: SmtpTransportOptions) {
     const timeout = options.timeoutMs ?? 60_000;
@@ -144,8 +146,10 @@ export class SmtpTransport implements Transport {
         from: formatAddress(message.from),
         to: formatAddress(message.to),
         subject: message.subject,
-        text: message.text,
-        html: message.html,
+        // Pre-encoded parts: see qp-cache.ts (the same bytes on the wire, a fifth of the CPU).
+        // (`raw` on text/html is supported by nodemailer's MailComposer but missing from its types.)
+        text: { raw: this.qp.part('text/plain', message.text) } as unknown as string,
+        html: { raw: this.qp.part('text/html', message.html) } as unknown as string,
         headers: message.headers,
         attachments: message.attachments?.map((a) => ({ filename: a.filename, content: a.content, contentType: a.contentType })),
       });
