@@ -20,6 +20,7 @@ import { drain } from '../engine/cli/operate.ts';
 import { defineCampaign, validateDefinition } from '../engine/campaigns/index.ts';
 import { openStore, resolveDatabase, ROOT_DIR } from '../engine/store/index.ts';
 import { systemClock } from '../engine/clock.ts';
+import { SmtpTransport } from '../engine/delivery/smtp.ts';
 
 const MEMBERS = Number(process.env.MEMBERS ?? 20_000);
 const POOL_SIZE = 5;
@@ -101,8 +102,13 @@ async function main(): Promise<void> {
       // Raw nodemailer first: the ceiling, with a message the size of a real rendered one.
       const sample = (await engine.renderer.prepare('newsletter', { data: newsletterIssue(), subject: 'Issue 42' }, 'en'))
         .fill({ id: new Types.ObjectId().toHexString(), email: 'a@devs.example', name: 'A', firstName: 'A', program: 'open-source', locale: 'en', timezone: 'UTC', attributes: {} }, new Types.ObjectId().toHexString());
-      const raw = await rawNodemailer(sink.url, MEMBERS, sample);
+      // PROFILE_ENGINE=1 skips both baselines (for `node --cpu-prof` runs of the engine alone).
+      const skipBaselines = process.env.PROFILE_ENGINE === '1';
+      const raw = skipBaselines ? { ms: 1 } : await rawNodemailer(sink.url, MEMBERS, sample);
       say(`raw nodemailer:   ${MEMBERS} messages in ${(raw.ms / 1000).toFixed(2)} s = ${rate(MEMBERS, raw.ms)} msg/s`);
+      // Second baseline: our SMTP transport alone (pre-encoded bodies), no database, planning or rendering.
+      const alone = skipBaselines ? { ms: 1 } : await transportAlone(sink.url, MEMBERS, sample);
+      say(`SMTP transport alone: ${MEMBERS} messages in ${(alone.ms / 1000).toFixed(2)} s = ${rate(MEMBERS, alone.ms)} msg/s`);
 
       const before = await sink.received();
       const t0 = performance.now();
@@ -119,9 +125,14 @@ async function main(): Promise<void> {
       const msgsPerS = MEMBERS / (ms / 1000);
       const rawPerS = MEMBERS / (raw.ms / 1000);
       const ratio = msgsPerS / rawPerS;
+      const alonePerS = MEMBERS / (alone.ms / 1000);
+      const ratioVsTransport = msgsPerS / alonePerS;
       const peakMb = Math.round(peakRss / 1048576);
-      say(`ratio engine/raw: ${ratio.toFixed(2)} (target >= 0.70); peak RSS of this process ${peakMb} MB`);
-      process.stdout.write(`${JSON.stringify({ bench: 'send', msgs_per_s: round(msgsPerS), raw_msgs_per_s: round(rawPerS), ratio: Number(ratio.toFixed(3)), peak_rss_mb: peakMb })}\n`);
+      say(`ratio engine/raw nodemailer: ${ratio.toFixed(2)} (target >= 0.70); engine/transport alone: ${ratioVsTransport.toFixed(2)}; peak RSS of this process ${peakMb} MB`);
+      process.stdout.write(`${JSON.stringify({
+        bench: 'send', msgs_per_s: round(msgsPerS), raw_msgs_per_s: round(rawPerS), ratio: Number(ratio.toFixed(3)),
+        transport_msgs_per_s: round(alonePerS), ratio_vs_transport: Number(ratioVsTransport.toFixed(3)), peak_rss_mb: peakMb,
+      })}\n`);
     } finally {
       await engine.close();
     }
@@ -148,6 +159,22 @@ async function rawNodemailer(url: string, count: number, message: { subject: str
   }))));
   const ms = performance.now() - t0;
   mailer.close();
+  return { ms };
+}
+
+/** The engine's SMTP transport on its own: same pool, same messages in flight, same headers as the engine sends. */
+async function transportAlone(url: string, count: number, message: { subject: string; html: string; text: string }): Promise<{ ms: number }> {
+  const transport = new SmtpTransport({ url, poolSize: POOL_SIZE });
+  const limit = pLimit(IN_FLIGHT);
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: count }, (_, i) => limit(() => transport.send({
+    messageId: `${i}.alone@flywheel.example`, from: { email: 'devrel@flywheel.example' }, to: { email: `alone${i}@devs.example` },
+    subject: message.subject, html: message.html, text: message.text,
+    headers: { 'List-Unsubscribe': '<https://flywheel.example/u/x>, <mailto:unsubscribe@flywheel.example>', 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click', 'X-Flywheel-Campaign': 'bench', 'X-Flywheel-Step': 'send' },
+    tags: { sendLogId: String(i), campaign: 'bench', step: 'send' },
+  }))));
+  const ms = performance.now() - t0;
+  await transport.close();
   return { ms };
 }
 

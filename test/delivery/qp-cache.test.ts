@@ -29,6 +29,18 @@ describe('quoted-printable bodies encoded once per line', () => {
     expect(Math.max(...body.split('\r\n').map((l) => l.length))).toBeLessThanOrEqual(76);
   });
 
+  it('round-trips 300 random lines of ASCII, "=", spaces, tabs, accents and emoji', async () => {
+    let seed = 42;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const alphabet = ['a', 'Z', '0', '=', ' ', '\t', '.', '<', '>', '"', 'é', '→', '日', '😀', '=3D', '~'];
+    const lines = Array.from({ length: 300 }, () => Array.from({ length: Math.floor(random() * 200) }, () => alphabet[Math.floor(random() * alphabet.length)]).join(''));
+    const html = `<div>${lines.join('\n')}</div>`;
+    const out = await roundTrip(new QuotedPrintableCache(), html, lines.join('\n'));
+    expect(out.html).toBe(html);
+    const body = out.raw.split('\r\n\r\n').slice(1).join('\r\n\r\n');
+    expect(Math.max(...body.split('\r\n').map((l) => l.length))).toBeLessThanOrEqual(76);
+  });
+
   it('reuses shared lines across recipients and encodes only the lines that differ', async () => {
     const cache = new QuotedPrintableCache();
     const page = (token: string) => `<p>shared line one</p>\n<a href="https://t.example/c/${token}">link</a>\n<p>shared line two</p>`;
