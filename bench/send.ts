@@ -95,7 +95,7 @@ async function main(): Promise<void> {
       template: 'newsletter', subject: 'Issue {{issue.number}}: {{issue.title}}', data: newsletterIssue(),
     });
     const campaign = validateDefinition(definition, 'bench-newsletter.ts').campaign!;
-    const engine = await createEngine(config, { campaigns: [campaign], processEveryMs: 100 });
+    const engine = await createEngine(config, { campaigns: [campaign], processEveryMs: 250 });
     try {
       await insertMembers(engine.store, MEMBERS);
 
@@ -114,7 +114,7 @@ async function main(): Promise<void> {
       const t0 = performance.now();
       const planned = await engine.scheduler.plan(campaign, { now: engine.clock.now(), forceStep: 'send' });
       const tPlan = performance.now();
-      await drain(engine, { pollMs: 50 });
+      await drain(engine);
       const ms = performance.now() - t0;
       const delivered = (await sink.received()) - before;
       const sent = await engine.store.models.SendResult.countDocuments({ campaign: campaign.name, status: 'sent' });

@@ -32,7 +32,13 @@ export async function drain(engine: Engine, options: { pollMs?: number; stallMs?
     let quiet = 0;
     while (quiet < 2) {
       await new Promise((r) => setTimeout(r, poll));
-      quiet = (await scheduler.unfinishedDue()) === 0 ? quiet + 1 : 0;
+      // Ask the database only while this process runs no batch: the query reads every batch
+      // document, and asking it several times a second mid-send takes CPU from the send itself.
+      if (scheduler.progress.running > 0) {
+        quiet = 0;
+      } else {
+        quiet = (await scheduler.unfinishedDue()) === 0 ? quiet + 1 : 0;
+      }
       if (scheduler.progress.settled !== lastSettled) {
         lastSettled = scheduler.progress.settled;
         lastProgressAt = performance.now();

@@ -45,7 +45,7 @@ export class Scheduler {
   readonly agenda: Agenda;
   private readonly senderDeps: SenderDeps;
   /** what this process has done so far: recipients settled, jobs failed (for `drain`) */
-  readonly progress = { settled: 0, failures: [] as string[] };
+  readonly progress = { settled: 0, running: 0, failures: [] as string[] };
 
   constructor(private readonly deps: SchedulerDeps) {
     this.agenda = new Agenda({
@@ -127,8 +127,13 @@ export class Scheduler {
     else await this.agenda.schedule(at, JOB.sendBatch, { batchId });
   }
 
-  runBatch(batchId: string): Promise<BatchOutcome> {
-    return runBatch(this.senderDeps, batchId);
+  async runBatch(batchId: string): Promise<BatchOutcome> {
+    this.progress.running++;
+    try {
+      return await runBatch(this.senderDeps, batchId);
+    } finally {
+      this.progress.running--;
+    }
   }
 
   /**

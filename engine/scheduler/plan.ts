@@ -6,7 +6,7 @@ import { audienceFilter } from '../audience/index.ts';
 import { dueSends, candidates, type MemberHistory, type PlannedSend, type PlannerMember } from '../planner/index.ts';
 import { toPlannedSend } from '../planner/due.ts';
 import { enqueuePlanned, type EnqueueResult } from './enqueue.ts';
-import { earliestSendTime, SEVEN_DAYS_MS, type FrequencyCap, type SendWindow, type SentEmail } from '../delivery/timing.ts';
+import { earliestSendTime, frequencyCapDecision, SEVEN_DAYS_MS, type FrequencyCap, type SendWindow, type SentEmail } from '../delivery/timing.ts';
 
 export interface PlanDeps {
   store: Store;
@@ -79,7 +79,10 @@ export async function loadHistory(store: Store, campaign: string): Promise<Map<s
   return out;
 }
 
-const ANY_TIME: SendWindow = { days: [1, 2, 3, 4, 5, 6, 7], start: '00:00', end: '00:00' };
+function capOnly(history: readonly SentEmail[], category: string, cap: FrequencyCap, at: Date): Date {
+  const decision = frequencyCapDecision(history, category, cap, at);
+  return decision.allowed ? at : decision.nextAllowedAt;
+}
 
 /**
  * Move each send to the first moment its member's send window is open and the frequency cap
@@ -105,7 +108,10 @@ async function applyTiming(deps: PlanDeps, window: SendWindow | undefined, plann
   for (const p of planned) {
     const history = recent.get(p.memberId) ?? [];
     const zone = members.get(p.memberId)?.timezone || 'UTC';
-    p.dueAt = earliestSendTime({ window: window ?? ANY_TIME, zone, cap, history, category: p.category }, p.dueAt);
+    // Without a window only the cap can move a send (and luxon's zone arithmetic is skipped).
+    p.dueAt = window
+      ? earliestSendTime({ window, zone, cap, history, category: p.category }, p.dueAt)
+      : capOnly(history, p.category, cap, p.dueAt);
     history.push({ sentAt: p.dueAt, category: p.category });
     recent.set(p.memberId, history);
   }
