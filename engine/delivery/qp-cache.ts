@@ -26,7 +26,8 @@ export class QuotedPrintableCache {
       if (encoded === undefined) {
         encoded = encodeLine(line);
         if (this.lines.size >= this.maxLines) this.lines.clear();
-        this.lines.set(line, encoded);
+        // `line` is a slice of the whole message and would keep all of it alive as a key: copy it.
+        this.lines.set(Buffer.from(line, 'utf8').toString('utf8'), encoded);
       }
       out[i] = encoded;
     }
