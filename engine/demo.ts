@@ -75,7 +75,7 @@ async function main(): Promise<void> {
     say();
     say(`Messages: ${emlCount} .eml file(s) (each with an .html twin) in ${relative(process.cwd(), outboxDir) || '.'}/`);
     say('Next: `npx flywheel report`, `npx flywheel campaigns list`, `npx flywheel plan onboarding-education --days 90`,');
-    say('      `npx flywheel preview newsletter-education monthly --sample --screenshot`, `npm start` for a worker and the tracking server.');
+    say('      `npx flywheel preview newsletter-education issue --sample --screenshot`, `npm start` for a worker and the tracking server.');
   } finally {
     await engine.close();
   }

@@ -4,6 +4,7 @@
 // --member reads the member and plans the step's data (render/preview-data.ts).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { withExitCodes } from './exit-codes.ts';
 import { Command, Option } from 'commander';
 import { loadCampaigns, type CampaignDefinition, type LoadedCampaign, type MessageSpec } from '../campaigns/index.ts';
 import { loadConfig, type Config } from '../config.ts';
@@ -11,6 +12,7 @@ import { FlywheelError } from '../errors.ts';
 import { createRenderer, type MemberView, type RenderedMessage } from '../render/index.ts';
 import { createMemberPreviewLoader, type MemberPreviewLoader, type PreviewMessage } from '../render/preview-data.ts';
 import { loadSample } from '../render/samples.ts';
+import { sampleSends } from '../campaigns/samples.ts';
 import { screenshotHtml } from '../render/screenshot.ts';
 import { TokenSigner, TrackingUrls } from '../tracking/tokens.ts';
 
@@ -40,7 +42,7 @@ Examples:
   flywheel preview onboarding-education welcome --member ada@example.com
 
 Links in a preview are signed with a placeholder send-log id; they open the real click tracker.`)
-    .action(async (campaign: string, step: string | undefined, opts: { member?: string; sample?: boolean; out: string; screenshot?: boolean }) => {
+    .action(withExitCodes(async (campaign: string, step: string | undefined, opts: { member?: string; sample?: boolean; out: string; screenshot?: boolean }) => {
       const print = deps.print ?? ((line: string) => console.log(line));
       if (!opts.member && !opts.sample) throw new FlywheelError('USAGE', 'Choose --sample or --member EMAIL.');
       const config = deps.config ?? loadConfig();
@@ -49,7 +51,7 @@ Links in a preview are signed with a placeholder send-log id; they open the real
         : await memberMessage(deps, config, campaign, step, opts.member!);
       const paths = await writePreview(config, message, join(opts.out, [campaign, step].filter(Boolean).join('-')), opts.screenshot === true);
       for (const p of paths) print(p);
-    });
+    }));
 }
 
 async function sampleMessage(config: Config, campaign: string, step: string | undefined): Promise<PreviewMessage> {
@@ -65,14 +67,26 @@ async function sampleMessage(config: Config, campaign: string, step: string | un
     throw new FlywheelError('PREVIEW_UNKNOWN_STEP', `Campaign "${campaign}" has no step "${step}" (steps: ${found.steps.join(', ')}).`);
   }
   const sample = loadSample(templatesDir, spec.template);
+  // The data the planner would give this step (for a made-up member), the same data
+  // `flywheel validate` renders with; the template's sample fills in what planning cannot
+  // (e.g. digest items when the database has no content yet).
+  const planned = sampleSends(found).get(step ?? found.steps[0]!)?.data ?? {};
   return {
     template: spec.template,
     subject: spec.subject,
     preheader: spec.preheader,
-    // the step's static data wins over the sample's stand-in content
-    data: { ...sample.data, ...(spec.data ?? {}) },
+    data: { ...sample.data, ...(spec.data ?? {}), ...planned, ...fillEmpty(planned, sample.data) },
     member: sample.member,
   };
+}
+
+/** Sample values for the keys the plan left empty (an empty digest, say), so a preview shows content. */
+function fillEmpty(planned: Record<string, unknown>, sample: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(planned)) {
+    if ((Array.isArray(v) && v.length === 0) || v === undefined || v === null) if (k in sample) out[k] = sample[k];
+  }
+  return out;
 }
 
 async function memberMessage(deps: PreviewDeps, config: Config, campaign: string, step: string | undefined, email: string): Promise<PreviewMessage> {

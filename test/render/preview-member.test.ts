@@ -1,3 +1,4 @@
+import { runCli } from '../support/cli.ts';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,6 +49,12 @@ afterAll(async () => {
   await store?.close();
 });
 
+/** A preview that should fail: what the user sees on stderr, and the exit code. */
+async function previewError(args: string[]) {
+  const loadMemberPreview = createMemberPreviewLoader({ store, campaigns: async () => campaigns, clock: new ManualClock(now) });
+  return runCli(previewCommand({ config: loadConfig({}), loadMemberPreview, print: () => {} }), args);
+}
+
 async function preview(args: string[]) {
   const out = mkdtempSync(join(tmpdir(), 'flywheel-preview-member-'));
   const printed: string[] = [];
@@ -95,12 +102,12 @@ describe('flywheel preview --member', () => {
   });
 
   it('names the address when no member has it', async () => {
-    await expect(preview(['onboarding-education', 'welcome', '--member', 'nobody@example.com']))
-      .rejects.toThrow(/No member with the email address nobody@example\.com/);
+    expect(await previewError(['onboarding-education', 'welcome', '--member', 'nobody@example.com']))
+      .toMatchObject({ exitCode: 1, stderr: expect.stringMatching(/No member with the email address nobody@example\.com/) });
   });
 
   it('lists the steps when the step does not exist', async () => {
-    await expect(preview(['onboarding-education', 'graduation', '--member', 'grace@example.edu']))
-      .rejects.toThrow(/no step "graduation" \(steps: welcome, welcome-again, curriculum, showcase\)/);
+    expect(await previewError(['onboarding-education', 'graduation', '--member', 'grace@example.edu']))
+      .toMatchObject({ exitCode: 1, stderr: expect.stringMatching(/no step "graduation" \(steps: welcome, welcome-again, curriculum, showcase\)/) });
   });
 });

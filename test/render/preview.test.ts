@@ -1,3 +1,4 @@
+import { runCli } from '../support/cli.ts';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +38,7 @@ describe('flywheel preview', () => {
 
   it('asks for --sample or --member', async () => {
     const cmd = previewCommand({ config: loadConfig({}), print: () => {} });
-    await expect(cmd.parseAsync(['newsletter'], { from: 'user' })).rejects.toThrow(/--sample or --member/);
+    const out = await runCli(cmd, ['newsletter']);
+    expect(out).toMatchObject({ exitCode: 1, stderr: expect.stringMatching(/--sample or --member/) });
   });
 });
