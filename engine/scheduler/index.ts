@@ -77,6 +77,7 @@ export class Scheduler {
     }, { concurrency: deps.batchConcurrency, lockLifetime: deps.sender.leaseMs });
     this.agenda.define(JOB.sweep, async () => { await this.sweep(); }, { concurrency: 1 });
     this.agenda.on('error', (err) => deps.log.error({ err }, 'scheduler error'));
+    this.agenda.ready.catch((err: unknown) => deps.log.error({ err }, 'scheduler could not initialise'));
     this.agenda.on('fail', (err, job) => {
       this.progress.failures.push(`${job.attrs.name}: ${err instanceof Error ? err.message : String(err)}`);
       deps.log.error({ err, job: job.attrs.name, data: job.attrs.data }, 'job failed');
@@ -93,6 +94,9 @@ export class Scheduler {
   }
 
   async stop(): Promise<void> {
+    // Agenda creates its indexes as soon as it is constructed; let that finish before the
+    // connection closes, or the closed client surfaces as an unhandled error.
+    await this.agenda.ready.catch(() => {});
     await this.agenda.stop(false);
   }
 

@@ -40,7 +40,14 @@ function jsonElementLines(text: string): number[] {
 
 /** Read a member file into rows with their source line numbers. Throws MEMBERS_FILE_INVALID when unreadable. */
 export function parseMemberFile(file: string, shownAs = file): SourceRow[] {
-  const text = readFileSync(file, 'utf8');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a folder, not a file' : (e as Error).message;
+    throw new InvalidInputError('MEMBERS_FILE_INVALID', 'The member file cannot be read:', [{ file: shownAs, message: why }]);
+  }
   const ext = extname(file).toLowerCase();
   if (ext === '.json') {
     let data: unknown;
