@@ -96,7 +96,7 @@ export async function runBatch(deps: SenderDeps, batchId: string): Promise<Batch
     const done = lease.run > 1 ? await recordedResults(store, recipients, batch.attempt) : new Set<string>();
     const writer = new ResultWriter(store, deps.log);
     const tally = { sent: 0, failed: 0, skipped: 0, retrying: 0, alreadyDone: done.size, leaseLost: 0 };
-    const retryLater: Array<{ r: BatchRecipient; delayMs: number; reason: string }> = [];
+    const retryLater: RetryItem[] = [];
     const base = { batchId: batch._id, campaign: batch.campaign, step: batch.step };
     const result = (r: BatchRecipient, status: ResultStatus, extra: Partial<ResultDoc> = {}) => {
       tally[status]++;
@@ -124,7 +124,8 @@ export async function runBatch(deps: SenderDeps, batchId: string): Promise<Batch
 
       const quota = await reserveDailyQuota(deps.dailyCap.store, deps.dailyCap.cap, sendable.length, clock.now());
       const overCap = sendable.splice(quota.granted);
-      for (const r of overCap) retryLater.push({ r, delayMs: quota.exhausted ? quota.refillsAt.getTime() - clock.now().getTime() : 0, reason: 'daily cap reached' });
+      // Held back, not failed: these move on without using up a delivery attempt.
+      for (const r of overCap) retryLater.push({ r, delayMs: quota.exhausted ? quota.refillsAt.getTime() - clock.now().getTime() : 0, reason: 'daily cap reached', failed: false });
 
       const compiled = new Map<string, Promise<CompiledMessage>>();
       const compile = (locale: string) => {
@@ -166,9 +167,9 @@ export async function runBatch(deps: SenderDeps, batchId: string): Promise<Batch
           deps.counters.add(counterKeysFor(r), 'sent');
           result(r, 'sent', { providerId: sent.providerId, transport: deps.transport.name });
         } catch (e) {
-          const decision = decideRetry(e, batch.attempt, deps.retry, deps.random);
+          const decision = decideRetry(e, (batch.failures ?? batch.attempt - 1) + 1, deps.retry, deps.random);
           if (decision.action === 'retry') {
-            retryLater.push({ r, delayMs: decision.delayMs, reason: decision.reason });
+            retryLater.push({ r, delayMs: decision.delayMs, reason: decision.reason, failed: true });
             return;
           }
           deps.counters.add(counterKeysFor(r), 'failed');
@@ -202,21 +203,39 @@ export async function runBatch(deps: SenderDeps, batchId: string): Promise<Batch
   }
 }
 
-/** Transiently failed recipients move to a new batch, due after their backoff; each keeps its Message-ID. */
+interface RetryItem {
+  r: BatchRecipient;
+  delayMs: number;
+  reason: string;
+  /** a delivery failure (counts against the retry limit), or only held back (daily cap) */
+  failed: boolean;
+}
+
+/**
+ * Recipients to try later move to a new batch, due after their backoff; each keeps its
+ * Message-ID. Failed and merely held-back recipients go to separate batches, because only
+ * failures count towards the retry limit (`failures`); `attempt` numbers every hand-off.
+ */
 async function scheduleRetries(
   deps: SenderDeps,
-  batch: { _id: Types.ObjectId; campaign: string; step: string; payloadId: string; category?: string | null; topic?: string | null; attempt: number },
-  items: Array<{ r: BatchRecipient; delayMs: number; reason: string }>,
+  batch: { _id: Types.ObjectId; campaign: string; step: string; payloadId: string; category?: string | null; topic?: string | null; attempt: number; failures?: number | null },
+  items: RetryItem[],
   result: (r: BatchRecipient, status: ResultStatus, extra?: Partial<ResultDoc>) => void,
 ): Promise<void> {
-  const dueAt = new Date(deps.clock.now().getTime() + Math.max(...items.map((i) => i.delayMs)));
-  const retryId = new Types.ObjectId();
-  await deps.store.models.SendBatch.collection.insertOne({
-    _id: retryId, campaign: batch.campaign, step: batch.step, payloadId: batch.payloadId, category: batch.category,
-    topic: batch.topic, dueAt, attempt: batch.attempt + 1, recipients: items.map((i) => i.r), createdAt: deps.clock.now(), updatedAt: deps.clock.now(),
-  } as never);
-  for (const i of items) result(i.r, 'retrying', { reason: i.reason, retryBatchId: retryId });
-  await deps.schedule(retryId.toHexString(), dueAt);
+  const failuresSoFar = batch.failures ?? batch.attempt - 1;
+  for (const failed of [true, false]) {
+    const group = items.filter((i) => i.failed === failed);
+    if (group.length === 0) continue;
+    const dueAt = new Date(deps.clock.now().getTime() + Math.max(...group.map((i) => i.delayMs)));
+    const retryId = new Types.ObjectId();
+    await deps.store.models.SendBatch.collection.insertOne({
+      _id: retryId, campaign: batch.campaign, step: batch.step, payloadId: batch.payloadId, category: batch.category,
+      topic: batch.topic, dueAt, attempt: batch.attempt + 1, failures: failuresSoFar + (failed ? 1 : 0),
+      recipients: group.map((i) => i.r), createdAt: deps.clock.now(), updatedAt: deps.clock.now(),
+    } as never);
+    for (const i of group) result(i.r, 'retrying', { reason: i.reason, retryBatchId: retryId });
+    await deps.schedule(retryId.toHexString(), dueAt);
+  }
 }
 
 function memberView(r: BatchRecipient): MemberView {

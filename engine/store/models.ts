@@ -102,8 +102,10 @@ const sendBatchSchema = new Schema(
     category: { type: String, default: 'marketing' },
     topic: { type: String },
     dueAt: { type: Date, required: true },
-    /** 1 for a first try; n for the n-th retry of transiently failed recipients */
+    /** numbers every hand-off of these recipients (1 = first batch); part of their result keys */
     attempt: { type: Number, default: 1 },
+    /** delivery failures before this batch: what the retry limit counts (daily-cap deferrals don't) */
+    failures: { type: Number, default: 0 },
     recipients: {
       type: [{
         _id: false,
