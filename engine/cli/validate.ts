@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { validateProject } from '../campaigns/validate.ts';
 import { loadConfig } from '../config.ts';
-import { formatIssue, InvalidInputError } from '../errors.ts';
+import { InvalidInputError } from '../errors.ts';
 import { withExitCodes } from './exit-codes.ts';
 import { createRenderer } from '../render/index.ts';
 import { ROOT_DIR } from '../store/index.ts';
@@ -31,4 +31,3 @@ export function validateCommand(): Command {
     );
 }
 
-export { formatIssue };
