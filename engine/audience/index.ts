@@ -5,6 +5,6 @@ export { compileSegment, sendlogNodes, sendlogNodeKey, type MemberFilter } from 
 export { matchesSegment, type MatchableMember } from './match.ts';
 export { audienceFilter, segmentFilter, campaignTopic } from './filter.ts';
 export { loadNamedSegments, type SegmentEntry } from './segments-file.ts';
-export { importMembers, parseMemberFile, type ImportResult, type ImportOptions } from './members/import.ts';
+export { importMembers, openMemberFile, type ImportResult, type ImportOptions } from './members/import.ts';
 export { exportMember, eraseMember } from './members/privacy.ts';
 export type FilterQuery = import('./compile.ts').MemberFilter;

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
-import { eraseMember, exportMember, importMembers } from '../audience/index.ts';
+import { eraseMember, exportMember, importMembers, openMemberFile } from '../audience/index.ts';
 import { systemClock } from '../clock.ts';
 import { loadConfig } from '../config.ts';
 import { formatIssue, InvalidInputError } from '../errors.ts';
@@ -19,8 +19,30 @@ async function withStore(fn: (store: Store) => Promise<void>): Promise<void> {
   }
 }
 
-/** Show a progress bar only for large files on a terminal. */
+/** Progress only for large files: a bar on a terminal, otherwise a line every few seconds (logs, CI). */
 const PROGRESS_FROM_ROWS = 2_000;
+const PROGRESS_LINE_EVERY_MS = 5_000;
+
+function importProgress(): { update: (done: number, total: number) => void; stop: () => void } {
+  let bar: SingleBar | undefined;
+  let lastLine = performance.now();
+  return {
+    update(done, total) {
+      if (total < PROGRESS_FROM_ROWS) return;
+      if (process.stderr.isTTY) {
+        if (!bar) {
+          bar = new SingleBar({ stream: process.stderr, format: 'importing [{bar}] {value}/{total} rows, {eta}s left' }, Presets.shades_classic);
+          bar.start(total, 0);
+        }
+        bar.update(done);
+      } else if (performance.now() - lastLine >= PROGRESS_LINE_EVERY_MS || done === total) {
+        lastLine = performance.now();
+        process.stderr.write(`imported ${done}/${total} rows (${Math.floor((done / total) * 100)}%)\n`);
+      }
+    },
+    stop: () => bar?.stop(),
+  };
+}
 
 export function membersCommand(): Command {
   const cmd = new Command('members').description('Import, export and erase members');
@@ -30,24 +52,20 @@ export function membersCommand(): Command {
     .option('--skip-invalid', 'import the valid rows and list the invalid ones instead of rejecting the file')
     .addHelpText('after', '\nCSV columns: email, name, program, status, locale, timezone, country, appliedAt, awardedAt, expiresAt,\n  unsubscribedAt, tags (separated by ; or |), newsletter, events, caseStudies (true/false), attr.<name> (custom attributes).\nJSON: an array of objects with the same fields; `attributes` an object, `renewals` [{ renewedAt, expiresAt }].')
     .action(
-      withExitCodes((file: string, opts: { skipInvalid?: boolean }) =>
-        withStore(async (store) => {
-          let bar: SingleBar | undefined;
+      withExitCodes((file: string, opts: { skipInvalid?: boolean }) => {
+        // an empty, binary or misnamed file is reported before the database starts
+        openMemberFile(resolve(file), basename(file));
+        return withStore(async (store) => {
+          const progress = importProgress();
           const result = await importMembers(store, resolve(file), {
             skipInvalid: opts.skipInvalid,
             displayName: basename(file),
-            onProgress: (done, total) => {
-              if (!bar && total >= PROGRESS_FROM_ROWS && process.stderr.isTTY) {
-                bar = new SingleBar({ stream: process.stderr, format: 'importing [{bar}] {value}/{total} rows' }, Presets.shades_classic);
-                bar.start(total, 0);
-              }
-              bar?.update(done);
-            },
-          }).finally(() => bar?.stop());
+            onProgress: progress.update,
+          }).finally(progress.stop);
           for (const issue of result.skipped) process.stderr.write(`skipped ${formatIssue(issue)}\n`);
           process.stdout.write(`${result.rows} row(s): ${result.created} created, ${result.updated} updated, ${result.skippedRows} skipped\n`);
-        }),
-      ),
+        });
+      }),
     );
   cmd
     .command('export <email>')

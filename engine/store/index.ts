@@ -2,6 +2,7 @@
 export { openStore, redact, type Store } from './connection.ts';
 export { resolveDatabase, buildFerretDb, findFerretDb, FERRETDB_VERSION, type ResolvedDatabase, type DatabaseKind } from './resolve.ts';
 export * from './models.ts';
+export { memberIdForEmail } from './member-id.ts';
 
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';

@@ -82,7 +82,7 @@ describe('members import', () => {
     const rows = Array.from({ length: 1200 }, (_, i) => `m${i}@example.org,M ${i},startups,active,UTC,,,,,,`);
     const path = file('large.csv', [header, ...rows].join('\n'));
     const seen: number[] = [];
-    const result = await importMembers(store, path, { onProgress: (done) => seen.push(done) });
+    const result = await importMembers(store, path, { batchSize: 500, onProgress: (done) => seen.push(done) });
     expect(result.created).toBe(1200);
     expect(seen).toEqual([500, 1000, 1200]);
     expect(await store.models.Member.countDocuments()).toBe(1200);

@@ -1,0 +1,63 @@
+// Writing one batch of validated member rows. New members are inserted with an `_id` derived
+// from their address (one bulk insert; the unique keys reject the ones that exist); existing
+// ones are updated by that `_id` (one bulk write, each a keyed lookup). Only members whose id
+// is not derived (made before, or by another path) are looked up by email, once per batch.
+// Every step is keyed, so re-running a batch, or a whole interrupted import, converges.
+import { Types } from 'mongoose';
+import { memberIdForEmail, type Store } from '../../store/index.ts';
+import type { memberUpdate } from './rows.ts';
+
+export type MemberWrite = ReturnType<typeof memberUpdate>;
+
+export interface BatchOutcome {
+  created: number;
+  updated: number;
+}
+
+type BulkError = { writeErrors?: Array<{ index: number; code?: number }>; code?: number; result?: { insertedCount?: number } };
+
+export async function writeMemberBatch(store: Store, batch: MemberWrite[], now: Date): Promise<BatchOutcome> {
+  const { Member } = store.models;
+  const docs = batch.map((u) => {
+    const doc = new Member({ ...expandDotted(u.set), email: u.email, _id: memberIdForEmail(u.email), createdAt: now, updatedAt: now }).toObject();
+    return doc;
+  });
+  let existing: MemberWrite[] = [];
+  try {
+    await Member.collection.insertMany(docs, { ordered: false });
+  } catch (e) {
+    const err = e as BulkError;
+    if (!err.writeErrors || err.writeErrors.some((w) => w.code !== 11000)) throw e;
+    existing = err.writeErrors.map((w) => batch[w.index] as MemberWrite);
+  }
+  if (!existing.length) return { created: batch.length, updated: 0 };
+
+  const byDerivedId = await Member.bulkWrite(
+    existing.map((u) => ({ updateOne: { filter: { _id: memberIdForEmail(u.email) }, update: { $set: { ...u.set, email: u.email, updatedAt: now } } } })),
+    { ordered: false, timestamps: false },
+  );
+  if (byDerivedId.matchedCount < existing.length) await updateByEmail(store, existing, now);
+  return { created: batch.length - existing.length, updated: existing.length };
+}
+
+/** Members with a random `_id`: one scan per batch to find them, then updates by `_id`. */
+async function updateByEmail(store: Store, rows: MemberWrite[], now: Date): Promise<void> {
+  const { Member } = store.models;
+  const found = await Member.find({ email: { $in: rows.map((u) => u.email) } }, { email: 1 }).lean();
+  const derived = new Set(rows.map((u) => String(memberIdForEmail(u.email))));
+  const legacy = new Map(found.filter((m) => !derived.has(String(m._id))).map((m) => [m.email, m._id as Types.ObjectId]));
+  const ops = rows.filter((u) => legacy.has(u.email)).map((u) => ({ updateOne: { filter: { _id: legacy.get(u.email) }, update: { $set: { ...u.set, updatedAt: now } } } }));
+  if (ops.length) await Member.bulkWrite(ops, { ordered: false, timestamps: false });
+}
+
+/** `{ 'topics.events': false }` -> `{ topics: { events: false } }` for inserts (updates take dotted paths as they are). */
+function expandDotted(flat: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(flat)) {
+    const parts = key.split('.');
+    let cur = out;
+    for (const p of parts.slice(0, -1)) cur = (cur[p] ??= {}) as Record<string, unknown>;
+    cur[parts[parts.length - 1] as string] = value;
+  }
+  return out;
+}

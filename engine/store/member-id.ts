@@ -1,0 +1,12 @@
+// A member's `_id` derived from its address, so an import can write a batch of members by
+// `_id` (the only key the embedded database looks up without a scan) without first asking
+// which of them exist. Members made before this, or elsewhere, keep their random ObjectId;
+// import finds those by email as a fallback. Erasure moves a member to a fresh random id, so
+// nothing derived from an erased address stays behind.
+import { createHash } from 'node:crypto';
+import { Types } from 'mongoose';
+
+export function memberIdForEmail(email: string): Types.ObjectId {
+  const digest = createHash('sha256').update(`flywheel-member:${email.trim().toLowerCase()}`).digest();
+  return new Types.ObjectId(digest.subarray(0, 12));
+}
