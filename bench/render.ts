@@ -3,6 +3,7 @@
 // recipient token + Handlebars fill)
 // against naive per-recipient compilation (MJML for every recipient), measured on
 // a sample and extrapolated. Last line: one JSON object with the figures.
+import { randomBytes } from 'node:crypto';
 import { monotonicMs } from '../engine/clock.ts';
 import { createRenderer, type MemberView } from '../engine/render/index.ts';
 import { loadSample } from '../engine/render/samples.ts';
@@ -12,7 +13,7 @@ const RECIPIENTS = Number(process.env.BENCH_RECIPIENTS ?? 10_000);
 const NAIVE_SAMPLE = Number(process.env.BENCH_NAIVE_SAMPLE ?? 100);
 const TEMPLATE = 'newsletter';
 
-const urls = new TrackingUrls('https://t.flywheel.example', new TokenSigner('bench-secret-bench-secret'));
+const urls = new TrackingUrls('https://t.flywheel.example', new TokenSigner(randomBytes(32).toString('base64url')));
 const options = { templatesDir: 'templates', urls, postalAddress: 'Flywheel DevRel, 1 Example Street, Springfield, USA', senderName: 'Flywheel DevRel' };
 const sample = loadSample('templates', TEMPLATE);
 
@@ -29,6 +30,8 @@ function memberAt(i: number): MemberView {
   };
 }
 const sendLogId = (i: number) => (0xabc000000 + i).toString(16).padStart(24, '0');
+const SENT_AT = new Date('2026-01-06T09:00:00Z');
+const sendRef = (i: number) => ({ sendLogId: sendLogId(i), campaign: 'newsletter-education', step: 'issue', sentAt: SENT_AT });
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -41,7 +44,7 @@ function percentile(xs: number[], p: number): number {
 }
 
 async function main(): Promise<void> {
-  const request = (i: number) => ({ template: TEMPLATE, subject: sample.subject, preheader: sample.preheader, data: sample.data, member: memberAt(i), sendLogId: sendLogId(i) });
+  const request = (i: number) => ({ template: TEMPLATE, subject: sample.subject, preheader: sample.preheader, data: sample.data, member: memberAt(i), send: sendRef(i) });
 
   // compiled pipeline: the first render pays for the compile; every other render is a fill
   const compiled = createRenderer(options);
@@ -64,15 +67,15 @@ async function main(): Promise<void> {
   const l0 = monotonicMs();
   for (let i = 0; i < 200; i++) for (const t of prepared.linkTargets) urls.linkSignature(t);
   const linkSigningPerMessageUs = ((monotonicMs() - l0) * 1000) / 200;
-  for (let i = 0; i < 2000; i++) urls.recipient(sendLogId(i));
+  for (let i = 0; i < 2000; i++) urls.recipient({ ...sendRef(i), memberId: sendLogId(i), program: 'education' });
   const s0 = monotonicMs();
-  for (let i = 0; i < 20_000; i++) urls.recipient(sendLogId(i));
+  for (let i = 0; i < 20_000; i++) urls.recipient({ ...sendRef(i), memberId: sendLogId(i), program: 'education' });
   const signingUs = ((monotonicMs() - s0) * 1000) / 20_000;
 
   // the fill alone, with the recipient token stubbed out: what the render stage adds on top of the one HMAC
   const unsigned = new TrackingUrls('https://t.flywheel.example', new (class extends TokenSigner {
     override recipientToken(): string { return 'x.x'; }
-  })('unused-unused-unused'));
+  })(randomBytes(32).toString('base64url')));
   const fillOnly = createRenderer({ ...options, urls: unsigned });
   for (let i = 0; i < 500; i++) await fillOnly.render(request(i));
   const fillUs: number[] = [];

@@ -101,7 +101,7 @@ async function main(): Promise<void> {
 
       // Raw nodemailer first: the ceiling, with a message the size of a real rendered one.
       const sample = (await engine.renderer.prepare('newsletter', { data: newsletterIssue(), subject: 'Issue 42' }, 'en'))
-        .fill({ id: new Types.ObjectId().toHexString(), email: 'a@devs.example', name: 'A', firstName: 'A', program: 'open-source', locale: 'en', timezone: 'UTC', attributes: {} }, new Types.ObjectId().toHexString());
+        .fill({ id: new Types.ObjectId().toHexString(), email: 'a@devs.example', name: 'A', firstName: 'A', program: 'open-source', locale: 'en', timezone: 'UTC', attributes: {} }, { sendLogId: new Types.ObjectId().toHexString(), campaign: 'bench', step: 'issue', sentAt: engine.clock.now() });
       // PROFILE_ENGINE=1 skips both baselines (for `node --cpu-prof` runs of the engine alone).
       const skipBaselines = process.env.PROFILE_ENGINE === '1';
       const raw = skipBaselines ? { ms: 1 } : await rawNodemailer(sink.url, MEMBERS, sample);

@@ -1,7 +1,10 @@
 // Environment variables -> one typed, validated Config. Every default here is
 // documented in README.md ("Configuration"); keep the two in step.
 import { z } from 'zod';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { InvalidInputError } from './errors.ts';
+import { loadOrCreateSecret, secretProblem } from './secret.ts';
 
 const positiveInt = z.coerce.number().int().positive();
 const nonNegative = z.coerce.number().nonnegative();
@@ -36,7 +39,11 @@ const schema = z.object({
   FLYWHEEL_PUBLIC_URL: z.url().default('http://127.0.0.1:8787'),
   FLYWHEEL_HTTP_HOST: z.string().default('127.0.0.1'),
   FLYWHEEL_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8787),
-  FLYWHEEL_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** unset: generated on first start into <FLYWHEEL_DATA_DIR>/secret (owner-only) */
+  FLYWHEEL_SECRET: z.string().superRefine((s, ctx) => {
+    const problem = secretProblem(s);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }).optional(),
   FLYWHEEL_DASHBOARD_PASSWORD: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().default('development'),
@@ -44,10 +51,13 @@ const schema = z.object({
 
 export type Config = Omit<z.infer<typeof schema>, 'FLYWHEEL_SECRET'> & { FLYWHEEL_SECRET: string };
 
-const DEV_SECRET = 'flywheel-development-secret-change-me';
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Parse the environment; every bad variable is named in one error. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * Parse the environment; every bad variable is named in one error. Without FLYWHEEL_SECRET the
+ * secret comes from (or is generated into) the data directory; `announce` hears about a new one.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, announce: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Config {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     throw new InvalidInputError(
@@ -57,11 +67,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'Fix the variables above (see README "Configuration" for the defaults) and run again.',
     );
   }
-  const secret = parsed.data.FLYWHEEL_SECRET;
-  if (!secret && parsed.data.NODE_ENV === 'production') {
-    throw new InvalidInputError('CONFIG_INVALID', 'Configuration error in environment variables:', [
-      { path: 'FLYWHEEL_SECRET', message: 'is required when NODE_ENV=production (it signs tracking and unsubscribe links)' },
-    ]);
-  }
-  return { ...parsed.data, FLYWHEEL_SECRET: secret ?? DEV_SECRET };
+  const secret = parsed.data.FLYWHEEL_SECRET ?? loadOrCreateSecret(resolve(ROOT, parsed.data.FLYWHEEL_DATA_DIR), announce);
+  return { ...parsed.data, FLYWHEEL_SECRET: secret };
 }

@@ -24,7 +24,8 @@ export interface PreviewDeps {
   print?: (line: string) => void;
 }
 
-const PREVIEW_SEND_LOG_ID = '000000000000000000000000';
+/** Previews carry a token for a send that does not exist: its links are valid-looking but record nothing. */
+const PREVIEW_SEND = { sendLogId: '000000000000000000000000', campaign: 'preview', step: 'preview', sentAt: new Date(0) };
 
 export function previewCommand(deps: PreviewDeps = {}): Command {
   return new Command('preview')
@@ -128,7 +129,7 @@ export async function writePreview(config: Config, message: PreviewMessage, outD
     postalAddress: config.FLYWHEEL_POSTAL_ADDRESS,
     senderName: config.FLYWHEEL_FROM.replace(/\s*<.*>\s*$/, ''),
   });
-  const rendered = await renderer.render({ ...message, sendLogId: PREVIEW_SEND_LOG_ID });
+  const rendered = await renderer.render({ ...message, send: PREVIEW_SEND });
   mkdirSync(outDir, { recursive: true });
   const files = {
     html: join(outDir, 'message.html'),
@@ -152,7 +153,7 @@ export async function writePreview(config: Config, message: PreviewMessage, outD
 }
 
 function headers(config: Config, member: MemberView, m: RenderedMessage, urls: TrackingUrls): string {
-  const unsubscribe = urls.unsubscribe(urls.recipient(PREVIEW_SEND_LOG_ID));
+  const unsubscribe = urls.unsubscribe(urls.recipient({ ...PREVIEW_SEND, memberId: member.id, program: member.program }));
   return [
     `From: ${config.FLYWHEEL_FROM}`,
     `To: ${member.name} <${member.email}>`,

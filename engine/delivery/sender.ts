@@ -144,7 +144,9 @@ export async function runBatch(deps: SenderDeps, batchId: string): Promise<Batch
         if (!leaseSafe()) { tally.leaseLost++; return; }
         let message: OutgoingMessage;
         try {
-          const filled = (await compile(r.locale)).fill(memberView(r), String(r.sendLogId));
+          const member = memberView(r);
+          const send = { sendLogId: String(r.sendLogId), campaign: batch.campaign, step: batch.step, sentAt: clock.now() };
+          const filled = (await compile(r.locale)).fill(member, send);
           message = {
             messageId: r.messageId,
             from: deps.from,
@@ -152,7 +154,7 @@ export async function runBatch(deps: SenderDeps, batchId: string): Promise<Batch
             subject: filled.subject,
             html: filled.html,
             text: filled.text,
-            headers: listHeaders(deps, String(r.sendLogId), batch.campaign, batch.step),
+            headers: listHeaders(deps, deps.urls.recipient({ ...send, memberId: member.id, program: member.program }), send),
             attachments: attachments.length ? attachments : undefined,
             tags: { sendLogId: String(r.sendLogId), campaign: batch.campaign, step: batch.step },
           };
@@ -248,8 +250,8 @@ function memberView(r: BatchRecipient): MemberView {
 }
 
 /** RFC 8058 one-click unsubscribe, RFC 2369 mailto fallback, and our correlation headers. */
-export function listHeaders(deps: Pick<SenderDeps, 'urls' | 'from'>, sendLogId: string, campaign: string, step: string): Record<string, string> {
-  const rt = deps.urls.recipient(sendLogId);
+export function listHeaders(deps: Pick<SenderDeps, 'urls' | 'from'>, rt: string, send: { sendLogId: string; campaign: string; step: string }): Record<string, string> {
+  const { sendLogId, campaign, step } = send;
   const domain = deps.from.email.split('@')[1] ?? 'localhost';
   return {
     'List-Unsubscribe': `<${deps.urls.unsubscribe(rt)}>, <mailto:unsubscribe@${domain}?subject=unsubscribe%20${encodeURIComponent(rt)}>`,

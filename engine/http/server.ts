@@ -24,12 +24,13 @@ export interface ServerDeps extends TrackingDeps {
 export async function buildServer(deps: ServerDeps) {
   // Request lines only at debug: pixels and clicks are too many to log one by one.
   const httpLog = deps.log.child({ component: 'http' }, { level: deps.log.levelVal <= 20 || deps.log.levelVal > 40 ? deps.log.level : 'warn' });
-  const app = Fastify({ loggerInstance: httpLog, trustProxy: true });
+  // Recipient tokens are ~120 characters (they carry the send's context): above Fastify's 100 default.
+  const app = Fastify({ loggerInstance: httpLog, trustProxy: true, maxParamLength: 400 });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(String(body))));
   });
 
-  const context = async (rt: string) => sendContext(deps.store, deps.signer.verifyRecipientToken(rt));
+  const context = async (rt: string) => sendContext(deps.store, deps.signer.verifyRecipientToken(rt).sendLogId);
 
   if (deps.dashboard) await mountDashboard(app as never, deps.dashboard.agenda, deps.dashboard.password);
 

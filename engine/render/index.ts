@@ -10,7 +10,7 @@ import { prepareLinks } from './links.ts';
 import { fillMessage } from './recipient-pass.ts';
 import type { CompiledMessage, MessageSample, Renderer, RenderRequest } from './types.ts';
 
-export type { CompiledMessage, MemberView, MessageSample, RenderedMessage, Renderer, RenderRequest } from './types.ts';
+export type { CompiledMessage, MemberView, MessageSample, RenderedMessage, Renderer, RenderRequest, SendRef } from './types.ts';
 
 export interface RendererOptions {
   templatesDir: string;
@@ -38,7 +38,7 @@ export function createRenderer(opts: RendererOptions): Renderer {
       template,
       locale,
       linkTargets: outcome.linkTargets,
-      fill: (member, sendLogId) => fillMessage(parts, links, member, sendLogId, locale),
+      fill: (member, send) => fillMessage(parts, links, member, send, locale),
     };
   }
 
@@ -62,7 +62,7 @@ export function createRenderer(opts: RendererOptions): Renderer {
   return {
     async render(req: RenderRequest) {
       const compiled = await prepare(req.template, req, req.member.locale);
-      return compiled.fill(req.member, req.sendLogId);
+      return compiled.fill(req.member, req.send);
     },
     async check(template: string, sample: MessageSample): Promise<InputIssue[]> {
       const outcome = await library.compile({ template, locale: 'en', data: sample.data, subject: sample.subject, preheader: sample.preheader ?? '' });

@@ -6,7 +6,7 @@ import { FlywheelError } from '../errors.ts';
 import type { TrackingUrls } from '../tracking/tokens.ts';
 import { formatDate, pluralText } from './formatting.ts';
 import { decodeDynamicHref, type LinkSpec, type PreparedLinks } from './links.ts';
-import type { MemberView, RenderedMessage } from './types.ts';
+import type { MemberView, RenderedMessage, SendRef } from './types.ts';
 
 interface RecipientPassData {
   zone: string;
@@ -66,9 +66,9 @@ export interface LinkContext {
   urls: TrackingUrls;
 }
 
-export function fillMessage(parts: CompiledParts, links: LinkContext, member: MemberView, sendLogId: string, locale: string): RenderedMessage {
+export function fillMessage(parts: CompiledParts, links: LinkContext, member: MemberView, send: SendRef, locale: string): RenderedMessage {
   const { urls } = links;
-  const rt = urls.recipient(sendLogId);
+  const rt = urls.recipient({ ...send, memberId: member.id, program: member.program });
   const u = links.prepared.forRecipient(rt);
   let tracked: Map<string, string> | undefined;
   const data: RecipientPassData = {

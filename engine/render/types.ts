@@ -28,8 +28,17 @@ export interface RenderRequest {
    */
   data: Record<string, unknown>;
   member: MemberView;
-  /** the recipient token in every tracking URL authenticates this id (URL-safe: A-Z a-z 0-9 _ -) */
+  /** the send this message is for: carried, with the member's id and program, in every tracking URL */
+  send: SendRef;
+}
+
+/** Which send a message is filled for; the recipient token is built from this and the member. */
+export interface SendRef {
   sendLogId: string;
+  campaign: string;
+  step: string;
+  /** when it is rendered for sending */
+  sentAt: Date;
 }
 
 export interface RenderedMessage {
@@ -52,7 +61,7 @@ export interface CompiledMessage {
   readonly locale: string;
   /** distinct click-tracked targets in the message, in order of appearance */
   readonly linkTargets: readonly string[];
-  fill(member: MemberView, sendLogId: string): RenderedMessage;
+  fill(member: MemberView, send: SendRef): RenderedMessage;
 }
 
 export interface Renderer {

@@ -1,75 +1,181 @@
-// Signed, stateless tokens for every URL we put in an email. Two independent
-// signatures keep the send cheap: a recipient token (one HMAC per recipient)
-// says which send-log record a request belongs to; a link signature (one HMAC
-// per distinct target per compiled message) says the click target is ours.
-// The server checks both; neither needs a lookup table of links.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+// Signed, opaque, stateless tokens for every URL we put in an email. Two independent
+// signatures keep the send cheap: a recipient token (one per recipient) carries everything a
+// pixel, click or survey hit needs (send, member, campaign, step, program, send time), so the
+// server answers without reading the database; a link signature (one per distinct target per
+// compiled message) says the click target is ours. Tokens are sealed (HMAC-SIV: the MAC is
+// also the IV of AES-CTR), so they reveal no ids and cannot be enumerated or altered.
+import { createCipheriv, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { FlywheelError } from '../errors.ts';
+import { secretProblem } from '../secret.ts';
+import { fromBase32, toBase32 } from './base32.ts';
 
-const RECIPIENT_SIG_BYTES = 16;
+/** What a recipient token says: which send, to whom, in which campaign step, and when. */
+export interface RecipientRef {
+  sendLogId: string;
+  memberId: string;
+  campaign: string;
+  step: string;
+  program?: string;
+  /** when the message was rendered for sending (machine-open rules compare hit times with it) */
+  sentAt: Date;
+}
+
+const RECIPIENT_TAG_BYTES = 16;
+const BOUNCE_TAG_BYTES = 8;
 const LINK_SIG_BYTES = 12;
-// base64url without padding: ceil(bytes * 4 / 3) characters
-const RECIPIENT_SIG_CHARS = Math.ceil((RECIPIENT_SIG_BYTES * 4) / 3);
 const LINK_SIG_CHARS = Math.ceil((LINK_SIG_BYTES * 4) / 3);
-/** Send-log ids travel in a URL path segment: keep them to URL-safe characters. */
-const SEND_LOG_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const KIND_RECIPIENT = 1;
+const KIND_BOUNCE = 2;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
+const OBJECT_ID = /^[0-9a-f]{24}$/;
+/** Longer tokens are refused before any crypto (URL segments are small). */
+const MAX_TOKEN_CHARS = 1200;
 
 export class TokenSigner {
-  private readonly key: Buffer;
+  private readonly macKey: Buffer;
+  private readonly encKey: Buffer;
+  private readonly linkKey: Buffer;
   constructor(secret: string) {
-    if (secret.length === 0) throw new FlywheelError('TOKEN_SECRET_MISSING', 'The token secret is empty; set FLYWHEEL_SECRET.');
-    this.key = Buffer.from(secret, 'utf8');
+    const problem = secretProblem(secret);
+    if (problem) throw new FlywheelError('TOKEN_SECRET_WEAK', `The link-signing secret ${problem}.`, { hint: 'Set FLYWHEEL_SECRET, or unset it to have one generated in the data directory.' });
+    const derive = (info: string) => Buffer.from(hkdfSync('sha256', secret, 'flywheel-tokens-v2', info, 32));
+    this.macKey = derive('mac');
+    this.encKey = derive('enc');
+    this.linkKey = derive('link');
   }
 
-  /** `<sendLogId>.<sig>`: authenticates the send-log id, nothing else. */
-  recipientToken(sendLogId: string): string {
-    if (!SEND_LOG_ID.test(sendLogId)) {
-      throw new FlywheelError('TOKEN_ID_INVALID', `Cannot sign send-log id ${JSON.stringify(sendLogId)}: expected 1-64 characters of A-Z a-z 0-9 _ -.`);
+  /** The opaque token that goes into every tracking URL of one recipient's message. */
+  recipientToken(ref: RecipientRef): string {
+    const w = new Writer();
+    w.byte(KIND_RECIPIENT);
+    w.id(ref.sendLogId);
+    w.id(ref.memberId);
+    w.u32(Math.floor(ref.sentAt.getTime() / 1000));
+    w.str(ref.campaign);
+    w.str(ref.step);
+    w.str(ref.program ?? '');
+    return this.seal(w.done(), RECIPIENT_TAG_BYTES).toString('base64url');
+  }
+
+  /** Returns what the token says, or throws TOKEN_INVALID: never trusts an unsigned, altered or truncated token. */
+  verifyRecipientToken(rt: string): RecipientRef {
+    if (typeof rt !== 'string' || rt.length < 24 || rt.length > MAX_TOKEN_CHARS || !BASE64URL.test(rt)) throw invalid('malformed token');
+    const plain = this.open(Buffer.from(rt, 'base64url'), RECIPIENT_TAG_BYTES);
+    if (!plain) throw invalid('bad signature');
+    try {
+      const r = new Reader(plain);
+      if (r.byte() !== KIND_RECIPIENT) throw new Error('kind');
+      const sendLogId = r.id();
+      const memberId = r.id();
+      const sentAt = new Date(r.u32() * 1000);
+      const campaign = r.str();
+      const step = r.str();
+      const program = r.str();
+      r.end();
+      return { sendLogId, memberId, sentAt, campaign, step, ...(program ? { program } : {}) };
+    } catch {
+      throw invalid('unreadable token');
     }
-    return `${sendLogId}.${this.mac('r:' + sendLogId, RECIPIENT_SIG_BYTES)}`;
   }
 
-  /** Returns the send-log id, or throws TOKEN_INVALID: never trusts an unsigned or altered token. */
-  verifyRecipientToken(rt: string): string {
-    if (typeof rt !== 'string') throw invalid('not a string');
-    const dot = rt.lastIndexOf('.');
-    if (dot <= 0) throw invalid('malformed token: expected <id>.<signature>');
-    const id = rt.slice(0, dot);
-    const sig = rt.slice(dot + 1);
-    if (!SEND_LOG_ID.test(id)) throw invalid('malformed send-log id');
-    if (sig.length !== RECIPIENT_SIG_CHARS || !BASE64URL.test(sig)) throw invalid('malformed signature');
-    if (!sameAscii(sig, this.mac('r:' + id, RECIPIENT_SIG_BYTES))) throw invalid('bad signature');
-    return id;
+  /**
+   * A short, case-insensitive token for a VERP bounce address (`bounces+<token>@domain`): local
+   * parts are limited to 64 characters and some mail servers lower-case them, so base32.
+   */
+  bounceToken(sendLogId: string): string {
+    const w = new Writer();
+    w.byte(KIND_BOUNCE);
+    w.id(sendLogId);
+    return toBase32(this.seal(w.done(), BOUNCE_TAG_BYTES));
+  }
+
+  /** The send-log id a bounce token names, or throws TOKEN_INVALID. */
+  verifyBounceToken(token: string): string {
+    const bytes = typeof token === 'string' && token.length <= 80 ? fromBase32(token) : undefined;
+    const plain = bytes && this.open(bytes, BOUNCE_TAG_BYTES);
+    if (!plain) throw invalid('bad bounce address');
+    try {
+      const r = new Reader(plain);
+      if (r.byte() !== KIND_BOUNCE) throw new Error('kind');
+      const id = r.id();
+      r.end();
+      return id;
+    } catch {
+      throw invalid('unreadable bounce address');
+    }
   }
 
   /** Signature of one click target; the same for every recipient of a message. */
   linkSignature(target: string): string {
-    return this.mac('l:' + target, LINK_SIG_BYTES);
+    return createHmac('sha256', this.linkKey).update(target, 'utf8').digest().subarray(0, LINK_SIG_BYTES).toString('base64url');
   }
 
   /** True only when `ls` is this secret's signature of exactly `target`. */
   verifyLink(target: string, ls: string): boolean {
     if (typeof target !== 'string' || typeof ls !== 'string') return false;
     if (ls.length !== LINK_SIG_CHARS || !BASE64URL.test(ls)) return false;
-    return sameAscii(ls, this.linkSignature(target));
+    const a = Buffer.from(ls, 'latin1');
+    const b = Buffer.from(this.linkSignature(target), 'latin1');
+    return a.length === b.length && timingSafeEqual(a, b);
   }
 
-  private mac(message: string, bytes: number): string {
-    return createHmac('sha256', this.key).update(message, 'utf8').digest().subarray(0, bytes).toString('base64url');
+  // tag = HMAC(plain)[:n]; ciphertext = AES-256-CTR(plain, iv = tag padded to 16 bytes)
+  private seal(plain: Buffer, tagBytes: number): Buffer {
+    const tag = createHmac('sha256', this.macKey).update(plain).digest().subarray(0, tagBytes);
+    return Buffer.concat([tag, this.ctr(tag, plain)]);
   }
-}
 
-// Both sides are canonical base64url of the same length, so comparing the
-// encoded text compares the bytes (and rejects non-canonical encodings).
-function sameAscii(given: string, expected: string): boolean {
-  const a = Buffer.from(given, 'latin1');
-  const b = Buffer.from(expected, 'latin1');
-  return a.length === b.length && timingSafeEqual(a, b);
+  private open(sealed: Buffer, tagBytes: number): Buffer | undefined {
+    if (sealed.length <= tagBytes) return undefined;
+    const tag = sealed.subarray(0, tagBytes);
+    const plain = this.ctr(tag, sealed.subarray(tagBytes));
+    const expected = createHmac('sha256', this.macKey).update(plain).digest().subarray(0, tagBytes);
+    return timingSafeEqual(tag, expected) ? plain : undefined;
+  }
+
+  private ctr(tag: Buffer, data: Buffer): Buffer {
+    const iv = Buffer.alloc(16);
+    tag.copy(iv);
+    const c = createCipheriv('aes-256-ctr', this.encKey, iv);
+    return Buffer.concat([c.update(data), c.final()]);
+  }
 }
 
 function invalid(why: string): FlywheelError {
   return new FlywheelError('TOKEN_INVALID', `Invalid or tampered link token (${why}).`);
+}
+
+/** Compact binary fields: ObjectIds as 12 bytes, other ids and names as short UTF-8 strings. */
+class Writer {
+  private readonly parts: Buffer[] = [];
+  byte(n: number): void { this.parts.push(Buffer.from([n])); }
+  u32(n: number): void { const b = Buffer.alloc(4); b.writeUInt32BE(n >>> 0); this.parts.push(b); }
+  id(id: string): void {
+    if (OBJECT_ID.test(id)) { this.byte(0); this.parts.push(Buffer.from(id, 'hex')); } else { this.byte(1); this.str(id); }
+  }
+  str(s: string): void {
+    const b = Buffer.from(s, 'utf8');
+    if (b.length > 255) throw new FlywheelError('TOKEN_FIELD_TOO_LONG', `Cannot put ${JSON.stringify(s.slice(0, 40))}… in a link token: at most 255 bytes.`);
+    this.byte(b.length);
+    this.parts.push(b);
+  }
+  done(): Buffer { return Buffer.concat(this.parts); }
+}
+
+class Reader {
+  private at = 0;
+  constructor(private readonly buf: Buffer) {}
+  private take(n: number): Buffer {
+    if (this.at + n > this.buf.length) throw new Error('short');
+    const b = this.buf.subarray(this.at, this.at + n);
+    this.at += n;
+    return b;
+  }
+  byte(): number { return this.take(1)[0]!; }
+  u32(): number { return this.take(4).readUInt32BE(0); }
+  id(): string { return this.byte() === 0 ? this.take(12).toString('hex') : this.str(); }
+  str(): string { return this.take(this.byte()).toString('utf8'); }
+  end(): void { if (this.at !== this.buf.length) throw new Error('trailing bytes'); }
 }
 
 /**
@@ -81,8 +187,8 @@ export class TrackingUrls {
   constructor(publicUrl: string, private readonly signer: TokenSigner) {
     this.base = publicUrl.replace(/\/+$/, '');
   }
-  /** The recipient token (`rt`) the other methods take: one HMAC, compute it once per recipient. */
-  recipient(sendLogId: string): string { return this.signer.recipientToken(sendLogId); }
+  /** The recipient token (`rt`) the other methods take: compute it once per recipient. */
+  recipient(ref: RecipientRef): string { return this.signer.recipientToken(ref); }
   /** The link signature (`ls`) for `click`: compute it once per message and target. */
   linkSignature(target: string): string { return this.signer.linkSignature(target); }
 

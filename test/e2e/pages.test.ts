@@ -25,7 +25,7 @@ beforeAll(async () => {
   const member = await store.models.Member.create({ email: 'katherine@example.org', name: 'Katherine Johnson', program: 'education', status: 'active' });
   const sendLogId = new Types.ObjectId();
   await store.models.SendLog.create({ _id: sendLogId, key: 'k', campaign: 'newsletter-education', step: 'monthly', memberId: member._id, email: member.email, template: 'newsletter', dueAt: new Date(0), messageId: 'm@test' });
-  rt = engine.urls.recipient(String(sendLogId));
+  rt = engine.urls.recipient({ sendLogId: String(sendLogId), memberId: String(member._id), campaign: 'newsletter-education', step: 'monthly', program: 'education', sentAt: new Date('2026-01-06T09:00:00Z') });
   browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-gpu'] });
 });
 afterAll(async () => { await browser?.close(); await engine?.close(); await store?.close(); });

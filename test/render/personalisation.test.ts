@@ -3,14 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { createRenderer } from '../../engine/render/index.ts';
 import { loadSample } from '../../engine/render/samples.ts';
 import { TokenSigner, TrackingUrls } from '../../engine/tracking/tokens.ts';
-import { decodeTracking, hrefs, member, POSTAL, PUBLIC_URL, renderer, trackingUrlsInText, urls } from './support.ts';
+import { decodeTracking, hrefs, member, POSTAL, PUBLIC_URL, renderer, sendRef, TEST_SECRET, trackingUrlsInText, urls } from './support.ts';
 
 const r = renderer();
 const TEMPLATES = ['newsletter', 'renewal-reminder', 'case-study', 'event-invite', 'event-reminder', 'onboarding-step'];
 
 async function renderSample(template: string, who = loadSample('templates', template).member, sendLogId = '65f1a2b3c4d5e6f708192a99') {
   const s = loadSample('templates', template);
-  return r.render({ template, subject: s.subject, preheader: s.preheader, data: s.data, member: who, sendLogId });
+  return r.render({ template, subject: s.subject, preheader: s.preheader, data: s.data, member: who, send: sendRef(sendLogId) });
 }
 
 describe('rendered messages', () => {
@@ -34,7 +34,7 @@ describe('rendered messages', () => {
     const s = loadSample('templates', 'newsletter');
     const items = (s.data.items as Array<Record<string, unknown>>).map((it, i) =>
       i === 0 ? { ...it, title: 'Leak {{member.email}} {{{_u.unsubscribe}}} \\{{x}}' } : it);
-    const msg = await r.render({ template: 'newsletter', subject: 'Hi {{issue.title}}', data: { ...s.data, items, issue: { number: 1, title: '{{member.email}}', date: '2025-03-04T09:00:00Z' } }, member: member(), sendLogId: 'a1' });
+    const msg = await r.render({ template: 'newsletter', subject: 'Hi {{issue.title}}', data: { ...s.data, items, issue: { number: 1, title: '{{member.email}}', date: '2025-03-04T09:00:00Z' } }, member: member(), send: sendRef('a1') });
     expect(msg.html).not.toContain('ada@example.com');
     expect(parse(msg.html).querySelector('h2 a')!.text).toBe('Leak {{member.email}} {{{_u.unsubscribe}}} \\{{x}}');
     expect(msg.text).toContain('Leak {{member.email}} {{{_u.unsubscribe}}} \\{{x}}');
@@ -78,10 +78,11 @@ describe('rendered messages', () => {
 
   it.each(TEMPLATES)('%s: footer has unsubscribe, preferences and the postal address; HTML has an open pixel', async (template) => {
     const sendLogId = '65f1a2b3c4d5e6f708192a01';
-    const msg = await renderSample(template, undefined, sendLogId);
+    const who = loadSample('templates', template).member;
+    const msg = await renderSample(template, who, sendLogId);
     const doc = parse(msg.html);
     const byText = (label: string) => doc.querySelectorAll('a').find((a) => a.text.trim() === label)?.getAttribute('href');
-    const rt = urls.recipient(sendLogId);
+    const rt = urls.recipient({ ...sendRef(sendLogId), memberId: who.id, program: who.program });
     expect(byText('Unsubscribe')).toBe(urls.unsubscribe(rt));
     expect(byText('Email preferences')).toBe(urls.preferences(rt));
     expect(msg.text).toContain(`Unsubscribe [${urls.unsubscribe(rt)}]`);
@@ -98,8 +99,8 @@ describe('rendered messages', () => {
     const s = loadSample('templates', 'renewal-reminder');
     const compiled = await r.prepare('renewal-reminder', s, s.member.locale);
     const renewHref = (html: string) => parse(html).querySelectorAll('a').find((a) => a.text.includes('Renew my membership'))!.getAttribute('href')!;
-    const first = decodeTracking(renewHref(compiled.fill(s.member, 'send-1').html));
-    const second = decodeTracking(renewHref(compiled.fill({ ...s.member, id: 'other-member' }, 'send-2').html));
+    const first = decodeTracking(renewHref(compiled.fill(s.member, sendRef('send-1')).html));
+    const second = decodeTracking(renewHref(compiled.fill({ ...s.member, id: 'other-member' }, sendRef('send-2')).html));
     expect(first).toEqual({ path: 'c', sendLogId: 'send-1', target: 'https://pro.flywheel.example/renew?member=65f1a2b3c4d5e6f708192a3c' });
     expect(second).toEqual({ path: 'c', sendLogId: 'send-2', target: 'https://pro.flywheel.example/renew?member=other-member' });
   });
@@ -107,14 +108,14 @@ describe('rendered messages', () => {
   it('signs each link target once per message and each recipient once, however many links they get', async () => {
     const calls = { recipient: 0, link: 0 };
     const counting = new (class extends TokenSigner {
-      override recipientToken(id: string): string { calls.recipient++; return super.recipientToken(id); }
+      override recipientToken(ref: Parameters<TokenSigner['recipientToken']>[0]): string { calls.recipient++; return super.recipientToken(ref); }
       override linkSignature(target: string): string { calls.link++; return super.linkSignature(target); }
-    })('render-test-secret-0123456789');
+    })(TEST_SECRET);
     const rr = createRenderer({ templatesDir: 'templates', urls: new TrackingUrls(PUBLIC_URL, counting), postalAddress: POSTAL, senderName: 'Flywheel DevRel' });
     const s = loadSample('templates', 'newsletter');
     const compiled = await rr.prepare('newsletter', s, 'en-GB');
     expect(calls).toEqual({ recipient: 0, link: compiled.linkTargets.length });
-    const messages = ['s-1', 's-2', 's-3'].map((id, i) => compiled.fill(member({ firstName: `M${i}` }), id));
+    const messages = ['s-1', 's-2', 's-3'].map((id, i) => compiled.fill(member({ firstName: `M${i}` }), sendRef(id)));
     expect(calls).toEqual({ recipient: 3, link: compiled.linkTargets.length });
     // and the URLs still verify for the right recipient
     messages.forEach((m, i) => {
@@ -144,7 +145,7 @@ describe('rendered messages', () => {
 
   it('counts are pluralised and missing optional member fields use the fallback', async () => {
     const s = loadSample('templates', 'renewal-reminder');
-    const one = await r.render({ template: 'renewal-reminder', subject: s.subject, data: { ...s.data, daysLeft: 1 }, member: { ...s.member, firstName: '' }, sendLogId: 'x' });
+    const one = await r.render({ template: 'renewal-reminder', subject: s.subject, data: { ...s.data, daysLeft: 1 }, member: { ...s.member, firstName: '' }, send: sendRef('x') });
     expect(one.subject).toBe('Your, your Flywheel Pro membership ends in 1 day');
     expect(parse(one.html).text).toContain('Hi there,');
   });
@@ -152,7 +153,7 @@ describe('rendered messages', () => {
   it('refuses to send a renewal reminder to a member without an expiry date rather than leave a blank', async () => {
     const s = loadSample('templates', 'renewal-reminder');
     const { expiresAt: _, ...withoutExpiry } = s.member;
-    await expect(r.render({ template: 'renewal-reminder', subject: s.subject, data: s.data, member: withoutExpiry, sendLogId: 'x' }))
+    await expect(r.render({ template: 'renewal-reminder', subject: s.subject, data: s.data, member: withoutExpiry, send: sendRef('x') }))
       .rejects.toThrow(/date/);
   });
 
@@ -165,8 +166,8 @@ describe('rendered messages', () => {
     expect(b).toBe(a);
     expect(otherLocale).not.toBe(a);
     expect(otherData).not.toBe(a);
-    const first = a.fill(member({ firstName: 'Ada' }), 'id-1');
-    const second = a.fill(member({ firstName: 'Grace' }), 'id-2');
+    const first = a.fill(member({ firstName: 'Ada' }), sendRef('id-1'));
+    const second = a.fill(member({ firstName: 'Grace' }), sendRef('id-2'));
     expect(first.html).toContain('Hi Ada,');
     expect(second.html).toContain('Hi Grace,');
     expect(hrefs(second.html).map(decodeTracking).every((d) => d.sendLogId === 'id-2')).toBe(true);

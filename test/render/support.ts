@@ -3,16 +3,25 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parse } from 'node-html-parser';
-import { createRenderer, type MemberView } from '../../engine/render/index.ts';
+import { randomBytes } from 'node:crypto';
+import { createRenderer, type MemberView, type SendRef } from '../../engine/render/index.ts';
 import { TokenSigner, TrackingUrls } from '../../engine/tracking/tokens.ts';
 
 export const PUBLIC_URL = 'https://t.flywheel.test';
-export const signer = new TokenSigner('render-test-secret-0123456789');
+export const TEST_SECRET = randomBytes(32).toString('base64url');
+export const signer = new TokenSigner(TEST_SECRET);
 export const urls = new TrackingUrls(PUBLIC_URL, signer);
 export const POSTAL = 'Flywheel DevRel, 1 Example Street, Springfield, USA';
 
 export function renderer(templatesDir = 'templates') {
   return createRenderer({ templatesDir, urls, postalAddress: POSTAL, senderName: 'Flywheel DevRel' });
+}
+
+export const SENT_AT = new Date('2026-01-06T09:00:00Z');
+
+/** The send a test message is filled for. */
+export function sendRef(sendLogId: string): SendRef {
+  return { sendLogId, campaign: 'test-campaign', step: 'test-step', sentAt: SENT_AT };
 }
 
 export function member(overrides: Partial<MemberView> = {}): MemberView {
@@ -39,7 +48,7 @@ export function decodeTracking(url: string): DecodedTracking {
   const m = TRACKING_URL.exec(url);
   if (!m) throw new Error(`not a tracking URL: ${url}`);
   const [, path, rt, extra, encodedTarget] = m as unknown as [string, string, string, string | undefined, string | undefined];
-  const sendLogId = signer.verifyRecipientToken(rt);
+  const { sendLogId } = signer.verifyRecipientToken(rt);
   if (path === 'c') {
     if (extra === undefined || encodedTarget === undefined) throw new Error(`click URL without link signature or target: ${url}`);
     const target = decodeURIComponent(encodedTarget);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../engine/errors.ts';
 import { loadSample } from '../../engine/render/samples.ts';
-import { member, renderer, templatesFolder } from './support.ts';
+import { member, renderer, sendRef, templatesFolder } from './support.ts';
 
 const doc = (body: string) => `<mjml>
   <mj-body>
@@ -81,7 +81,7 @@ describe('template validation', () => {
   it('rendering a broken template fails with TEMPLATE_INVALID instead of sending a blank', async () => {
     const s = loadSample('templates', 'newsletter');
     const { intro: _, ...data } = s.data;
-    const err = await r.render({ template: 'newsletter', subject: s.subject, data, member: member(), sendLogId: 'x' }).catch((e: unknown) => e);
+    const err = await r.render({ template: 'newsletter', subject: s.subject, data, member: member(), send: sendRef('x') }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidInputError);
     expect((err as InvalidInputError).code).toBe('TEMPLATE_INVALID');
     expect((err as InvalidInputError).message).toContain('templates/newsletter.mjml:12');

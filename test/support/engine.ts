@@ -1,12 +1,16 @@
 // Small factories for tests that run the whole engine: a config pointed at a test
 // database and SMTP sink, and campaigns defined inline.
+import { randomBytes } from 'node:crypto';
 import { loadConfig, type Config } from '../../engine/config.ts';
 import { defineCampaign, validateDefinition, type LoadedCampaign } from '../../engine/campaigns/index.ts';
 import { where } from '../../engine/campaigns/index.ts';
 import type { Store } from '../../engine/store/index.ts';
 
+/** One random secret per test process: no secret is written in the source. */
+export const TEST_SECRET = randomBytes(32).toString('base64url');
+
 export function testConfig(overrides: Record<string, string> = {}): Config {
-  return loadConfig({ FLYWHEEL_TRANSPORT: 'smtp', LOG_LEVEL: 'silent', FLYWHEEL_SECRET: 'test-secret-0123456789', ...overrides });
+  return loadConfig({ FLYWHEEL_TRANSPORT: 'smtp', LOG_LEVEL: 'silent', FLYWHEEL_SECRET: TEST_SECRET, ...overrides });
 }
 
 /** A one-off newsletter to every active member subscribed to the newsletter. */
