@@ -18,7 +18,7 @@ export type { SendGridTransportOptions } from './sendgrid.ts';
 export { SmtpTransport, createSmtpTransport, classifySmtpError, providerIdFromSmtpResponse } from './smtp.ts';
 export type { SmtpTransportOptions } from './smtp.ts';
 export {
-  createSendRateLimiter, throttleTransport, utcDayKey, nextUtcDayStart, grantWithinCap, reserveDailyQuota, InMemoryDailyCapStore,
+  createSendRateLimiter, throttleTransport, utcDayKey, nextUtcDayStart, grantWithinCap, reserveDailyQuota,
 } from './throttle.ts';
 export type { SendRateLimiter, DailyCapStore, DailyQuota } from './throttle.ts';
 export { backoffDelayMs, decideRetry, defaultRetryPolicy } from './retry.ts';

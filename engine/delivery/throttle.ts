@@ -1,7 +1,7 @@
 // Sending pace for the delivery stage: a messages-per-second limit shared by all
 // concurrent sends in this process, and a daily cap shared by all workers through
 // a database counter (the counter's storage lives behind DailyCapStore).
-import pThrottle from 'p-throttle';
+import { monotonicMs } from '../clock.ts';
 import type { OutgoingMessage, SendResult, Transport } from './transport.ts';
 
 // ---------------------------------------------------------------------------
@@ -15,17 +15,30 @@ export interface SendRateLimiter {
 }
 
 /**
- * A limiter that spaces message starts 1000/rate ms apart (p-throttle with limit 1 per interval).
- * One slot per interval rather than a burst bucket: SMTP servers and SendGrid both prefer a steady
- * pace, and it makes fractional rates (0.5/s) exact. 0 means no limit.
+ * A limiter that spaces message starts at least 1000/rate ms apart. One slot per interval rather
+ * than a burst bucket: SMTP servers and SendGrid both prefer a steady pace, and it makes
+ * fractional rates (0.5/s) exact. Each start is timed from the previous actual start, when its
+ * wait ends: p-throttle fixes every delay when it is asked, so after an event-loop stall its
+ * queued timers fire together, a burst of several messages at once. 0 means no limit.
  */
 export function createSendRateLimiter(messagesPerSecond: number): SendRateLimiter {
   if (!(messagesPerSecond >= 0) || !Number.isFinite(messagesPerSecond)) {
     throw new RangeError(`messagesPerSecond must be a finite number >= 0, got ${messagesPerSecond}`);
   }
   if (messagesPerSecond === 0) return { messagesPerSecond, acquire: async () => {} };
-  const slot = pThrottle({ limit: 1, interval: 1000 / messagesPerSecond })(() => undefined);
-  return { messagesPerSecond, acquire: async () => { await slot(); } };
+  const intervalMs = 1000 / messagesPerSecond;
+  let nextStartAt = 0;
+  let queue: Promise<void> = Promise.resolve();
+  const acquire = (): Promise<void> => {
+    const turn = queue.then(async () => {
+      const wait = nextStartAt - monotonicMs();
+      if (wait > 0) await new Promise((r) => setTimeout(r, Math.ceil(wait)));
+      nextStartAt = monotonicMs() + intervalMs;
+    });
+    queue = turn;
+    return turn;
+  };
+  return { messagesPerSecond, acquire };
 }
 
 /** A transport whose sends wait for the limiter first. A batch takes one slot per message. */
@@ -91,18 +104,4 @@ export async function reserveDailyQuota(store: DailyCapStore, cap: number, n: nu
   if (cap === 0) return { granted: n, day, exhausted: false };
   const granted = n === 0 ? 0 : await store.reserve(day, n, cap);
   return granted < n ? { granted, day, exhausted: true, refillsAt: nextUtcDayStart(now) } : { granted, day, exhausted: false };
-}
-
-/** One-process store, for tests and the single-worker outbox mode. Not shared across workers. */
-export class InMemoryDailyCapStore implements DailyCapStore {
-  private readonly used = new Map<string, number>();
-  async reserve(day: string, n: number, cap: number): Promise<number> {
-    const used = this.used.get(day) ?? 0;
-    const granted = grantWithinCap(used, n, cap);
-    this.used.set(day, used + granted);
-    return granted;
-  }
-  usedOn(day: string): number {
-    return this.used.get(day) ?? 0;
-  }
 }

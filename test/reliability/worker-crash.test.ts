@@ -39,7 +39,15 @@ it('a worker killed mid-send is replaced and every member gets the newsletter ex
   await waitFor('the first worker to be part-way through', () => sink.messages.length >= 600, 30_000, 20);
   first.kill('SIGKILL');
   expect(await first.exited).toBe('SIGKILL');
+  await new Promise((r) => setTimeout(r, 500)); // the sink finishes parsing what it had received
   const receivedBeforeKill = sink.messages.length;
+  // The kill really came mid-send: members were still waiting, and the record shows batches
+  // left unfinished and fewer results than members.
+  const unfinishedAtKill = await store.models.SendBatch.countDocuments({ campaign: campaign.name, finishedAt: null });
+  const sentAtKill = await store.models.SendResult.countDocuments({ campaign: campaign.name, status: 'sent' });
+  expect(receivedBeforeKill).toBeLessThan(MEMBERS);
+  expect(unfinishedAtKill).toBeGreaterThan(0);
+  expect(sentAtKill).toBeLessThan(MEMBERS);
 
   const started = performance.now();
   const second = startWorker(env);
@@ -55,6 +63,8 @@ it('a worker killed mid-send is replaced and every member gets the newsletter ex
     `${duplicates} duplicate(s) for ${duplicated.length} member(s), recovered in ${recoveryMs} ms`);
 
   expect(missing).toEqual([]);
+  // the second worker delivered the rest
+  expect(sink.messages.length - receivedBeforeKill).toBeGreaterThanOrEqual(MEMBERS - receivedBeforeKill);
   expect(received.size).toBe(MEMBERS);
   expect(duplicates).toBeLessThanOrEqual(BATCHES_AT_ONCE * (CONCURRENCY + RESULT_FLUSH_EVERY));
   // a duplicate is the same message sent again: same Message-ID, so a mail client or relay can drop it

@@ -85,6 +85,13 @@ describe('recipient tokens', () => {
     expect(rejected(bounce).code).toBe('TOKEN_INVALID');
   });
 
+  it('a well-formed token with a forged signature is rejected for its signature, not its shape', () => {
+    const rt = signer.recipientToken(REF);
+    const forged = randomBytes(Buffer.from(rt, 'base64url').length).toString('base64url');
+    expect(forged).toHaveLength(rt.length);
+    expect(rejected(forged).message).toMatch(/bad signature/);
+  });
+
   it('refuse a weak, known or short secret', () => {
     for (const weak of ['', 'short', 'flywheel-development-secret-change-me', 'a'.repeat(40)]) {
       expect(() => new TokenSigner(weak)).toThrow(/secret/);
