@@ -9,7 +9,8 @@ import { createEngine } from './main.ts';
 import { ROOT_DIR } from './store/index.ts';
 import { freePort } from './store/embedded.ts';
 import { importMembers } from './audience/index.ts';
-import { engagementReport, reportAsTable } from './reports/kpi.ts';
+import { engagementReport } from './reports/kpi.ts';
+import { reportAsTable } from './reports/kpi-format.ts';
 import { sendNow } from './cli/operate.ts';
 import { FlywheelError } from './errors.ts';
 

@@ -58,7 +58,7 @@ export async function createEngine(config: Config, options: EngineOptions = {}) 
     });
     const transport = options.transport ?? createTransport({ ...config, FLYWHEEL_OUTBOX_DIR: resolve(ROOT_DIR, config.FLYWHEEL_OUTBOX_DIR) }, { clock });
     closers.push(() => transport.close());
-    const counters = new CounterBuffer(store, { flushEveryMs: 1000 });
+    const counters = new CounterBuffer(store, { flushEveryMs: 1000, log });
     closers.push(() => counters.close());
     const worker = `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
 

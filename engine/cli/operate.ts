@@ -4,7 +4,8 @@ import { SingleBar, Presets } from 'cli-progress';
 import { loadConfig } from '../config.ts';
 import { createEngine, type Engine, type EngineOptions } from '../main.ts';
 import { FlywheelError, InvalidInputError } from '../errors.ts';
-import { engagementReport, reportAsCsv, reportAsTable } from '../reports/kpi.ts';
+import { engagementReport } from '../reports/kpi.ts';
+import { reportAsCsv, reportAsTable } from '../reports/kpi-format.ts';
 import { withExitCodes } from './exit-codes.ts';
 
 const progressLine = (line: string) => process.stderr.write(`${line}\n`);

@@ -11,7 +11,7 @@ import type { Store } from '../store/index.ts';
 import type { Renderer, CompiledMessage, MemberView } from '../render/index.ts';
 import type { TrackingUrls } from '../tracking/tokens.ts';
 import type { CounterBuffer } from '../reports/counters.ts';
-import { counterKeys } from '../reports/counters.ts';
+import { sendResultDeltas } from '../reports/raw-events.ts';
 import type { OutgoingMessage, Transport, Address } from './transport.ts';
 import { decideRetry, type RetryPolicy, type RandomSource } from './retry.ts';
 import { reserveDailyQuota, type DailyCapStore } from './throttle.ts';
@@ -55,6 +55,8 @@ type ResultStatus = 'sent' | 'failed' | 'skipped' | 'retrying';
 interface ResultDoc {
   _id: string; sendLogId: Types.ObjectId; batchId: Types.ObjectId; campaign: string; step: string;
   status: ResultStatus; at: Date; providerId?: string; transport?: string; reason?: string; retryBatchId?: Types.ObjectId;
+  /** a permanent refusal that suppressed the address: counted as a bounce */
+  bounce?: boolean;
 }
 
 const RESULT_FLUSH_EVERY = 100;
@@ -100,7 +102,10 @@ export async function runBatch(deps: SenderDeps, batchId: string): Promise<Batch
     const base = { batchId: batch._id, campaign: batch.campaign, step: batch.step };
     const result = (r: BatchRecipient, status: ResultStatus, extra: Partial<ResultDoc> = {}) => {
       tally[status]++;
-      writer.add({ _id: `${r.sendLogId}:${batch.attempt}`, sendLogId: r.sendLogId, ...base, status, at: clock.now(), ...extra });
+      const at = clock.now();
+      writer.add({ _id: `${r.sendLogId}:${batch.attempt}`, sendLogId: r.sendLogId, ...base, status, at, ...extra });
+      // Counted from the same fact the rebuild reads back (the result), at the same instant.
+      deps.counters.countAll({ campaign: batch.campaign, step: batch.step, program: r.program, memberId: String(r.memberId), at }, sendResultDeltas(status, extra.bounce));
       deps.onProgress?.(1);
     };
 
@@ -138,7 +143,6 @@ export async function runBatch(deps: SenderDeps, batchId: string): Promise<Batch
       };
       const attachments = (payload.attachments ?? []).map((a) => ({ filename: a.filename ?? 'attachment', contentType: a.contentType ?? 'application/octet-stream', content: a.content ?? '' }));
       const limit = pLimit(deps.concurrency);
-      const counterKeysFor = (r: BatchRecipient) => counterKeys({ campaign: batch.campaign, step: batch.step, program: r.program });
 
       await Promise.all(sendable.map((r) => limit(async () => {
         if (!leaseSafe()) { tally.leaseLost++; return; }
@@ -160,13 +164,11 @@ export async function runBatch(deps: SenderDeps, batchId: string): Promise<Batch
           };
         } catch (e) {
           // A template that cannot render for this member is a permanent failure of this record, not of the batch.
-          deps.counters.add(counterKeysFor(r), 'failed');
           result(r, 'failed', { reason: `render: ${(e as Error).message}` });
           return;
         }
         try {
           const sent = await deps.transport.send(message);
-          deps.counters.add(counterKeysFor(r), 'sent');
           result(r, 'sent', { providerId: sent.providerId, transport: deps.transport.name });
         } catch (e) {
           const decision = decideRetry(e, (batch.failures ?? batch.attempt - 1) + 1, deps.retry, deps.random);
@@ -174,12 +176,8 @@ export async function runBatch(deps: SenderDeps, batchId: string): Promise<Batch
             retryLater.push({ r, delayMs: decision.delayMs, reason: decision.reason, failed: true });
             return;
           }
-          deps.counters.add(counterKeysFor(r), 'failed');
-          if (decision.suppress) {
-            deps.counters.add(counterKeysFor(r), 'bounces');
-            await suppress(store, r.email, 'hard-bounce', clock.now(), { detail: decision.reason });
-          }
-          result(r, 'failed', { reason: decision.reason });
+          if (decision.suppress) await suppress(store, r.email, 'hard-bounce', clock.now(), { detail: decision.reason });
+          result(r, 'failed', { reason: decision.reason, bounce: decision.suppress || undefined });
         }
       })));
     }

@@ -1,51 +1,91 @@
-// Counters kept at event time. Writers add deltas to an in-process buffer; one flush at a
-// time writes them to this process's own shard documents, so no two writers ever update
-// the same document (FerretDB loses concurrent $inc). Readers sum the shards.
+// Counters kept at event time. Senders and tracking call `count(context, metric)`; the
+// buffer keeps, per (day, campaign, step, program), the ABSOLUTE totals this process has
+// counted, and a flush writes them with `$set` to this process's own shard documents.
+//
+// Why absolute values and not `$inc`: a bulk write can fail half-way (some documents written,
+// others not) and we cannot tell which. Re-sending `$inc` deltas would count the written ones
+// twice; re-sending `$set` of the same absolute numbers is harmless. A shard has exactly one
+// writer (this buffer, one flush at a time), so no one else's numbers are overwritten.
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { Store, CounterMetric } from '../store/index.ts';
-import { COUNTER_METRICS } from '../store/index.ts';
+import type { Store } from '../store/index.ts';
+import { insertIgnoringDuplicates } from '../scheduler/enqueue.ts';
+import { rawEventDeltas, type RawEventData, type RawEventType } from './raw-events.ts';
+import { emptyTotals, reachMonth, rollupDay, ROLLUP_METRICS, type RollupContext, type RollupMetric, type RollupTotals } from './metrics.ts';
 
-export type CounterTotals = Record<CounterMetric, number>;
-
-export function emptyTotals(): CounterTotals {
-  return Object.fromEntries(COUNTER_METRICS.map((m) => [m, 0])) as CounterTotals;
+interface Shard {
+  id: string;
+  day: string;
+  campaign: string;
+  step: string;
+  program: string;
+  totals: RollupTotals;
+  /** bumped on every count; a flush that wrote version v leaves the shard clean only if still v */
+  version: number;
+  flushedVersion: number;
 }
 
-/** Keys a single event counts under: the campaign, its step, and the member's program. */
-export function counterKeys(e: { campaign: string; step?: string; program?: string }): string[] {
-  const keys = [`campaign:${e.campaign}`];
-  if (e.step) keys.push(`step:${e.campaign}:${e.step}`);
-  if (e.program) keys.push(`program:${e.program}`);
-  return keys;
+export interface CounterBufferOptions {
+  /** flush on a timer (long-running processes); failures are logged and retried next time */
+  flushEveryMs?: number;
+  /** identity of this process's shards; random per process unless a test fixes it */
+  writer?: string;
+  log?: { error(obj: object, msg: string): void };
+  /** clean shards kept in memory before the oldest are forgotten (a later count opens a new shard) */
+  maxCleanShards?: number;
 }
 
 export class CounterBuffer {
   readonly writer: string;
-  private pending = new Map<string, Partial<CounterTotals>>();
+  private readonly shards = new Map<string, Shard>();
+  private shardSeq = 0;
+  private pendingReach = new Map<string, { _id: string; program: string; month: string; memberId: string }>();
+  private readonly seenReach = new Set<string>();
   private flushing: Promise<void> = Promise.resolve();
   private timer?: NodeJS.Timeout;
+  private readonly log?: CounterBufferOptions['log'];
+  private readonly maxCleanShards: number;
+  /** flushes that failed since start (operators see them in logs; tests read this) */
+  failedFlushes = 0;
 
-  constructor(private readonly store: Store, options: { flushEveryMs?: number; writer?: string } = {}) {
+  constructor(private readonly store: Store, options: CounterBufferOptions = {}) {
     this.writer = options.writer ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    this.log = options.log;
+    this.maxCleanShards = options.maxCleanShards ?? 20_000;
     if (options.flushEveryMs) {
+      // The failure is logged inside flush(); the numbers stay buffered for the next tick.
       this.timer = setInterval(() => void this.flush().catch(() => {}), options.flushEveryMs);
       this.timer.unref();
     }
   }
 
-  add(keys: string[], metric: CounterMetric, by = 1): void {
-    for (const key of keys) {
-      const entry = this.pending.get(key) ?? {};
-      entry[metric] = (entry[metric] ?? 0) + by;
-      this.pending.set(key, entry);
-    }
+  /** Count `by` of `metric` for one event. Cheap: memory only until the next flush. */
+  count(ctx: RollupContext, metric: RollupMetric, by = 1): void {
+    this.shardFor(ctx).totals[metric] += by;
+    if (metric === 'sent' && ctx.memberId && ctx.program) this.reached(ctx.program, ctx.memberId, ctx.at);
   }
 
-  /** Write everything buffered so far; resolves once it is durable. Flushes never overlap. */
+  /** Count several metrics of one event at once, e.g. `{ csatCount: 1, csatSum: 4 }`. */
+  countAll(ctx: RollupContext, deltas: Partial<Record<RollupMetric, number>>): void {
+    for (const [metric, by] of Object.entries(deltas) as [RollupMetric, number][]) if (by) this.count(ctx, metric, by);
+  }
+
+  /** Count one raw event (see raw-events.ts for the types and what each counts). */
+  countEvent(ctx: RollupContext, type: RawEventType, data?: RawEventData): void {
+    this.countAll(ctx, rawEventDeltas(type, data));
+  }
+
+  /** Numbers counted but not yet written (for shutdown logs and tests). */
+  get unflushed(): number {
+    let n = this.pendingReach.size;
+    for (const s of this.shards.values()) if (s.version !== s.flushedVersion) n++;
+    return n;
+  }
+
+  /** Write everything counted so far; resolves once it is durable. Flushes never overlap. */
   flush(): Promise<void> {
     const next = this.flushing.then(() => this.writeOnce());
-    // A failed flush keeps its deltas (re-queued in writeOnce) and must not block later flushes.
+    // A failed flush leaves its shards dirty (written again next time) and must not block later flushes.
     this.flushing = next.catch(() => {});
     return next;
   }
@@ -55,47 +95,67 @@ export class CounterBuffer {
     await this.flush();
   }
 
+  private shardFor(ctx: RollupContext): Shard {
+    const day = rollupDay(ctx.at);
+    const program = ctx.program ?? '';
+    const key = `${day}|${ctx.campaign}|${ctx.step}|${program}`;
+    let shard = this.shards.get(key);
+    if (!shard) {
+      // A new sequence number per shard: a key forgotten and counted again gets a fresh document
+      // instead of overwriting the absolute numbers written before.
+      shard = { id: `${key}|${this.writer}.${++this.shardSeq}`, day, campaign: ctx.campaign, step: ctx.step, program, totals: emptyTotals(), version: 0, flushedVersion: 0 };
+      this.shards.set(key, shard);
+    }
+    shard.version++;
+    return shard;
+  }
+
+  private reached(program: string, memberId: string, at: Date): void {
+    const month = reachMonth(at);
+    const id = `${program}|${month}|${memberId}`;
+    if (this.seenReach.has(id)) return;
+    this.seenReach.add(id);
+    if (this.seenReach.size > 200_000) this.seenReach.clear(); // bounded memory; the keyed insert dedupes anyway
+    this.pendingReach.set(id, { _id: id, program, month, memberId });
+  }
+
   private async writeOnce(): Promise<void> {
-    if (this.pending.size === 0) return;
-    const batch = this.pending;
-    this.pending = new Map();
-    const ops = [...batch].map(([key, inc]) => ({
+    const dirty = [...this.shards.values()].filter((s) => s.version !== s.flushedVersion);
+    const reach = [...this.pendingReach.values()];
+    if (dirty.length === 0 && reach.length === 0) return;
+    const written = dirty.map((s) => ({ shard: s, version: s.version }));
+    const ops = dirty.map((s) => ({
       updateOne: {
-        filter: { _id: `${key}|${this.writer}` },
-        update: { $inc: inc, $setOnInsert: { key, writer: this.writer } },
+        filter: { _id: s.id },
+        update: { $set: { day: s.day, campaign: s.campaign, step: s.step, program: s.program, shard: this.writer, ...s.totals } },
         upsert: true,
       },
     }));
     try {
-      await this.store.models.Counter.bulkWrite(ops as never, { ordered: false });
-    } catch (e) {
-      // Nothing lost: put the deltas back for the next flush, then report.
-      for (const [key, inc] of batch) {
-        for (const [metric, n] of Object.entries(inc) as [CounterMetric, number][]) this.add([key], metric, n);
-      }
-      throw e;
+      if (ops.length) await this.store.models.Rollup.bulkWrite(ops as never, { ordered: false });
+      if (reach.length) await insertIgnoringDuplicates(this.store.models.Reach.collection, reach);
+    } catch (err) {
+      this.failedFlushes++;
+      this.log?.error({ err, writer: this.writer, shards: dirty.length, reach: reach.length }, 'counter flush failed; the numbers stay buffered and are written again on the next flush');
+      throw err;
+    }
+    for (const { shard, version } of written) shard.flushedVersion = version;
+    for (const r of reach) this.pendingReach.delete(r._id);
+    this.forgetCleanShards();
+  }
+
+  private forgetCleanShards(): void {
+    if (this.shards.size <= this.maxCleanShards) return;
+    for (const [key, s] of this.shards) {
+      if (this.shards.size <= this.maxCleanShards / 2) break;
+      if (s.version === s.flushedVersion) this.shards.delete(key);
     }
   }
 }
 
-/**
- * Sum every writer's shard for the given keys. The shards are few (keys x writers), so they
- * are summed here rather than with `$group`/`$sum`, which FerretDB 1.24 gets wrong when a
- * field mixes integer and double values across documents (it returned 0 for 6 + 1).
- */
-export async function readCounters(store: Store, keys: string[]): Promise<Map<string, CounterTotals>> {
-  const out = new Map<string, CounterTotals>();
-  for (const key of keys) out.set(key, emptyTotals());
-  const shards = await store.models.Counter.find({ key: { $in: keys } }).lean();
-  for (const shard of shards) {
-    const totals = out.get(shard.key)!;
-    for (const m of COUNTER_METRICS) totals[m] += Number(shard[m] ?? 0);
-  }
-  return out;
-}
-
-/** Every counter key with a given prefix, e.g. all campaigns. */
-export async function counterKeysWithPrefix(store: Store, prefix: string): Promise<string[]> {
-  const keys = (await store.models.Counter.distinct('key', { key: { $regex: `^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}` } })) as string[];
-  return keys.sort();
+/** Every metric summed, in the canonical order (handy for assertions and CSV). */
+export function metricsOf(doc: Partial<Record<RollupMetric, unknown>>): RollupTotals {
+  const t = emptyTotals();
+  for (const m of ROLLUP_METRICS) t[m] = Number(doc[m] ?? 0);
+  return t;
 }

@@ -1,45 +1,55 @@
-// Engagement KPIs per campaign and program, from the counters kept at event time.
+// Engagement KPIs: the derived figures (delivered, open rate, CTOR, CSAT average) from
+// rollup sums. Pure: every function takes totals and returns numbers.
 import type { Store } from '../store/index.ts';
-import { counterKeysWithPrefix, readCounters, type CounterTotals } from './counters.ts';
+import type { RollupTotals } from './metrics.ts';
+import { readRollups, sumBy, type RollupFilter } from './rollups.ts';
 
-export interface KpiRow extends CounterTotals {
-  scope: 'campaign' | 'program';
-  name: string;
-  /** unique opens / sent */
+export interface EngagementFigures extends RollupTotals {
+  /** sent minus bounces: what reached a mailbox as far as we know */
+  delivered: number;
+  /** every open: human + machine */
+  opens: number;
+  /** unique opens / delivered */
   openRate: number;
-  /** unique clicks / sent */
+  /** unique clicks / delivered */
   clickRate: number;
+  /** click-to-open rate: unique clicks / unique opens */
+  ctor: number;
   unsubscribeRate: number;
   bounceRate: number;
+  /** average satisfaction score; null when nobody answered */
+  csatAverage: number | null;
 }
 
-export function kpiRow(scope: KpiRow['scope'], name: string, t: CounterTotals): KpiRow {
-  const rate = (n: number) => (t.sent > 0 ? n / t.sent : 0);
-  return { scope, name, ...t, openRate: rate(t.uniqueOpens), clickRate: rate(t.uniqueClicks), unsubscribeRate: rate(t.unsubscribes), bounceRate: rate(t.bounces) };
+const ratio = (n: number, d: number) => (d > 0 ? n / d : 0);
+
+export function engagementFigures(t: RollupTotals): EngagementFigures {
+  const delivered = Math.max(0, t.sent - t.bounces);
+  return {
+    ...t,
+    delivered,
+    opens: t.humanOpens + t.machineOpens,
+    openRate: ratio(t.uniqueOpens, delivered),
+    clickRate: ratio(t.uniqueClicks, delivered),
+    ctor: ratio(t.uniqueClicks, t.uniqueOpens),
+    unsubscribeRate: ratio(t.unsubscribes, delivered),
+    bounceRate: ratio(t.bounces, t.sent),
+    csatAverage: t.csatCount > 0 ? t.csatSum / t.csatCount : null,
+  };
 }
 
-export async function engagementReport(store: Store, filter: { campaign?: string } = {}): Promise<KpiRow[]> {
-  const campaignKeys = filter.campaign ? [`campaign:${filter.campaign}`] : await counterKeysWithPrefix(store, 'campaign:');
-  const programKeys = filter.campaign ? [] : await counterKeysWithPrefix(store, 'program:');
-  const totals = await readCounters(store, [...campaignKeys, ...programKeys]);
+export interface KpiRow extends EngagementFigures {
+  scope: 'campaign' | 'program';
+  name: string;
+}
+
+/** Engagement per campaign and per program, from the rollups. */
+export async function engagementReport(store: Store, filter: RollupFilter = {}): Promise<KpiRow[]> {
+  const rows = await readRollups(store, filter);
+  const byCampaign = [...sumBy(rows, (r) => r.campaign)].sort(([a], [b]) => a.localeCompare(b));
+  const byProgram = filter.campaign ? [] : [...sumBy(rows.filter((r) => r.program), (r) => r.program)].sort(([a], [b]) => a.localeCompare(b));
   return [
-    ...campaignKeys.map((k) => kpiRow('campaign', k.slice('campaign:'.length), totals.get(k)!)),
-    ...programKeys.map((k) => kpiRow('program', k.slice('program:'.length), totals.get(k)!)),
+    ...byCampaign.map(([name, t]) => ({ scope: 'campaign' as const, name, ...engagementFigures(t) })),
+    ...byProgram.map(([name, t]) => ({ scope: 'program' as const, name, ...engagementFigures(t) })),
   ];
-}
-
-const COLUMNS = ['scope', 'name', 'sent', 'failed', 'opens', 'uniqueOpens', 'openRate', 'clicks', 'uniqueClicks', 'clickRate', 'unsubscribes', 'bounces'] as const;
-
-export function reportAsCsv(rows: KpiRow[]): string {
-  const cell = (v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(4) : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
-  return [COLUMNS.join(','), ...rows.map((r) => COLUMNS.map((c) => cell(r[c])).join(','))].join('\n') + '\n';
-}
-
-export function reportAsTable(rows: KpiRow[]): string {
-  const pct = (n: number) => `${(n * 100).toFixed(1)}%`;
-  const header = ['SCOPE', 'NAME', 'SENT', 'FAILED', 'OPENS', 'UNIQUE OPENS', 'OPEN RATE', 'CLICKS', 'UNIQUE CLICKS', 'UNSUBS', 'BOUNCES'];
-  const body = rows.map((r) => [r.scope, r.name, r.sent, r.failed, r.opens, r.uniqueOpens, pct(r.openRate), r.clicks, r.uniqueClicks, r.unsubscribes, r.bounces].map(String));
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(header), ...body.map(line)].join('\n') + '\n';
 }

@@ -157,36 +157,71 @@ const sendResultSchema = new Schema(
     transport: { type: String },
     reason: { type: String },
     retryBatchId: { type: Schema.Types.ObjectId },
+    /** a permanent refusal that suppressed the address (reports count it as a bounce) */
+    bounce: { type: Boolean },
   },
   { versionKey: false },
 );
 
+/** What a rollup counts (reports/metrics.ts derives rates from these sums). */
+export const ROLLUP_METRICS = [
+  /** accepted by the transport (SMTP relay or provider API) */
+  'sent',
+  /** could not be delivered for good (render error, permanent refusal, retries exhausted) */
+  'failed',
+  /** hard bounces: at send time (5xx) or reported later (VERP, provider webhook) */
+  'bounces',
+  /** spam complaints (feedback loops, provider webhook) */
+  'complaints',
+  /** every open a person made (the pixel, not a privacy proxy or scanner) */
+  'humanOpens',
+  /** opens by machines: image proxies prefetching, security scanners */
+  'machineOpens',
+  /** sends opened at least once by a person (a click proves an open) */
+  'uniqueOpens',
+  'clicks',
+  /** sends clicked at least once */
+  'uniqueClicks',
+  'unsubscribes',
+  'rsvpYes',
+  'rsvpNo',
+  /** satisfaction answers and the sum of their scores (average = csatSum / csatCount) */
+  'csatCount',
+  'csatSum',
+] as const;
+
+export type RollupMetric = (typeof ROLLUP_METRICS)[number];
+
 /**
- * Rollup counters, incremented at event time and read by reports.
- * FerretDB does not make `$inc` atomic under concurrency, so every process owns its
- * own shard of each counter (`_id` = `<key>|<writer>`) and flushes it from a single
- * in-process buffer; reports sum the shards. On MongoDB this is merely harmless.
- * key examples: `campaign:<name>`, `step:<campaign>:<step>`, `program:<program>`.
+ * Engagement rollups, counted at event time and read by reports: one document per
+ * (UTC day, campaign, step, program) and writing process. FerretDB does not make `$inc`
+ * atomic under concurrency, so each process owns its shards and writes them with `$set` of
+ * absolute values (a repeated or partly applied flush writes the same numbers again, so it
+ * never double counts); reports sum the shards. `_id` = `<day>|<campaign>|<step>|<program>|<shard>`.
  */
-const counterSchema = new Schema(
+const rollupSchema = new Schema(
   {
     _id: { type: String, required: true },
-    key: { type: String, required: true, index: true },
-    writer: { type: String, required: true },
-    sent: { type: Number, default: 0 },
-    failed: { type: Number, default: 0 },
-    opens: { type: Number, default: 0 },
-    uniqueOpens: { type: Number, default: 0 },
-    clicks: { type: Number, default: 0 },
-    uniqueClicks: { type: Number, default: 0 },
-    unsubscribes: { type: Number, default: 0 },
-    bounces: { type: Number, default: 0 },
-    complaints: { type: Number, default: 0 },
+    day: { type: String, required: true },
+    campaign: { type: String, required: true },
+    step: { type: String, required: true },
+    program: { type: String, default: '' },
+    shard: { type: String, required: true },
+    ...Object.fromEntries(ROLLUP_METRICS.map((m) => [m, { type: Number, default: 0 }])),
   },
   { minimize: false, versionKey: false },
 );
-export const COUNTER_METRICS = ['sent', 'failed', 'opens', 'uniqueOpens', 'clicks', 'uniqueClicks', 'unsubscribes', 'bounces', 'complaints'] as const;
-export type CounterMetric = (typeof COUNTER_METRICS)[number];
+
+/** Members reached (sent at least one message) per program and UTC month; keyed, insert-only. */
+const reachSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    program: { type: String, required: true },
+    month: { type: String, required: true },
+    memberId: { type: String, required: true },
+  },
+  { versionKey: false },
+);
 
 /** Raw engagement events, idempotent by key (e.g. provider event id). Never scanned by reports. */
 const eventSchema = new Schema(
@@ -256,7 +291,6 @@ const dailyQuotaSchema = new Schema({ _id: String, used: { type: Number, default
 
 export type MemberDoc = InferSchemaType<typeof memberSchema> & { _id: mongoose.Types.ObjectId };
 export type SendLogDoc = InferSchemaType<typeof sendLogSchema> & { _id: mongoose.Types.ObjectId };
-export type CounterDoc = InferSchemaType<typeof counterSchema>;
 export type ContentItemDoc = InferSchemaType<typeof contentItemSchema> & { _id: mongoose.Types.ObjectId };
 export type CampaignStateDoc = InferSchemaType<typeof campaignStateSchema> & { _id: mongoose.Types.ObjectId };
 
@@ -264,7 +298,8 @@ export function bindModels(conn: mongoose.Connection) {
   return {
     Member: conn.model('Member', memberSchema, 'members'),
     SendLog: conn.model('SendLog', sendLogSchema, 'sendlog'),
-    Counter: conn.model('Counter', counterSchema, 'counters'),
+    Rollup: conn.model('Rollup', rollupSchema, 'rollups'),
+    Reach: conn.model('Reach', reachSchema, 'reach'),
     Event: conn.model('Event', eventSchema, 'events'),
     Suppression: conn.model('Suppression', suppressionSchema, 'suppressions'),
     ContentItem: conn.model('ContentItem', contentItemSchema, 'content_items'),

@@ -4,10 +4,10 @@
 import type { Clock } from '../clock.ts';
 import type { Store, Topic } from '../store/index.ts';
 import type { CounterBuffer } from '../reports/counters.ts';
-import { counterKeys } from '../reports/counters.ts';
 import { insertIgnoringDuplicates } from '../scheduler/enqueue.ts';
 import { suppress } from '../delivery/suppression.ts';
 import { FlywheelError } from '../errors.ts';
+import type { RawEventData, RawEventType } from '../reports/raw-events.ts';
 
 export interface TrackingDeps {
   store: Store;
@@ -36,13 +36,25 @@ async function firstEvent(store: Store, key: string, doc: Record<string, unknown
   return !dup.has(0);
 }
 
+let occurrenceSeq = 0;
+/** A key for an event that may happen many times (every open, every click). */
+function occurrenceKey(type: string, ctx: SendContext, now: Date): string {
+  return `${type}:${ctx.sendLogId}:${now.getTime()}:${process.pid}.${++occurrenceSeq}`;
+}
+
+/** Record one raw event (reports/raw-events.ts says what each type counts) and count it. */
+async function recordEvent(deps: TrackingDeps, ctx: SendContext, type: RawEventType, now: Date, options: { key?: string; data?: RawEventData & Record<string, unknown> } = {}): Promise<boolean> {
+  const doc = { type, sendLogId: ctx.sendLogId, campaign: ctx.campaign, step: ctx.step, program: ctx.program, at: now, data: options.data };
+  const first = await firstEvent(deps.store, options.key ?? occurrenceKey(type, ctx, now), doc);
+  if (first) deps.counters.countEvent({ ...ctx, at: now }, type, options.data);
+  return first;
+}
+
 export async function recordOpen(deps: TrackingDeps, ctx: SendContext): Promise<{ unique: boolean }> {
   const now = deps.clock.now();
-  const keys = counterKeys(ctx);
-  deps.counters.add(keys, 'opens');
-  const unique = await firstEvent(deps.store, `open:${ctx.sendLogId}`, { type: 'open', sendLogId: ctx.sendLogId, campaign: ctx.campaign, at: now });
+  await recordEvent(deps, ctx, 'open', now, { data: { machine: false } });
+  const unique = await recordEvent(deps, ctx, 'first-open', now, { key: `open:${ctx.sendLogId}` });
   if (unique) {
-    deps.counters.add(keys, 'uniqueOpens');
     await Promise.all([
       deps.store.models.SendLog.updateOne({ _id: ctx.sendLogId }, { $set: { firstOpenedAt: now } }),
       deps.store.models.Member.updateOne({ _id: ctx.memberId }, { $set: { lastOpenedAt: now } }),
@@ -53,18 +65,15 @@ export async function recordOpen(deps: TrackingDeps, ctx: SendContext): Promise<
 
 export async function recordClick(deps: TrackingDeps, ctx: SendContext, target: string): Promise<{ unique: boolean }> {
   const now = deps.clock.now();
-  const keys = counterKeys(ctx);
-  deps.counters.add(keys, 'clicks');
-  const unique = await firstEvent(deps.store, `click:${ctx.sendLogId}`, { type: 'click', sendLogId: ctx.sendLogId, campaign: ctx.campaign, at: now, data: { url: target } });
+  await recordEvent(deps, ctx, 'click', now, { data: { url: target } });
+  const unique = await recordEvent(deps, ctx, 'first-click', now, { key: `click:${ctx.sendLogId}` });
   if (unique) {
-    deps.counters.add(keys, 'uniqueClicks');
     await Promise.all([
       deps.store.models.SendLog.updateOne({ _id: ctx.sendLogId }, { $set: { firstClickedAt: now } }),
       deps.store.models.Member.updateOne({ _id: ctx.memberId }, { $set: { lastClickedAt: now, lastOpenedAt: now } }),
     ]);
     // A click proves an open even when images were blocked.
-    if (await firstEvent(deps.store, `open:${ctx.sendLogId}`, { type: 'open', sendLogId: ctx.sendLogId, campaign: ctx.campaign, at: now, data: { via: 'click' } })) {
-      deps.counters.add(keys, 'uniqueOpens');
+    if (await recordEvent(deps, ctx, 'first-open', now, { key: `open:${ctx.sendLogId}`, data: { via: 'click' } })) {
       await deps.store.models.SendLog.updateOne({ _id: ctx.sendLogId }, { $set: { firstOpenedAt: now } });
     }
   }
@@ -76,7 +85,7 @@ export async function recordUnsubscribe(deps: TrackingDeps, ctx: SendContext, vi
   const now = deps.clock.now();
   const first = await suppress(deps.store, ctx.email, 'unsubscribed', now, { detail: `${via} from ${ctx.campaign}/${ctx.step}` });
   if (first) {
-    deps.counters.add(counterKeys(ctx), 'unsubscribes');
+    await recordEvent(deps, ctx, 'unsubscribe', now, { key: `unsubscribe:${ctx.memberId}`, data: { via } });
     await deps.store.models.Member.updateOne({ _id: ctx.memberId }, { $set: { unsubscribedAt: now } });
   }
   return { first };
@@ -95,8 +104,8 @@ export async function setTopics(deps: TrackingDeps, ctx: SendContext, topics: Re
 /** RSVP: every answer is kept; the latest one counts (planners read it from the events). */
 export async function recordRsvp(deps: TrackingDeps, ctx: SendContext, answer: 'yes' | 'no'): Promise<void> {
   const now = deps.clock.now();
-  await deps.store.models.Event.collection.insertOne({
-    key: `rsvp:${ctx.sendLogId}:${now.getTime()}:${Math.random().toString(36).slice(2, 8)}`,
-    type: 'rsvp', sendLogId: ctx.sendLogId, campaign: ctx.campaign, at: now, data: { memberId: ctx.memberId, answer },
-  } as never);
+  // Raw collection: events keep the send-log id as the string the link carried.
+  const earlier = await deps.store.models.Event.collection.find({ sendLogId: ctx.sendLogId, type: 'rsvp' } as never, { projection: { data: 1, at: 1 } }).sort({ at: 1 }).toArray();
+  const previous = (earlier.at(-1)?.data as { answer?: 'yes' | 'no' } | undefined)?.answer ?? null;
+  await recordEvent(deps, ctx, 'rsvp', now, { data: { memberId: ctx.memberId, answer, previous } });
 }

@@ -1,0 +1,63 @@
+// The raw facts rollups are made of, and what each one counts. Live counting (sender,
+// tracking) and `flywheel kpis rebuild` both go through `rawEventDeltas`, so the two cannot
+// disagree about what an event means; the rebuild test proves they agree about which events
+// happened.
+//
+// Contract for whoever records engagement (collection `events`, one document per occurrence,
+// each under a unique `key`):
+//   open          data.machine: true for proxies/scanners       -> humanOpens | machineOpens
+//   first-open    one per send (key `open:<sendLogId>`)          -> uniqueOpens
+//   click         every click                                    -> clicks
+//   first-click   one per send (key `click:<sendLogId>`)         -> uniqueClicks
+//   unsubscribe   one per member (key `unsubscribe:<memberId>`)  -> unsubscribes
+//   rsvp          data.answer yes|no; data.previous the answer it replaces, if any
+//                                                                -> rsvpYes/rsvpNo (net: a change moves one)
+//   csat          data.score (number)                            -> csatCount, csatSum
+//   bounce        reported after sending (VERP, webhook)         -> bounces
+//   complaint                                                    -> complaints
+// Every event carries sendLogId, campaign, step, program (when the member has one) and `at`.
+// Send outcomes come from send results: status sent -> sent; failed -> failed (+ bounces when
+// the result says `bounce: true`).
+import type { RollupMetric } from './metrics.ts';
+
+export const RAW_EVENT_TYPES = ['open', 'first-open', 'click', 'first-click', 'unsubscribe', 'rsvp', 'csat', 'bounce', 'complaint'] as const;
+export type RawEventType = (typeof RAW_EVENT_TYPES)[number];
+
+export interface RawEventData {
+  machine?: boolean;
+  answer?: 'yes' | 'no';
+  previous?: 'yes' | 'no' | null;
+  score?: number;
+}
+
+export type Deltas = Partial<Record<RollupMetric, number>>;
+
+const RSVP_METRIC = { yes: 'rsvpYes', no: 'rsvpNo' } as const;
+
+/** What one raw event adds to the rollups. Unknown types count nothing. */
+export function rawEventDeltas(type: string, data: RawEventData = {}): Deltas {
+  switch (type) {
+    case 'open': return data.machine ? { machineOpens: 1 } : { humanOpens: 1 };
+    case 'first-open': return { uniqueOpens: 1 };
+    case 'click': return { clicks: 1 };
+    case 'first-click': return { uniqueClicks: 1 };
+    case 'unsubscribe': return { unsubscribes: 1 };
+    case 'bounce': return { bounces: 1 };
+    case 'complaint': return { complaints: 1 };
+    case 'csat': return typeof data.score === 'number' ? { csatCount: 1, csatSum: data.score } : {};
+    case 'rsvp': {
+      if (!data.answer || data.answer === data.previous) return {};
+      const d: Deltas = { [RSVP_METRIC[data.answer]]: 1 };
+      if (data.previous) d[RSVP_METRIC[data.previous]] = -1;
+      return d;
+    }
+    default: return {};
+  }
+}
+
+/** What one send result adds. Retrying and skipped results count nothing (the final attempt does). */
+export function sendResultDeltas(status: string, bounce?: boolean | null): Deltas {
+  if (status === 'sent') return { sent: 1 };
+  if (status === 'failed') return bounce ? { failed: 1, bounces: 1 } : { failed: 1 };
+  return {};
+}
