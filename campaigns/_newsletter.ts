@@ -1,7 +1,6 @@
 // One monthly newsletter per program, built from the same shape: first Tuesday of the
 // month at 09:00 in the member's own time zone, up to six items not sent to them before.
 import { defineCampaign, type CampaignDefinition, type Program, where, and } from '../engine/campaigns/index.ts';
-import { programInfo } from './_programs.ts';
 
 export function monthlyNewsletter(p: Program): CampaignDefinition {
   return defineCampaign({
@@ -17,7 +16,6 @@ export function monthlyNewsletter(p: Program): CampaignDefinition {
     subject: '{{program.name}} #{{issue.number}}: {{issue.title}}',
     preheader: 'What the community shipped this month',
     data: {
-      program: programInfo[p],
       issue: { title: 'This month in the program' },
       intro: 'here is what the community shipped, wrote and asked about this month.',
       cta: { label: 'Browse the archive', url: 'https://flywheel.example/newsletter' },

@@ -2,7 +2,6 @@
 // welcome on award, the same welcome again to those who did not open it within 3 days,
 // then two follow-ups at 09:00 in the member's own zone. (Education has its own file.)
 import { and, days, defineCampaign, where, type CampaignDefinition, type Program } from '../engine/campaigns/index.ts';
-import { programInfo } from './_programs.ts';
 
 interface Lesson {
   title: string;
@@ -11,9 +10,8 @@ interface Lesson {
 }
 
 export function onboarding(p: Program, lessons: [Lesson, Lesson, Lesson]): CampaignDefinition {
-  const program = programInfo[p];
+  // `program` (name, url) comes from campaigns/programs.ts: each member sees their own
   const step = (n: number, lesson: Lesson) => ({
-    program,
     step: { number: n, total: 3, title: lesson.title, intro: lesson.intro, tasks: [lesson.task], ctaLabel: lesson.task.title, ctaUrl: lesson.task.url },
   });
   return defineCampaign({

@@ -12,5 +12,4 @@ export default defineCampaign({
   template: 'case-study',
   subject: 'Case study: {{study.title}}',
   preheader: 'How another team did it, with numbers',
-  data: { program: { name: 'Flywheel Programs', url: 'https://flywheel.example/programs' } },
 });

@@ -2,7 +2,6 @@
 // before to those who have not answered, and a day-before note to those who said yes.
 // Invites and the day-before note carry an .ics calendar file.
 import { days, defineCampaign, and, where } from '../engine/campaigns/index.ts';
-import { programInfo } from './_programs.ts';
 
 export default defineCampaign({
   kind: 'event',
@@ -18,11 +17,11 @@ export default defineCampaign({
     url: 'https://flywheel.example/events/hackathon-2026',
     description: 'Two days of hacking on Flywheel open-source projects with the maintainers.',
   },
-  invite: { before: days(30), template: 'event-invite', subject: "You're invited: {{event.title}}", data: { program: programInfo.contributor } },
-  reminder: { before: days(10), template: 'event-invite', subject: 'Will you join us? {{event.title}}', data: { program: programInfo.contributor } },
+  invite: { before: days(30), template: 'event-invite', subject: "You're invited: {{event.title}}" },
+  reminder: { before: days(10), template: 'event-invite', subject: 'Will you join us? {{event.title}}' },
   dayBefore: {
     template: 'event-reminder',
     subject: 'Tomorrow: {{event.title}}',
-    data: { program: programInfo.contributor, reminder: { headline: 'See you tomorrow' }, event: { joinUrl: 'https://meet.flywheel.example/hackathon-2026' } },
+    data: { reminder: { headline: 'See you tomorrow' }, event: { joinUrl: 'https://meet.flywheel.example/hackathon-2026' } },
   },
 });

@@ -11,7 +11,6 @@ export default defineCampaign({
   template: 'newsletter',
   subject: '{{program.name}}: what is new for 2026',
   data: {
-    program: { name: 'Flywheel Programs', url: 'https://flywheel.example/programs' },
     issue: { title: 'The 2026 programs', number: 1, date: '2026-09-01T09:00:00Z' },
     intro: 'four programs, one community: here is what changes this year.',
     items: [

@@ -2,9 +2,6 @@
 // steps over two weeks at 09:00 in the member's own time zone. Members who did not open
 // the welcome within 3 days get it again with another subject (an engagement branch).
 import { and, days, defineCampaign, where } from '../engine/campaigns/index.ts';
-import { programInfo } from './_programs.ts';
-
-const program = programInfo.education;
 
 export default defineCampaign({
   kind: 'drip',
@@ -21,7 +18,6 @@ export default defineCampaign({
       template: 'onboarding-step',
       subject: 'Welcome to {{program.name}}: step {{step.number}} of {{step.total}}',
       data: {
-        program,
         step: {
           number: 1, total: 3, title: 'Set up your classroom',
           intro: 'your award is active. Here is how to get your students started.',
@@ -37,7 +33,6 @@ export default defineCampaign({
       template: 'onboarding-step',
       subject: 'Did you miss this? Your {{program.name}} classroom is ready',
       data: {
-        program,
         step: {
           number: 1, total: 3, title: 'Set up your classroom',
           intro: 'in case our first note got buried: your award is active.',
@@ -53,7 +48,6 @@ export default defineCampaign({
       template: 'onboarding-step',
       subject: 'Step {{step.number}} of {{step.total}}: {{step.title}}',
       data: {
-        program,
         step: {
           number: 2, total: 3, title: 'Plug in the curriculum',
           intro: 'ready-made labs your students can run in the browser.',
@@ -69,7 +63,6 @@ export default defineCampaign({
       template: 'onboarding-step',
       subject: 'Step {{step.number}} of {{step.total}}: {{step.title}}',
       data: {
-        program,
         step: {
           number: 3, total: 3, title: 'Show what your class built',
           intro: 'submit a project to the student showcase.',

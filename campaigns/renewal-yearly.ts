@@ -7,7 +7,6 @@ import { yearlyPrograms } from './segments.ts';
 const common = {
   template: 'renewal-reminder',
   data: {
-    program: { name: 'your Flywheel program', url: 'https://flywheel.example/programs' },
     renewUrl: 'https://flywheel.example/renew',
     helpEmail: 'programs@flywheel.example',
     benefits: ['Credits for your projects', 'Priority support', 'Invitations to member events'],

@@ -11,6 +11,7 @@ import { freePort } from './store/embedded.ts';
 import { importMembers } from './audience/index.ts';
 import { engagementReport } from './reports/kpi.ts';
 import { reportAsTable } from './reports/kpi-format.ts';
+import { loadPrograms } from './campaigns/index.ts';
 import { sendNow } from './cli/operate.ts';
 import { FlywheelError } from './errors.ts';
 
@@ -33,7 +34,8 @@ async function main(): Promise<void> {
     say(`   database: ${engine.store.conn.host}:${engine.store.conn.port} (${config.MONGODB_URI ? 'MONGODB_URI' : 'embedded'}), campaigns loaded: ${engine.campaigns.length}`);
 
     say('2. Importing sample members from content/sample-members.csv…');
-    const imported = await importMembers(engine.store, join(ROOT_DIR, 'content', 'sample-members.csv'), { displayName: 'content/sample-members.csv' });
+    const programs = await loadPrograms(resolve(ROOT_DIR, config.FLYWHEEL_CAMPAIGNS_DIR));
+    const imported = await importMembers(engine.store, join(ROOT_DIR, 'content', 'sample-members.csv'), { programs, displayName: 'content/sample-members.csv' });
     const subscribed = await engine.store.models.Member.countDocuments({ status: 'active', 'topics.newsletter': { $ne: false }, unsubscribedAt: null });
     say(`   ${imported.rows} rows: ${imported.created} new, ${imported.updated} updated; ${subscribed} active members get the newsletter`);
 

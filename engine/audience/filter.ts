@@ -5,6 +5,7 @@
 import type { LoadedCampaign } from '../campaigns/types.ts';
 import type { Store } from '../store/index.ts';
 import type { Topic } from '../store/models.ts';
+import { programsOffering } from './programs.ts';
 import { compileSegment, sendlogNodeKey, sendlogNodes, type MemberFilter } from './compile.ts';
 import type { SegmentNode } from './segment.ts';
 
@@ -43,11 +44,13 @@ export function campaignTopic(campaign: LoadedCampaign): Topic | undefined {
   }
 }
 
-/** Members who may receive this campaign at `now`: its audience, opted in to its topic, not unsubscribed, not erased. */
+/** Members who may receive this campaign at `now`: its audience, in a program that sends its topic and opted in to it, not unsubscribed, not erased. */
 export async function audienceFilter(store: Store, campaign: LoadedCampaign, now: Date): Promise<MemberFilter> {
   const clauses: MemberFilter[] = [{ unsubscribedAt: null }, { erasedAt: null }];
   const topic = campaignTopic(campaign);
   if (topic) clauses.push({ [`topics.${topic}`]: { $ne: false } });
+  // only members of programs that send this topic (campaigns/programs.ts)
+  if (topic && campaign.programs) clauses.push({ program: { $in: programsOffering(campaign.programs, topic) } });
   const node = campaign.definition.audience?.node;
   if (node) clauses.push(await segmentFilter(store, node, now));
   return { $and: clauses };

@@ -2,9 +2,10 @@
 // data (so a definition can be hashed, validated and printed). `compile.ts` turns a
 // segment into a MongoDB filter; `match.ts` evaluates it against one member in memory.
 import type { Topic } from '../store/models.ts';
-import { MEMBER_STATUSES, PROGRAMS } from '../store/models.ts';
+import { MEMBER_STATUSES } from '../store/models.ts';
+import type { Program } from './programs.ts';
 
-export type Program = (typeof PROGRAMS)[number];
+export type { Program };
 export type MemberStatus = (typeof MEMBER_STATUSES)[number];
 export type { Topic };
 
@@ -22,7 +23,8 @@ export type AttributeComparison = 'eq' | 'ne' | 'gt' | 'gte' | 'lt' | 'lte' | 'i
  */
 export type SegmentNode =
   | { op: 'everyone' }
-  | { op: 'program'; in: Program[] }
+  // names as data; `where.program` restricts them to the declared programs at compile time
+  | { op: 'program'; in: string[] }
   | { op: 'status'; in: MemberStatus[] }
   | { op: 'tags'; match: 'any' | 'all'; tags: string[] }
   | { op: 'country'; in: string[] }

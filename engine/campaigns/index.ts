@@ -1,7 +1,9 @@
 // The campaigns stage: the typed DSL program managers write, loading and validation of
 // campaigns/*.ts, and registration (lifecycle, versioning) in the database.
 export { defineCampaign, days, hours, minutes } from './define.ts';
-export { loadCampaigns, validateDefinition, stepIdsOf, definitionVersion, isCampaignFile, importFresh } from './load.ts';
+export { definePrograms, validatePrograms, PROGRAMS_FILE } from './programs.ts';
+export type { Register, ProgramDefinition, ProgramTable, ProgramView, RenewalPeriod, ProgramApplications } from '../audience/programs.ts';
+export { loadCampaigns, loadPrograms, validateDefinition, stepIdsOf, definitionVersion, isCampaignFile, importFresh } from './load.ts';
 export { registerCampaigns, setCampaignState, type RegistrationReport } from './register.ts';
 export type * from './types.ts';
 export { CAMPAIGN_KINDS } from './types.ts';

@@ -7,11 +7,14 @@ import { basename, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InvalidInputError, type InputIssue } from '../errors.ts';
 import { ROOT_DIR } from '../store/index.ts';
+import type { SegmentNode } from '../audience/segment.ts';
+import type { ProgramTable } from '../audience/programs.ts';
+import { PROGRAMS_FILE, programsError, readPrograms } from './programs.ts';
 import { campaignSchema, formatPath } from './schema.ts';
 import type { CampaignDefinition, LoadedCampaign } from './types.ts';
 
 export function isCampaignFile(name: string): boolean {
-  return name.endsWith('.ts') && !name.endsWith('.d.ts') && !name.startsWith('_') && name !== 'segments.ts' && !name.endsWith('.test.ts');
+  return name.endsWith('.ts') && !name.endsWith('.d.ts') && !name.startsWith('_') && name !== 'segments.ts' && name !== PROGRAMS_FILE && !name.endsWith('.test.ts');
 }
 
 export function displayPath(file: string): string {
@@ -80,8 +83,34 @@ function lineOf(source: string, def: Record<string, unknown>, path: readonly Pro
   return from > 0 ? from + 1 : undefined;
 }
 
-/** Validate one default export; returns the loaded campaign or the issues found. */
-export function validateDefinition(raw: unknown, file: string, source = ''): { campaign?: LoadedCampaign; issues: InputIssue[] } {
+/** Every `where.program(...)` name in the campaign's segments, with its field path. */
+function programRefs(def: CampaignDefinition): Array<{ program: string; path: string }> {
+  const out: Array<{ program: string; path: string }> = [];
+  const walk = (node: SegmentNode | undefined, path: string): void => {
+    if (!node) return;
+    if (node.op === 'program') node.in.forEach((program, i) => out.push({ program, path: `${path}.in[${i}]` }));
+    if (node.op === 'and' || node.op === 'or') node.of.forEach((n, i) => walk(n, `${path}.of[${i}]`));
+    if (node.op === 'not') walk(node.of, `${path}.of`);
+  };
+  walk(def.audience?.node, 'audience.node');
+  if (def.kind === 'drip') {
+    walk(def.entry.when?.node, 'entry.when.node');
+    walk(def.exit?.node, 'exit.node');
+  }
+  return out;
+}
+
+/** Line of the first quoted occurrence of `value` (a misspelled program sits inside `where.program(...)`). */
+function lineOfValue(source: string, value: string): number | undefined {
+  const at = source.split('\n').findIndex((l) => l.includes(`'${value}'`) || l.includes(`"${value}"`) || l.includes(`\`${value}\``));
+  return at >= 0 ? at + 1 : undefined;
+}
+
+/**
+ * Validate one default export; returns the loaded campaign or the issues found. With
+ * `programs` (always, when loading a project) program names must be declared ones.
+ */
+export function validateDefinition(raw: unknown, file: string, source = '', programs?: ProgramTable): { campaign?: LoadedCampaign; issues: InputIssue[] } {
   const shown = displayPath(file);
   const subject = raw && typeof raw === 'object' && typeof (raw as { name?: unknown }).name === 'string' ? (raw as { name: string }).name : basename(file, '.ts');
   if (!raw || typeof raw !== 'object') {
@@ -100,13 +129,41 @@ export function validateDefinition(raw: unknown, file: string, source = ''): { c
     };
   }
   const definition = parsed.data as CampaignDefinition;
+  if (programs) {
+    const known = Object.keys(programs);
+    const unknown = programRefs(definition).filter((r) => !known.includes(r.program));
+    if (unknown.length) {
+      return {
+        issues: unknown.map((r) => ({
+          file: shown,
+          line: lineOfValue(source, r.program),
+          subject,
+          path: r.path,
+          message: `unknown program ${JSON.stringify(r.program)} (declared in ${PROGRAMS_FILE}: ${known.join(', ')})`,
+        })),
+      };
+    }
+  }
   return {
     issues: [],
-    campaign: { name: definition.name, kind: definition.kind, file: shown, version: definitionVersion(definition), steps: stepIdsOf(definition), definition },
+    campaign: {
+      name: definition.name, kind: definition.kind, file: shown, version: definitionVersion(definition), steps: stepIdsOf(definition), definition,
+      ...(programs ? { programs } : {}),
+    },
   };
 }
 
-/** Import and validate every campaign file in `dir`; throws CAMPAIGNS_INVALID listing all issues. */
+/** Import and validate `<dir>/programs.ts`; throws PROGRAMS_INVALID naming file, line and field. */
+export async function loadPrograms(dir: string): Promise<ProgramTable> {
+  const { programs, issues } = await readPrograms(dir, displayPath, importFresh);
+  if (!programs) throw programsError(issues);
+  return programs;
+}
+
+/**
+ * Import and validate the programs and every campaign file in `dir`; throws CAMPAIGNS_INVALID
+ * listing all issues. Each campaign carries the programs it was checked against.
+ */
 export async function loadCampaigns(dir: string): Promise<LoadedCampaign[]> {
   const abs = resolve(dir);
   let names: string[];
@@ -115,7 +172,8 @@ export async function loadCampaigns(dir: string): Promise<LoadedCampaign[]> {
   } catch (e) {
     throw new InvalidInputError('CAMPAIGNS_INVALID', 'Could not read the campaigns directory:', [{ file: displayPath(abs), message: (e as Error).message }]);
   }
-  const issues: InputIssue[] = [];
+  const declared = await readPrograms(abs, displayPath, importFresh);
+  const issues: InputIssue[] = [...declared.issues];
   const campaigns: LoadedCampaign[] = [];
   const byName = new Map<string, string>();
   for (const name of names) {
@@ -127,7 +185,7 @@ export async function loadCampaigns(dir: string): Promise<LoadedCampaign[]> {
       issues.push({ file: displayPath(file), message: `could not load: ${(e as Error).message}` });
       continue;
     }
-    const result = validateDefinition(mod.default, file, readFileSync(file, 'utf8'));
+    const result = validateDefinition(mod.default, file, readFileSync(file, 'utf8'), declared.programs);
     issues.push(...result.issues);
     if (!result.campaign) continue;
     const other = byName.get(result.campaign.name);

@@ -42,7 +42,7 @@ export function stepMessages(c: LoadedCampaign): StepMessage[] {
 function sampleMember(c: LoadedCampaign, id: string, at: Date): PlannerMember {
   const program = c.definition.audience ? findProgram(c.definition.audience.node) : undefined;
   return {
-    _id: id, email: `${id}@example.org`, name: 'Sample Member', program: program ?? 'education', status: 'active', timezone: 'UTC',
+    _id: id, email: `${id}@example.org`, name: 'Sample Member', program: program ?? Object.keys(c.programs ?? {})[0] ?? 'sample', status: 'active', timezone: 'UTC',
     awardedAt: at, appliedAt: at, createdAt: at, expiresAt: new Date(at.getTime() + 40 * DAY), tags: [], attributes: {},
   };
 }

@@ -4,6 +4,7 @@
 // makes it a new step (already-sent members would get it again); removing one cancels
 // its pending sends.
 import type { Program, Segment, Topic } from '../audience/segment.ts';
+import type { ProgramTable } from '../audience/programs.ts';
 
 export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
 
@@ -173,6 +174,11 @@ export interface LoadedCampaign {
   /** step ids, in definition order */
   steps: string[];
   definition: CampaignDefinition;
+  /**
+   * The project's programs the campaign was checked against (campaigns/programs.ts); the
+   * planner reads the member's program here. Absent for a campaign built in code without them.
+   */
+  programs?: ProgramTable;
 }
 
 export type { Program, Topic };

@@ -4,10 +4,11 @@ import { basename, resolve } from 'node:path';
 import { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { eraseMember, exportMember, importMembers, openMemberFile } from '../audience/index.ts';
+import { loadPrograms } from '../campaigns/index.ts';
 import { systemClock } from '../clock.ts';
 import { loadConfig } from '../config.ts';
 import { formatIssue, InvalidInputError } from '../errors.ts';
-import { openDatabase, type Store } from '../store/index.ts';
+import { openDatabase, ROOT_DIR, type Store } from '../store/index.ts';
 import { withExitCodes } from './exit-codes.ts';
 
 async function withStore(fn: (store: Store) => Promise<void>): Promise<void> {
@@ -56,8 +57,11 @@ export function membersCommand(): Command {
         // an empty, binary or misnamed file is reported before the database starts
         openMemberFile(resolve(file), basename(file));
         return withStore(async (store) => {
+          // rows must name a declared program (campaigns/programs.ts)
+          const programs = await loadPrograms(resolve(ROOT_DIR, loadConfig().FLYWHEEL_CAMPAIGNS_DIR));
           const progress = importProgress();
           const result = await importMembers(store, resolve(file), {
+            programs,
             skipInvalid: opts.skipInvalid,
             displayName: basename(file),
             onProgress: progress.update,

@@ -3,6 +3,7 @@
 // ones, for members who may still receive this campaign at all.
 import { matchesSegment } from '../audience/match.ts';
 import { sendlogNodes } from '../audience/compile.ts';
+import { programOffers, programView } from '../audience/programs.ts';
 import type { LoadedCampaign } from '../campaigns/types.ts';
 import { broadcastCandidates } from './broadcast.ts';
 import { dripCandidates } from './drip.ts';
@@ -46,9 +47,14 @@ export function candidates(campaign: LoadedCampaign, ctx: PlanContext): Candidat
       list = broadcastCandidates(def, ctx);
       break;
   }
-  const topics = ctx.member.topics ?? {};
+  const { member } = ctx;
+  const topics = member.topics ?? {};
   const held = new Set(ctx.history.sends.map((s) => `${s.step}\u0000${s.occurrence}`));
-  return list.filter((c) => (!c.topic || topics[c.topic] !== false) && !held.has(`${c.step}\u0000${c.occurrence}`));
+  // templates read the member's own program (campaigns/programs.ts); a step's own `program` data wins
+  const program = programView(campaign.programs, member.program);
+  return list
+    .filter((c) => (!c.topic || (topics[c.topic] !== false && programOffers(campaign.programs, member.program, c.topic))) && !held.has(`${c.step}\u0000${c.occurrence}`))
+    .map((c) => (program ? { ...c, data: { program, ...c.data } } : c));
 }
 
 export function toPlannedSend(campaign: LoadedCampaign, member: PlannerMember, c: Candidate, dueAt = c.dueAt): PlannedSend {

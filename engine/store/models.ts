@@ -3,7 +3,6 @@
 // FerretDB compatibility: plain and unique indexes only (no TTL, no partial).
 import mongoose, { Schema, type InferSchemaType } from 'mongoose';
 
-export const PROGRAMS = ['education', 'open-source', 'startups', 'contributor'] as const;
 export const MEMBER_STATUSES = ['applied', 'active', 'expired', 'churned'] as const;
 export const TOPICS = ['newsletter', 'events', 'caseStudies'] as const;
 export type Topic = (typeof TOPICS)[number];

@@ -6,6 +6,7 @@ import { importMembers } from '../../engine/audience/index.ts';
 import { InvalidInputError } from '../../engine/errors.ts';
 import type { Store } from '../../engine/store/index.ts';
 import { openTestStore } from '../support/db.ts';
+import programs from '../../campaigns/programs.ts';
 
 let store: Store;
 const dir = mkdtempSync(join(tmpdir(), 'flywheel-import-'));
@@ -32,12 +33,12 @@ describe('members import', () => {
       'cy@example.org,Cy,startups,active,UTC,US,2026-13-45,,,,12',
       'dee@example.org,Dee,contributor,active,UTC,,,,,,',
     ].join('\n'));
-    const err = await importMembers(store, path, { displayName: 'bad.csv' }).catch((e: unknown) => e);
+    const err = await importMembers(store, path, { programs, displayName: 'bad.csv' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidInputError);
     const issues = (err as InvalidInputError).issues.map((i) => `${i.line} ${i.path ?? ''}: ${i.message}`);
     expect(issues).toEqual([
       '3 email: invalid email "not-an-email"',
-      '4 program: unknown program "enterprise" (known: education, open-source, startups, contributor)',
+      '4 program: unknown program "enterprise" (declared in campaigns/programs.ts: education, open-source, startups, contributor)',
       '5 email: duplicate email in file (first on line 2)',
       '6 awardedAt: bad date "2026-13-45" (use YYYY-MM-DD or an ISO date-time)',
     ]);
@@ -47,7 +48,7 @@ describe('members import', () => {
 
   it('with --skip-invalid imports the good rows and lists the skipped ones', async () => {
     const path = file('mixed.csv', [header, 'ada@example.org,Ada,education,active,UTC,,,,,,', 'nope,X,education,active,UTC,,,,,,'].join('\n'));
-    const result = await importMembers(store, path, { skipInvalid: true });
+    const result = await importMembers(store, path, { programs, skipInvalid: true });
     expect(result).toMatchObject({ rows: 2, created: 1, updated: 0, skippedRows: 1 });
     expect(result.skipped.map((i) => i.line)).toEqual([3]);
     expect(await store.models.Member.countDocuments()).toBe(1);
@@ -55,13 +56,13 @@ describe('members import', () => {
 
   it('upserts by email regardless of case and keeps fields the file does not mention', async () => {
     const first = file('first.csv', [header, 'Ada@Example.org,Ada,education,active,Europe/Berlin,DE,2026-01-10,2027-01-10,teacher;berlin,yes,5'].join('\n'));
-    expect(await importMembers(store, first)).toMatchObject({ created: 1, updated: 0 });
+    expect(await importMembers(store, first, { programs })).toMatchObject({ created: 1, updated: 0 });
     const second = file('second.csv', ['email,status', 'ADA@EXAMPLE.ORG,expired'].join('\n'));
-    const fail = await importMembers(store, second).catch((e: unknown) => e);
+    const fail = await importMembers(store, second, { programs }).catch((e: unknown) => e);
     // program is required on every row, so an import cannot create a member without one
     expect((fail as InvalidInputError).issues[0]?.message).toBe('program is required');
     const third = file('third.csv', ['email,program,status', 'ADA@EXAMPLE.ORG,education,expired'].join('\n'));
-    expect(await importMembers(store, third)).toMatchObject({ created: 0, updated: 1 });
+    expect(await importMembers(store, third, { programs })).toMatchObject({ created: 0, updated: 1 });
     const ada = await store.models.Member.findOne({ email: 'ada@example.org' }).lean();
     expect(ada).toMatchObject({ name: 'Ada', status: 'expired', timezone: 'Europe/Berlin', country: 'DE', tags: ['teacher', 'berlin'], attributes: { seats: '5' } });
     expect(ada?.awardedAt?.toISOString()).toBe('2026-01-10T00:00:00.000Z');
@@ -73,16 +74,30 @@ describe('members import', () => {
       { email: 'ok@example.org', program: 'open-source', attributes: { seats: 3 }, renewals: [{ renewedAt: '2026-01-01', expiresAt: '2027-01-01' }] },
       { email: 'bad@example.org', program: 'open-source', timezone: 'Mars/Olympus' },
     ], null, 2));
-    const err = await importMembers(store, path).catch((e: unknown) => e);
+    const err = await importMembers(store, path, { programs }).catch((e: unknown) => e);
     expect((err as InvalidInputError).issues).toEqual([{ file: path, line: 15, subject: 'bad@example.org', path: 'timezone', message: 'unknown time zone "Mars/Olympus"' }]);
     expect(await store.models.Member.countDocuments()).toBe(0);
+  });
+
+  it('checks programs against the declared ones and gives new members their program\'s time zone', async () => {
+    const path = file('partners.csv', ['email,program,timezone', 'pat@example.org,partners,', 'sue@example.org,Startups,', 'tom@example.org,education,Europe/Paris'].join('\n'));
+    const partners = { partners: { displayName: 'Partner Network', url: 'https://partners.example', timezone: 'Asia/Tokyo', topics: ['newsletter'] } } as const;
+    // the same file against another project's programs: only "partners" is known there
+    const err = await importMembers(store, path, { programs: partners }).catch((e: unknown) => e);
+    expect((err as InvalidInputError).issues.map((i) => `${i.line} ${i.path}: ${i.message}`)).toEqual([
+      '3 program: unknown program "startups" (declared in campaigns/programs.ts: partners)',
+      '4 program: unknown program "education" (declared in campaigns/programs.ts: partners)',
+    ]);
+    expect(await importMembers(store, path, { programs: { ...programs, ...partners } })).toMatchObject({ created: 3 });
+    const zones = Object.fromEntries((await store.models.Member.find({}).lean()).map((m) => [m.email, m.timezone]));
+    expect(zones).toEqual({ 'pat@example.org': 'Asia/Tokyo', 'sue@example.org': 'America/Los_Angeles', 'tom@example.org': 'Europe/Paris' });
   });
 
   it('imports a large file in batches and reports progress', async () => {
     const rows = Array.from({ length: 1200 }, (_, i) => `m${i}@example.org,M ${i},startups,active,UTC,,,,,,`);
     const path = file('large.csv', [header, ...rows].join('\n'));
     const seen: number[] = [];
-    const result = await importMembers(store, path, { batchSize: 500, onProgress: (done) => seen.push(done) });
+    const result = await importMembers(store, path, { programs, batchSize: 500, onProgress: (done) => seen.push(done) });
     expect(result.created).toBe(1200);
     expect(seen).toEqual([500, 1000, 1200]);
     expect(await store.models.Member.countDocuments()).toBe(1200);

@@ -14,6 +14,7 @@ import { openTestStore } from '../support/db.ts';
 import caseStudies from '../../campaigns/case-studies.ts';
 import hackathon from '../../campaigns/hackathon-contributors.ts';
 import onboarding from '../../campaigns/onboarding-education.ts';
+import programs from '../../campaigns/programs.ts';
 
 const DAY = 86_400_000;
 const now = new Date('2026-06-01T12:00:00Z');
@@ -23,7 +24,7 @@ let store: Store;
 const campaigns: LoadedCampaign[] = [
   [caseStudies, 'campaigns/case-studies.ts'], [hackathon, 'campaigns/hackathon-contributors.ts'], [onboarding, 'campaigns/onboarding-education.ts'],
 ].map(([def, file]) => {
-  const { campaign, issues } = validateDefinition(def, file as string, readFileSync(file as string, 'utf8'));
+  const { campaign, issues } = validateDefinition(def, file as string, readFileSync(file as string, 'utf8'), programs);
   if (!campaign) throw new Error(`${file}: ${JSON.stringify(issues)}`);
   return campaign;
 });
@@ -77,7 +78,8 @@ describe('flywheel preview --member', () => {
 
   it('reaches a step that only follows engagement (the welcome resent to members who did not open it)', async () => {
     const msg = await preview(['onboarding-education', 'welcome-again', '--member', 'grace@example.edu']);
-    expect(msg.headers).toMatch(/^Subject: Did you miss this\? Your .+ classroom is ready$/m);
+    // the member's own program, from campaigns/programs.ts
+    expect(msg.headers).toMatch(/^Subject: Did you miss this\? Your Flywheel for Education classroom is ready$/m);
     expect(msg.text).toContain('Grace');
   });
 

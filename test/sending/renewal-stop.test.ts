@@ -8,13 +8,14 @@ import { createEngine, type Engine } from '../../engine/main.ts';
 import { ManualClock } from '../../engine/clock.ts';
 import { validateDefinition } from '../../engine/campaigns/index.ts';
 import renewalYearly from '../../campaigns/renewal-yearly.ts';
+import programs from '../../campaigns/programs.ts';
 import type { Store } from '../../engine/store/index.ts';
 
 let store: Store;
 let sink: SmtpSink;
 let engine: Engine;
 const clock = new ManualClock('2026-12-02T09:30:00Z'); // 30 days before expiry, 10:30 in Berlin
-const campaign = validateDefinition(renewalYearly, 'campaigns/renewal-yearly.ts').campaign!;
+const campaign = validateDefinition(renewalYearly, 'campaigns/renewal-yearly.ts', '', programs).campaign!;
 
 beforeAll(async () => {
   store = await openTestStore('sending_renewal_stop');

@@ -6,6 +6,7 @@
 import { InvalidInputError, type InputIssue } from '../../errors.ts';
 import { systemClock } from '../../clock.ts';
 import type { Store } from '../../store/index.ts';
+import type { ProgramTable } from '../programs.ts';
 import { memberRowSchema, memberUpdate } from './rows.ts';
 import { openMemberFile, type SourceRow } from './source.ts';
 import { writeMemberBatch, type MemberWrite } from './write.ts';
@@ -13,6 +14,8 @@ import { writeMemberBatch, type MemberWrite } from './write.ts';
 export { openMemberFile, type SourceRow } from './source.ts';
 
 export interface ImportOptions {
+  /** the declared programs (campaigns/programs.ts): a row must name one; it gives new members their default time zone */
+  programs: ProgramTable;
   /** import the good rows and report the bad ones instead of rejecting the file */
   skipInvalid?: boolean;
   /** called after each written batch */
@@ -38,10 +41,14 @@ export interface ImportResult {
 const MAX_LISTED_ISSUES = 200;
 
 /** Validate one row: its write, or the problems with it. */
-function checkRow({ line, input, problem }: SourceRow, shown: string): MemberWrite | InputIssue[] {
+function checkRow({ line, input, problem }: SourceRow, shown: string, programs: ProgramTable): MemberWrite | InputIssue[] {
   if (problem) return [{ file: shown, line, message: problem }];
   const parsed = memberRowSchema.safeParse(input);
-  if (parsed.success) return memberUpdate(parsed.data);
+  if (parsed.success) {
+    const { program, email } = parsed.data;
+    if (Object.hasOwn(programs, program)) return memberUpdate(parsed.data);
+    return [{ file: shown, line, subject: email, path: 'program', message: `unknown program ${JSON.stringify(program)} (declared in campaigns/programs.ts: ${Object.keys(programs).join(', ')})` }];
+  }
   const subject = typeof input.email === 'string' && input.email ? input.email : `row ${line}`;
   return parsed.error.issues.map((i) =>
     i.code === 'unrecognized_keys'
@@ -60,7 +67,7 @@ interface Survey {
 }
 
 /** Pass 1: validate every row and find duplicate addresses; keeps only the addresses in memory. */
-async function survey(rows: AsyncIterable<SourceRow>, shown: string): Promise<Survey> {
+async function survey(rows: AsyncIterable<SourceRow>, shown: string, programs: ProgramTable): Promise<Survey> {
   const s: Survey = { rows: 0, good: 0, issues: [], badRows: new Set(), issueCount: 0 };
   const firstLine = new Map<string, number>();
   const note = (issues: InputIssue[]) => {
@@ -70,7 +77,7 @@ async function survey(rows: AsyncIterable<SourceRow>, shown: string): Promise<Su
   };
   for await (const row of rows) {
     s.rows++;
-    const checked = checkRow(row, shown);
+    const checked = checkRow(row, shown, programs);
     if (Array.isArray(checked)) { note(checked); continue; }
     const seen = firstLine.get(checked.email);
     if (seen !== undefined) { note([{ file: shown, line: row.line, subject: checked.email, path: 'email', message: `duplicate email in file (first on line ${seen})` }]); continue; }
@@ -80,10 +87,10 @@ async function survey(rows: AsyncIterable<SourceRow>, shown: string): Promise<Su
   return s;
 }
 
-export async function importMembers(store: Store, file: string, opts: ImportOptions = {}): Promise<ImportResult> {
+export async function importMembers(store: Store, file: string, opts: ImportOptions): Promise<ImportResult> {
   const shown = opts.displayName ?? file;
   const source = openMemberFile(file, shown);
-  const s = await survey(source.rows(), shown);
+  const s = await survey(source.rows(), shown, opts.programs);
   if (s.rows === 0) {
     throw new InvalidInputError('MEMBERS_FILE_INVALID', 'The member file has no members:', [{ file: shown, message: source.format === 'csv' ? 'only a header line; add one row per member below it' : 'the array is empty' }]);
   }
@@ -100,7 +107,8 @@ export async function importMembers(store: Store, file: string, opts: ImportOpti
   let done = 0;
   const flush = async () => {
     if (!batch.length) return;
-    const outcome = await writeMemberBatch(store, batch, now);
+    // a new member without a time zone gets their program's
+    const outcome = await writeMemberBatch(store, batch, now, (w) => ({ timezone: opts.programs[w.set.program as string]?.timezone }));
     result.created += outcome.created;
     result.updated += outcome.updated;
     done += batch.length;
@@ -111,7 +119,7 @@ export async function importMembers(store: Store, file: string, opts: ImportOpti
   let ordinal = 0;
   for await (const row of source.rows()) {
     if (s.badRows.has(ordinal++)) continue;
-    const checked = checkRow(row, shown);
+    const checked = checkRow(row, shown, opts.programs);
     if (Array.isArray(checked)) continue; // cannot happen: same rows, same schema
     batch.push(checked);
     if (batch.length >= size) await flush();

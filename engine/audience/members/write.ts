@@ -16,10 +16,11 @@ export interface BatchOutcome {
 
 type BulkError = { writeErrors?: Array<{ index: number; code?: number }>; code?: number; result?: { insertedCount?: number } };
 
-export async function writeMemberBatch(store: Store, batch: MemberWrite[], now: Date): Promise<BatchOutcome> {
+/** `defaults` fills fields a new member's row leaves out (an existing member keeps its own). */
+export async function writeMemberBatch(store: Store, batch: MemberWrite[], now: Date, defaults?: (row: MemberWrite) => Record<string, unknown>): Promise<BatchOutcome> {
   const { Member } = store.models;
   const docs = batch.map((u) => {
-    const doc = new Member({ ...expandDotted(u.set), email: u.email, _id: memberIdForEmail(u.email), createdAt: now, updatedAt: now }).toObject();
+    const doc = new Member({ ...withoutUndefined(defaults?.(u)), ...expandDotted(u.set), email: u.email, _id: memberIdForEmail(u.email), createdAt: now, updatedAt: now }).toObject();
     return doc;
   });
   let existing: MemberWrite[] = [];
@@ -60,4 +61,8 @@ function expandDotted(flat: Record<string, unknown>): Record<string, unknown> {
     cur[parts[parts.length - 1] as string] = value;
   }
   return out;
+}
+
+function withoutUndefined(o: Record<string, unknown> | undefined): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined));
 }
