@@ -51,10 +51,15 @@ const schema = z.object({
 
 export type Config = Omit<z.infer<typeof schema>, 'FLYWHEEL_SECRET'> & { FLYWHEEL_SECRET: string };
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** The project root (the folder holding package.json, campaigns/, templates/): relative *_DIR paths start here. */
+export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Folder settings, made absolute once here so that every command works from any directory. */
+const DIRECTORIES = ['FLYWHEEL_DATA_DIR', 'FLYWHEEL_CAMPAIGNS_DIR', 'FLYWHEEL_TEMPLATES_DIR', 'FLYWHEEL_OUTBOX_DIR'] as const;
 
 /**
- * Parse the environment; every bad variable is named in one error. Without FLYWHEEL_SECRET the
+ * Parse the environment; every bad variable is named in one error. Relative folder settings
+ * (*_DIR) are resolved against PROJECT_ROOT, not the working directory. Without FLYWHEEL_SECRET the
  * secret comes from (or is generated into) the data directory; `announce` hears about a new one.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, announce: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Config {
@@ -67,6 +72,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, announce: (line
       'Fix the variables above (see README "Configuration" for the defaults) and run again.',
     );
   }
-  const secret = parsed.data.FLYWHEEL_SECRET ?? loadOrCreateSecret(resolve(ROOT, parsed.data.FLYWHEEL_DATA_DIR), announce);
-  return { ...parsed.data, FLYWHEEL_SECRET: secret };
+  const data = { ...parsed.data };
+  for (const key of DIRECTORIES) data[key] = resolve(PROJECT_ROOT, data[key]);
+  const secret = data.FLYWHEEL_SECRET ?? loadOrCreateSecret(data.FLYWHEEL_DATA_DIR, announce);
+  return { ...data, FLYWHEEL_SECRET: secret };
 }

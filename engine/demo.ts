@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     say(`   database: ${engine.store.conn.host}:${engine.store.conn.port} (${config.MONGODB_URI ? 'MONGODB_URI' : 'embedded'}), campaigns loaded: ${engine.campaigns.length}`);
 
     say('2. Importing sample members from content/sample-members.csv…');
-    const programs = await loadPrograms(resolve(ROOT_DIR, config.FLYWHEEL_CAMPAIGNS_DIR));
+    const programs = await loadPrograms(config.FLYWHEEL_CAMPAIGNS_DIR);
     const imported = await importMembers(engine.store, join(ROOT_DIR, 'content', 'sample-members.csv'), { programs, displayName: 'content/sample-members.csv' });
     const subscribed = await engine.store.models.Member.countDocuments({ status: 'active', 'topics.newsletter': { $ne: false }, unsubscribedAt: null });
     say(`   ${imported.rows} rows: ${imported.created} new, ${imported.updated} updated; ${subscribed} active members get the newsletter`);
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     say(`   ${outcome.trim()}`);
     say(`   sent in this run: ${sentNow}`);
 
-    const outboxDir = resolve(ROOT_DIR, config.FLYWHEEL_OUTBOX_DIR, CAMPAIGN);
+    const outboxDir = join(config.FLYWHEEL_OUTBOX_DIR, CAMPAIGN);
     const htmlFiles = existsSync(outboxDir) ? readdirSync(outboxDir).filter((f) => f.endsWith('.html')).sort() : [];
     const emlCount = existsSync(outboxDir) ? readdirSync(outboxDir).filter((f) => f.endsWith('.eml')).length : 0;
 

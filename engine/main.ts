@@ -1,21 +1,65 @@
-// Composition root: reads config, builds every stage and wires them. Nothing else does wiring;
-// CLI commands, the demo and tests call `createEngine` and use what it returns.
+// Composition root: reads config, builds every stage and wires them. Nothing else does wiring:
+// CLI commands, the demo and tests take the piece they need from here. Three sizes:
+//   openStoreOnly     the database only (members, segments, plan, reports, campaign states);
+//   createRendering   renderer, link signer and tracking URLs; no database (validate, preview);
+//   createEngine      everything: store, campaigns, rendering, transport, counters, scheduler, HTTP.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
 import type { Config } from './config.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { createLogger, type Logger } from './log.ts';
-import { openDatabase, ROOT_DIR, type Store } from './store/index.ts';
+import { openDatabase, type Database, type Store } from './store/index.ts';
 import { loadCampaigns, registerCampaigns, type LoadedCampaign } from './campaigns/index.ts';
 import { createRenderer, type Renderer } from './render/index.ts';
 import { TokenSigner, TrackingUrls } from './tracking/tokens.ts';
-import { createTransport, defaultRetryPolicy, type Transport } from './delivery/index.ts';
+import { createTransport, defaultRetryPolicy, type Address, type Transport } from './delivery/index.ts';
 import { MongoDailyCapStore } from './delivery/daily-cap-store.ts';
 import { SEVEN_DAYS_MS } from './delivery/timing.ts';
 import { CounterBuffer } from './reports/counters.ts';
 import { Scheduler } from './scheduler/index.ts';
 import { buildServer } from './http/server.ts';
+
+/** The database named by config (or the embedded one), for commands that need nothing else. */
+export function openStoreOnly(config: Config, options: { onProgress?: (line: string) => void } = {}): Promise<Database> {
+  return openDatabase(config, options.onProgress);
+}
+
+/** Open the database, run `use`, and close it (and any embedded server) whatever happens. */
+export async function withStoreOnly<T>(config: Config, use: (store: Store) => Promise<T>, options: { onProgress?: (line: string) => void } = {}): Promise<T> {
+  const db = await openStoreOnly(config, options);
+  try {
+    return await use(db.store);
+  } finally {
+    await db.close();
+  }
+}
+
+/** The campaign files under FLYWHEEL_CAMPAIGNS_DIR, loaded and validated. */
+export function loadProjectCampaigns(config: Config): Promise<LoadedCampaign[]> {
+  return loadCampaigns(config.FLYWHEEL_CAMPAIGNS_DIR);
+}
+
+export interface Rendering {
+  renderer: Renderer;
+  signer: TokenSigner;
+  urls: TrackingUrls;
+  /** FLYWHEEL_FROM, parsed */
+  from: Address;
+}
+
+/** Everything that turns a template into a message with signed links; needs no database. */
+export function createRendering(config: Config): Rendering {
+  const signer = new TokenSigner(config.FLYWHEEL_SECRET);
+  const urls = new TrackingUrls(config.FLYWHEEL_PUBLIC_URL, signer);
+  const from = parseAddress(config.FLYWHEEL_FROM);
+  const renderer = createRenderer({
+    templatesDir: config.FLYWHEEL_TEMPLATES_DIR,
+    urls,
+    postalAddress: config.FLYWHEEL_POSTAL_ADDRESS,
+    senderName: from.name ?? from.email,
+  });
+  return { renderer, signer, urls, from };
+}
 
 export interface EngineOptions {
   clock?: Clock;
@@ -44,19 +88,11 @@ export async function createEngine(config: Config, options: EngineOptions = {}) 
   const store = options.store ?? database!.store;
   const closers: Array<() => Promise<void>> = [];
   try {
-    const campaigns = options.campaigns ?? (await loadCampaigns(resolve(ROOT_DIR, config.FLYWHEEL_CAMPAIGNS_DIR)));
+    const campaigns = options.campaigns ?? (await loadProjectCampaigns(config));
     await registerCampaigns(store, campaigns, clock.now());
 
-    const signer = new TokenSigner(config.FLYWHEEL_SECRET);
-    const urls = new TrackingUrls(config.FLYWHEEL_PUBLIC_URL, signer);
-    const from = parseAddress(config.FLYWHEEL_FROM);
-    const renderer: Renderer = createRenderer({
-      templatesDir: resolve(ROOT_DIR, config.FLYWHEEL_TEMPLATES_DIR),
-      urls,
-      postalAddress: config.FLYWHEEL_POSTAL_ADDRESS,
-      senderName: from.name ?? from.email,
-    });
-    const transport = options.transport ?? createTransport({ ...config, FLYWHEEL_OUTBOX_DIR: resolve(ROOT_DIR, config.FLYWHEEL_OUTBOX_DIR) }, { clock });
+    const { renderer, signer, urls, from } = createRendering(config);
+    const transport = options.transport ?? createTransport(config, { clock });
     closers.push(() => transport.close());
     const counters = new CounterBuffer(store, { flushEveryMs: 1000, log });
     closers.push(() => counters.close());

@@ -1,20 +1,15 @@
 // `flywheel campaigns list|register|pause|resume`: campaign lifecycle from the command line.
-import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { loadCampaigns, registerCampaigns, setCampaignState } from '../campaigns/index.ts';
+import { registerCampaigns, setCampaignState } from '../campaigns/index.ts';
 import { systemClock } from '../clock.ts';
 import { loadConfig, type Config } from '../config.ts';
-import { openDatabase, ROOT_DIR, type Store } from '../store/index.ts';
+import type { Store } from '../store/index.ts';
+import { loadProjectCampaigns, withStoreOnly } from '../main.ts';
 import { withExitCodes } from './exit-codes.ts';
 
-async function withStore(fn: (store: Store, config: Config) => Promise<void>): Promise<void> {
+function withStore(fn: (store: Store, config: Config) => Promise<void>): Promise<void> {
   const config = loadConfig();
-  const db = await openDatabase(config);
-  try {
-    await fn(db.store, config);
-  } finally {
-    await db.close();
-  }
+  return withStoreOnly(config, (store) => fn(store, config));
 }
 
 /** kinds planned per member on every scheduler tick, so they have no single next run */
@@ -29,7 +24,7 @@ export function campaignsCommand(): Command {
       withExitCodes(() =>
         withStore(async (store, config) => {
           const now = systemClock.now();
-          await registerCampaigns(store, await loadCampaigns(resolve(ROOT_DIR, config.FLYWHEEL_CAMPAIGNS_DIR)), now);
+          await registerCampaigns(store, await loadProjectCampaigns(config), now);
           const states = await store.models.CampaignState.find({}).sort({ name: 1 }).lean();
           const rows = states.map((s) => [s.name, s.kind, s.state ?? 'active', s.version ?? '', s.state !== 'active' ? '-' : s.nextRunAt ? s.nextRunAt.toISOString() : CONTINUOUS.has(s.kind) ? 'continuous (every tick)' : 'done', s.file ?? '']);
           printTable(['NAME', 'KIND', 'STATE', 'VERSION', 'NEXT RUN (UTC)', 'FILE'], rows);
@@ -42,7 +37,7 @@ export function campaignsCommand(): Command {
     .action(
       withExitCodes(() =>
         withStore(async (store, config) => {
-          const report = await registerCampaigns(store, await loadCampaigns(resolve(ROOT_DIR, config.FLYWHEEL_CAMPAIGNS_DIR)), systemClock.now());
+          const report = await registerCampaigns(store, await loadProjectCampaigns(config), systemClock.now());
           process.stdout.write(`added: ${report.added.join(', ') || '-'}\nchanged: ${report.changed.join(', ') || '-'}\nremoved: ${report.removed.join(', ') || '-'}\ncancelled pending sends: ${report.cancelledSends}\n`);
         }),
       ),

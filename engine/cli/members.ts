@@ -8,16 +8,12 @@ import { loadPrograms } from '../campaigns/index.ts';
 import { systemClock } from '../clock.ts';
 import { loadConfig } from '../config.ts';
 import { formatIssue, InvalidInputError } from '../errors.ts';
-import { openDatabase, ROOT_DIR, type Store } from '../store/index.ts';
+import type { Store } from '../store/index.ts';
+import { withStoreOnly } from '../main.ts';
 import { withExitCodes } from './exit-codes.ts';
 
-async function withStore(fn: (store: Store) => Promise<void>): Promise<void> {
-  const db = await openDatabase(loadConfig());
-  try {
-    await fn(db.store);
-  } finally {
-    await db.close();
-  }
+function withStore(fn: (store: Store) => Promise<void>): Promise<void> {
+  return withStoreOnly(loadConfig(), fn);
 }
 
 /** Progress only for large files: a bar on a terminal, otherwise a line every few seconds (logs, CI). */
@@ -58,7 +54,7 @@ export function membersCommand(): Command {
         openMemberFile(resolve(file), basename(file));
         return withStore(async (store) => {
           // rows must name a declared program (campaigns/programs.ts)
-          const programs = await loadPrograms(resolve(ROOT_DIR, loadConfig().FLYWHEEL_CAMPAIGNS_DIR));
+          const programs = await loadPrograms(loadConfig().FLYWHEEL_CAMPAIGNS_DIR);
           const progress = importProgress();
           const result = await importMembers(store, resolve(file), {
             programs,

@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { loadConfig } from '../config.ts';
-import { createEngine, type Engine, type EngineOptions } from '../main.ts';
+import { createEngine, openStoreOnly, type Engine, type EngineOptions } from '../main.ts';
 import { FlywheelError, InvalidInputError } from '../errors.ts';
 import { engagementReport } from '../reports/kpi.ts';
 import { reportAsCsv, reportAsTable } from '../reports/kpi-format.ts';
@@ -171,8 +171,7 @@ export function reportCommand(): Command {
     .option('--csv', 'print CSV')
     .action(withExitCodes(async (opts: { campaign?: string; json?: boolean; csv?: boolean }) => {
       const config = loadConfig();
-      const { openDatabase } = await import('../store/index.ts');
-      const db = await openDatabase(config, progressLine);
+      const db = await openStoreOnly(config, { onProgress: progressLine });
       try {
         const rows = await engagementReport(db.store, { campaign: opts.campaign });
         if (opts.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);

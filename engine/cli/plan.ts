@@ -1,16 +1,14 @@
 // `flywheel plan CAMPAIGN --days 90`: dry run on a virtual clock. Reads the campaign file,
 // the current audience and content from the database, and prints who would receive which
 // step when, without writing anything.
-import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { DateTime } from 'luxon';
 import { audienceFilter } from '../audience/index.ts';
-import { loadCampaigns } from '../campaigns/index.ts';
 import { systemClock } from '../clock.ts';
 import { loadConfig } from '../config.ts';
 import { InvalidInputError } from '../errors.ts';
 import { simulate } from '../planner/index.ts';
-import { openDatabase, ROOT_DIR } from '../store/index.ts';
+import { loadProjectCampaigns, openStoreOnly } from '../main.ts';
 import { printTable } from './campaigns.ts';
 import { withExitCodes } from './exit-codes.ts';
 
@@ -37,10 +35,10 @@ export function planCommand(): Command {
         const from = opts.from ? new Date(opts.from) : systemClock.now();
         if (Number.isNaN(from.getTime())) throw new InvalidInputError('USAGE', 'Bad option:', [{ path: '--from', message: 'must be an ISO date-time' }]);
         const config = loadConfig();
-        const campaigns = await loadCampaigns(resolve(ROOT_DIR, config.FLYWHEEL_CAMPAIGNS_DIR));
+        const campaigns = await loadProjectCampaigns(config);
         const campaign = campaigns.find((c) => c.name === name);
         if (!campaign) throw new InvalidInputError('CAMPAIGN_UNKNOWN', `No campaign named "${name}":`, [{ subject: name, message: `known: ${campaigns.map((c) => c.name).join(', ')}` }]);
-        const db = await openDatabase(config);
+        const db = await openStoreOnly(config);
         try {
           const filter = await audienceFilter(db.store, campaign, from);
           const members = await db.store.models.Member.find(opts.member ? { $and: [filter, { email: opts.member.toLowerCase() }] } : filter).lean();

@@ -6,15 +6,16 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { withExitCodes } from './exit-codes.ts';
 import { Command, Option } from 'commander';
-import { loadCampaigns, type CampaignDefinition, type LoadedCampaign, type MessageSpec } from '../campaigns/index.ts';
+import type { CampaignDefinition, LoadedCampaign, MessageSpec } from '../campaigns/index.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { FlywheelError } from '../errors.ts';
-import { createRenderer, type MemberView, type RenderedMessage } from '../render/index.ts';
+import type { MemberView, RenderedMessage } from '../render/index.ts';
 import { createMemberPreviewLoader, type MemberPreviewLoader, type PreviewMessage } from '../render/preview-data.ts';
 import { loadSample } from '../render/samples.ts';
 import { sampleSends } from '../campaigns/samples.ts';
 import { screenshotHtml } from '../render/screenshot.ts';
-import { TokenSigner, TrackingUrls } from '../tracking/tokens.ts';
+import type { TrackingUrls } from '../tracking/tokens.ts';
+import { createRendering, loadProjectCampaigns, withStoreOnly } from '../main.ts';
 
 export type { MemberPreviewLoader, PreviewMessage } from '../render/preview-data.ts';
 
@@ -39,7 +40,7 @@ export function previewCommand(deps: PreviewDeps = {}): Command {
     .addHelpText('after', `
 Examples:
   flywheel preview newsletter --sample --screenshot
-  flywheel preview renewal-yearly thirty-days --sample
+  flywheel preview renewal-yearly days-30 --sample
   flywheel preview onboarding-education welcome --member ada@example.com
 
 Links in a preview are signed with a placeholder send-log id; they open the real click tracker.`)
@@ -91,13 +92,13 @@ function fillEmpty(planned: Record<string, unknown>, sample: Record<string, unkn
 }
 
 async function memberMessage(deps: PreviewDeps, config: Config, campaign: string, step: string | undefined, email: string): Promise<PreviewMessage> {
-  const load = deps.loadMemberPreview ?? createMemberPreviewLoader();
-  return load({ campaign, step, email, config });
+  if (deps.loadMemberPreview) return deps.loadMemberPreview({ campaign, step, email });
+  return withStoreOnly(config, (store) => createMemberPreviewLoader({ store, campaigns: () => loadProjectCampaigns(config) })({ campaign, step, email }));
 }
 
 async function findCampaign(config: Config, name: string): Promise<LoadedCampaign | undefined> {
   try {
-    return (await loadCampaigns(config.FLYWHEEL_CAMPAIGNS_DIR)).find((c) => c.name === name);
+    return (await loadProjectCampaigns(config)).find((c) => c.name === name);
   } catch {
     // a broken campaigns folder should not stop previewing a template by name; `flywheel validate` reports it
     return undefined;
@@ -122,13 +123,7 @@ export function stepMessage(def: CampaignDefinition, step: string): MessageSpec 
 }
 
 export async function writePreview(config: Config, message: PreviewMessage, outDir: string, screenshot: boolean): Promise<string[]> {
-  const urls = new TrackingUrls(config.FLYWHEEL_PUBLIC_URL, new TokenSigner(config.FLYWHEEL_SECRET));
-  const renderer = createRenderer({
-    templatesDir: config.FLYWHEEL_TEMPLATES_DIR,
-    urls,
-    postalAddress: config.FLYWHEEL_POSTAL_ADDRESS,
-    senderName: config.FLYWHEEL_FROM.replace(/\s*<.*>\s*$/, ''),
-  });
+  const { renderer, urls } = createRendering(config);
   const rendered = await renderer.render({ ...message, send: PREVIEW_SEND });
   mkdirSync(outDir, { recursive: true });
   const files = {

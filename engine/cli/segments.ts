@@ -1,13 +1,11 @@
 // `flywheel segments list|count NAME`: preview segment sizes (named segments from
 // campaigns/segments.ts, or any campaign's audience by the campaign's name).
-import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { loadNamedSegments, segmentFilter, audienceFilter } from '../audience/index.ts';
-import { loadCampaigns } from '../campaigns/index.ts';
 import { systemClock } from '../clock.ts';
 import { loadConfig } from '../config.ts';
 import { InvalidInputError } from '../errors.ts';
-import { openDatabase, ROOT_DIR } from '../store/index.ts';
+import { loadProjectCampaigns, openStoreOnly } from '../main.ts';
 import { printTable } from './campaigns.ts';
 import { withExitCodes } from './exit-codes.ts';
 
@@ -18,8 +16,8 @@ export function segmentsCommand(): Command {
     .description('Named segments and campaign audiences')
     .action(
       withExitCodes(async () => {
-        const dir = resolve(ROOT_DIR, loadConfig().FLYWHEEL_CAMPAIGNS_DIR);
-        const segments = await loadNamedSegments(dir, await loadCampaigns(dir));
+        const config = loadConfig();
+        const segments = await loadNamedSegments(config.FLYWHEEL_CAMPAIGNS_DIR, await loadProjectCampaigns(config));
         printTable(['NAME', 'SOURCE'], segments.map((s) => [s.name, s.source]));
       }),
     );
@@ -29,15 +27,14 @@ export function segmentsCommand(): Command {
     .action(
       withExitCodes(async (name: string) => {
         const config = loadConfig();
-        const dir = resolve(ROOT_DIR, config.FLYWHEEL_CAMPAIGNS_DIR);
-        const campaigns = await loadCampaigns(dir);
-        const segments = await loadNamedSegments(dir, campaigns);
+        const campaigns = await loadProjectCampaigns(config);
+        const segments = await loadNamedSegments(config.FLYWHEEL_CAMPAIGNS_DIR, campaigns);
         const named = segments.find((s) => s.name === name && s.source === 'campaigns/segments.ts');
         const campaign = campaigns.find((c) => c.name === name);
         if (!named && !campaign) {
           throw new InvalidInputError('SEGMENT_UNKNOWN', `No segment or campaign named "${name}":`, [{ subject: name, message: `known: ${segments.map((s) => s.name).join(', ')}` }], 'Run `flywheel segments list`.');
         }
-        const db = await openDatabase(config);
+        const db = await openStoreOnly(config);
         try {
           const now = systemClock.now();
           // a campaign name counts its real audience (topic opt-in, unsubscribed and erased excluded)

@@ -1,14 +1,11 @@
 // `flywheel validate`: checks every campaign file and the templates it references; exits
 // 1 with precise issues (file, campaign, field) when anything is wrong. Needs no database.
-import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { validateProject } from '../campaigns/validate.ts';
 import { loadConfig } from '../config.ts';
 import { InvalidInputError } from '../errors.ts';
 import { withExitCodes } from './exit-codes.ts';
-import { createRenderer } from '../render/index.ts';
-import { ROOT_DIR } from '../store/index.ts';
-import { TokenSigner, TrackingUrls } from '../tracking/tokens.ts';
+import { createRendering } from '../main.ts';
 
 export function validateCommand(): Command {
   return new Command('validate')
@@ -17,11 +14,8 @@ export function validateCommand(): Command {
     .action(
       withExitCodes(async (opts: { render: boolean }) => {
         const config = loadConfig();
-        const templatesDir = resolve(ROOT_DIR, config.FLYWHEEL_TEMPLATES_DIR);
-        const checker = opts.render
-          ? createRenderer({ templatesDir, urls: new TrackingUrls(config.FLYWHEEL_PUBLIC_URL, new TokenSigner(config.FLYWHEEL_SECRET)), postalAddress: config.FLYWHEEL_POSTAL_ADDRESS, senderName: config.FLYWHEEL_FROM })
-          : undefined;
-        const report = await validateProject({ campaignsDir: resolve(ROOT_DIR, config.FLYWHEEL_CAMPAIGNS_DIR), templatesDir, checker });
+        const checker = opts.render ? createRendering(config).renderer : undefined;
+        const report = await validateProject({ campaignsDir: config.FLYWHEEL_CAMPAIGNS_DIR, templatesDir: config.FLYWHEEL_TEMPLATES_DIR, checker });
         if (report.issues.length) {
           throw new InvalidInputError('VALIDATION_FAILED', `${report.issues.length} problem(s) found:`, report.issues, 'Fix the fields named above and run `flywheel validate` again.');
         }

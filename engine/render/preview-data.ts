@@ -1,13 +1,11 @@
 // Data for `flywheel preview CAMPAIGN STEP --member EMAIL`: a stored member plus the data
 // the planner gives that member for that step, shaped as one render request. Choosing the
 // step's candidate is pure (previewCandidate); loadMemberPreview does the reads.
-import { resolve } from 'node:path';
-import { loadCampaigns, type LoadedCampaign } from '../campaigns/index.ts';
+import type { LoadedCampaign } from '../campaigns/index.ts';
 import { systemClock, type Clock } from '../clock.ts';
-import type { Config } from '../config.ts';
 import { FlywheelError } from '../errors.ts';
 import { candidates, mayReceive, type MemberHistory, type PlannerContentItem, type PlannerMember } from '../planner/index.ts';
-import { openDatabase, ROOT_DIR, type Store } from '../store/index.ts';
+import type { Store } from '../store/index.ts';
 import type { MemberView } from './types.ts';
 
 /** Everything needed to render one message for one member. */
@@ -20,7 +18,7 @@ export interface PreviewMessage {
 }
 
 /** Looks up a real member and the step's real data (database + campaign definitions). */
-export type MemberPreviewLoader = (args: { campaign: string; step?: string; email: string; config: Config }) => Promise<PreviewMessage>;
+export type MemberPreviewLoader = (args: { campaign: string; step?: string; email: string }) => Promise<PreviewMessage>;
 
 type Candidate = ReturnType<typeof candidates>[number];
 
@@ -82,17 +80,16 @@ function nearest(list: Candidate[], now: Date): Candidate | undefined {
   return list.reduce<Candidate | undefined>((best, c) => (!best || distance(c) < distance(best) ? c : best), undefined);
 }
 
+/** What the loader reads from; the caller (main.ts wiring) opens and closes the store. */
 export interface MemberPreviewDeps {
-  /** an open store (tests, a running server); without it the configured database is opened and closed */
-  store?: Store;
-  /** the campaign definitions; by default loaded from config.FLYWHEEL_CAMPAIGNS_DIR under the project root */
-  campaigns?: () => Promise<readonly LoadedCampaign[]>;
+  store: Store;
+  campaigns: () => Promise<readonly LoadedCampaign[]>;
   clock?: Clock;
 }
 
-export function createMemberPreviewLoader(deps: MemberPreviewDeps = {}): MemberPreviewLoader {
-  return async ({ campaign: name, step, email, config }) => {
-    const campaigns = deps.campaigns ? await deps.campaigns() : await loadCampaigns(resolve(ROOT_DIR, config.FLYWHEEL_CAMPAIGNS_DIR));
+export function createMemberPreviewLoader(deps: MemberPreviewDeps): MemberPreviewLoader {
+  return async ({ campaign: name, step, email }) => {
+    const campaigns = await deps.campaigns();
     const campaign = campaigns.find((c) => c.name === name);
     if (!campaign) {
       throw new FlywheelError('PREVIEW_UNKNOWN_CAMPAIGN', `No campaign named "${name}" (campaigns: ${campaigns.map((c) => c.name).join(', ') || 'none'}).`);
@@ -103,9 +100,7 @@ export function createMemberPreviewLoader(deps: MemberPreviewDeps = {}): MemberP
         `${stepId === undefined ? `Campaign "${name}" has several steps; name one` : `Campaign "${name}" has no step "${stepId}"`} (steps: ${campaign.steps.join(', ')}).`);
     }
     const now = (deps.clock ?? systemClock).now();
-    const { member, content } = deps.store
-      ? await readMemberAndContent(deps.store, campaign, email)
-      : await withDatabase(config, (store) => readMemberAndContent(store, campaign, email));
+    const { member, content } = await readMemberAndContent(deps.store, campaign, email);
 
     const candidate = previewCandidate(campaign, member, content, stepId, now);
     if (!candidate) {
@@ -125,15 +120,6 @@ export function createMemberPreviewLoader(deps: MemberPreviewDeps = {}): MemberP
       member: memberViewOf(member),
     };
   };
-}
-
-async function withDatabase<T>(config: Config, use: (store: Store) => Promise<T>): Promise<T> {
-  const db = await openDatabase(config);
-  try {
-    return await use(db.store);
-  } finally {
-    await db.close();
-  }
 }
 
 async function readMemberAndContent(store: Store, campaign: LoadedCampaign, email: string): Promise<{ member: PlannerMember; content: PlannerContentItem[] }> {

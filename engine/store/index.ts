@@ -4,14 +4,12 @@ export { resolveDatabase, buildFerretDb, findFerretDb, FERRETDB_VERSION, type Re
 export * from './models.ts';
 export { memberIdForEmail } from './member-id.ts';
 
-import { fileURLToPath } from 'node:url';
-import { dirname, resolve } from 'node:path';
-import type { Config } from '../config.ts';
+import { PROJECT_ROOT, type Config } from '../config.ts';
 import { openStore, type Store } from './connection.ts';
 import { resolveDatabase, type ResolvedDatabase } from './resolve.ts';
 
 /** The repository root (where campaigns/, templates/, .cache/ live). */
-export const ROOT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const ROOT_DIR = PROJECT_ROOT;
 
 export interface Database {
   store: Store;
@@ -24,7 +22,7 @@ export interface Database {
 export async function openDatabase(config: Config, onProgress?: (line: string) => void): Promise<Database> {
   const resolved = await resolveDatabase({
     mongodbUri: config.MONGODB_URI,
-    dataDir: resolve(ROOT_DIR, config.FLYWHEEL_DATA_DIR),
+    dataDir: config.FLYWHEEL_DATA_DIR,
     rootDir: ROOT_DIR,
     onProgress,
   });
