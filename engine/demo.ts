@@ -3,7 +3,7 @@
 // messages by requesting their pixel URLs over HTTP, and prints the KPI summary.
 // Running it again sends nothing new: every send is keyed by (campaign, step, member).
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import { loadConfig } from './config.ts';
 import { createEngine } from './main.ts';
 import { ROOT_DIR } from './store/index.ts';
