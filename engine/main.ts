@@ -14,7 +14,7 @@ import { createRenderer, type Renderer } from './render/index.ts';
 import { TokenSigner, TrackingUrls } from './tracking/tokens.ts';
 import { createTransport, defaultRetryPolicy, type Address, type Transport } from './delivery/index.ts';
 import { MongoDailyCapStore } from './delivery/daily-cap-store.ts';
-import { SEVEN_DAYS_MS } from './delivery/timing.ts';
+import { SEVEN_DAYS_MS } from './planner/send-timing.ts';
 import { CounterBuffer } from './reports/counters.ts';
 import { Scheduler } from './scheduler/index.ts';
 import { buildServer } from './http/server.ts';

@@ -25,8 +25,8 @@ export { backoffDelayMs, decideRetry, defaultRetryPolicy } from './retry.ts';
 export type { RandomSource, RetryPolicy, RetryDecision } from './retry.ts';
 export {
   isSendWindowOpen, nextSendWindowOpen, frequencyCapDecision, earliestSendTime, weekdayBusinessHours, defaultMarketingCap, SEVEN_DAYS_MS,
-} from './timing.ts';
-export type { Weekday, SendWindow, FrequencyCap, SentEmail, FrequencyCapDecision } from './timing.ts';
+} from '../planner/send-timing.ts';
+export type { Weekday, SendWindow, FrequencyCap, SentEmail, FrequencyCapDecision } from '../planner/send-timing.ts';
 
 type TransportConfig = Pick<
   Config,

@@ -6,7 +6,7 @@ import { audienceFilter } from '../audience/index.ts';
 import { dueSends, candidates, type MemberHistory, type PlannedSend, type PlannerMember } from '../planner/index.ts';
 import { toPlannedSend } from '../planner/due.ts';
 import { enqueuePlanned, type EnqueueResult } from './enqueue.ts';
-import { earliestSendTime, frequencyCapDecision, SEVEN_DAYS_MS, type FrequencyCap, type SendWindow, type SentEmail } from '../delivery/timing.ts';
+import { earliestSendTime, frequencyCapDecision, SEVEN_DAYS_MS, type FrequencyCap, type SendWindow, type SentEmail } from '../planner/send-timing.ts';
 
 export interface PlanDeps {
   store: Store;
@@ -86,7 +86,7 @@ function capOnly(history: readonly SentEmail[], category: string, cap: Frequency
 
 /**
  * Move each send to the first moment its member's send window is open and the frequency cap
- * allows it. Pure decisions (engine/delivery/timing.ts) over the member's recent sends, which
+ * allows it. Pure decisions (engine/planner/send-timing.ts) over the member's recent sends, which
  * include sends planned but not yet out, so one tick cannot overbook a member.
  */
 async function applyTiming(deps: PlanDeps, window: SendWindow | undefined, planned: PlannedSend[], members: Map<string, PlannerMember>, now: Date): Promise<void> {

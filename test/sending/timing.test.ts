@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestStore } from '../support/db.ts';
 import { broadcastCampaign } from '../support/engine.ts';
 import { planCampaign, type PlanDeps } from '../../engine/scheduler/plan.ts';
-import { SEVEN_DAYS_MS } from '../../engine/delivery/timing.ts';
+import { SEVEN_DAYS_MS } from '../../engine/planner/send-timing.ts';
 import type { LoadedCampaign } from '../../engine/campaigns/index.ts';
 import type { Store } from '../../engine/store/index.ts';
 

@@ -1,4 +1,4 @@
-// Pure timing decisions for the delivery stage: is a member's send window open
+// Pure timing decisions the scheduler plans with (and delivery re-exports): is a member's send window open
 // (in the member's own time zone), when does it next open, and may one more
 // marketing email go out under the member's frequency cap. Luxon does the zone
 // and DST arithmetic; every function takes `now` and reads no clock.
