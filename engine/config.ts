@@ -45,6 +45,10 @@ const schema = z.object({
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   }).optional(),
   FLYWHEEL_DASHBOARD_PASSWORD: z.string().optional(),
+  /** application form submissions per IP per minute */
+  FLYWHEEL_APPLY_RATE_LIMIT: positiveInt.default(10),
+  /** largest application request body, in bytes */
+  FLYWHEEL_APPLY_BODY_LIMIT: positiveInt.default(16_384),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().default('development'),
 });

@@ -18,6 +18,7 @@ import { SEVEN_DAYS_MS } from './planner/send-timing.ts';
 import { CounterBuffer } from './reports/counters.ts';
 import { Scheduler } from './scheduler/index.ts';
 import { buildServer } from './http/server.ts';
+import { loadApplicationSpecs, type ResolvedApplicationSpec } from './applications/index.ts';
 
 /** The database named by config (or the embedded one), for commands that need nothing else. */
 export function openStoreOnly(config: Config, options: { onProgress?: (line: string) => void } = {}): Promise<Database> {
@@ -75,6 +76,8 @@ export interface EngineOptions {
   /** job polling interval for this process */
   processEveryMs?: number;
   concurrency?: number;
+  /** use these application specs instead of campaigns/_applications.ts */
+  applicationSpecs?: ReadonlyMap<string, ResolvedApplicationSpec>;
   /** called as each recipient is settled (progress bars) */
   onSendProgress?: (settled: number) => void;
 }
@@ -90,6 +93,8 @@ export async function createEngine(config: Config, options: EngineOptions = {}) 
   try {
     const campaigns = options.campaigns ?? (await loadProjectCampaigns(config));
     await registerCampaigns(store, campaigns, clock.now());
+    const applicationSpecs = options.applicationSpecs ?? (await loadApplicationSpecs(resolve(ROOT_DIR, config.FLYWHEEL_CAMPAIGNS_DIR)));
+    const applications = { store, specs: applicationSpecs };
 
     const { renderer, signer, urls, from } = createRendering(config);
     const transport = options.transport ?? createTransport(config, { clock });
@@ -121,10 +126,13 @@ export async function createEngine(config: Config, options: EngineOptions = {}) 
     closers.push(() => scheduler.stop());
 
     const dashboard = config.FLYWHEEL_DASHBOARD_PASSWORD ? { agenda: scheduler.agenda, password: config.FLYWHEEL_DASHBOARD_PASSWORD } : undefined;
-    const http = () => buildServer({ store, counters, clock, signer, urls, log, dashboard });
+    const http = () => buildServer({
+      store, counters, clock, signer, urls, log, dashboard,
+      applications: { deps: applications, ratePerMinute: config.FLYWHEEL_APPLY_RATE_LIMIT, bodyLimit: config.FLYWHEEL_APPLY_BODY_LIMIT },
+    });
 
     return {
-      config, clock, log, store, campaigns, renderer, transport, counters, scheduler, signer, urls, http,
+      config, clock, log, store, campaigns, applications, renderer, transport, counters, scheduler, signer, urls, http,
       /** Stop everything this engine started, in reverse order; the embedded database last. */
       async close(): Promise<void> {
         for (const close of closers.reverse()) await close().catch((err: unknown) => log.warn({ err }, 'error while closing'));

@@ -12,12 +12,12 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-function page(title: string, body: string): string {
+export function page(title: string, body: string, extraCss = ''): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="robots" content="noindex"><title>${escapeHtml(title)}</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1f2933}
 h1{font-size:1.5rem}button{font:inherit;padding:.6rem 1.2rem;border:0;border-radius:6px;background:#3d5afe;color:#fff;cursor:pointer}
-label{display:block;margin:.5rem 0}.muted{color:#616e7c}@media(prefers-color-scheme:dark){body{background:#111827;color:#e5e7eb}.muted{color:#9ca3af}}</style>
+label{display:block;margin:.5rem 0}.muted{color:#616e7c}@media(prefers-color-scheme:dark){body{background:#111827;color:#e5e7eb}.muted{color:#9ca3af}}${extraCss}</style>
 </head><body>${body}</body></html>`;
 }
 

@@ -8,6 +8,7 @@ import type { TokenSigner, TrackingUrls } from '../tracking/tokens.ts';
 import { FlywheelError } from '../errors.ts';
 import { TOPICS, type Topic } from '../store/index.ts';
 import { recordClick, recordOpen, recordRsvp, recordUnsubscribe, sendContext, setTopics, type TrackingDeps } from '../tracking/events.ts';
+import { mountApplicationRoutes, type ApplyRouteOptions } from './applications.ts';
 import { errorPage, preferencesPage, rsvpPage, unsubscribeConfirmPage, unsubscribedPage } from './pages.ts';
 
 /** 1x1 transparent GIF */
@@ -19,6 +20,8 @@ export interface ServerDeps extends TrackingDeps {
   log: Logger;
   /** the job dashboard at /dash, when a password is configured */
   dashboard?: { agenda: Agenda; password: string };
+  /** the public application form and API at /apply/:program */
+  applications?: Omit<ApplyRouteOptions, 'clock'>;
 }
 
 export async function buildServer(deps: ServerDeps) {
@@ -33,6 +36,8 @@ export async function buildServer(deps: ServerDeps) {
   const context = async (rt: string) => sendContext(deps.store, deps.signer.verifyRecipientToken(rt).sendLogId);
 
   if (deps.dashboard) await mountDashboard(app as never, deps.dashboard.agenda, deps.dashboard.password);
+
+  if (deps.applications) await mountApplicationRoutes(app as never, { ...deps.applications, clock: deps.clock });
 
   app.get('/healthz', async () => ({ ok: true }));
 

@@ -36,6 +36,11 @@ const memberSchema = new Schema(
     lastEmailedAt: { type: Date },
     lastOpenedAt: { type: Date },
     lastClickedAt: { type: Date },
+    /** application steps (received, needs-info, awarded, declined) that applicant messages are planned from */
+    applicationEvents: {
+      type: [{ _id: false, id: String, application: String, program: String, type: { type: String }, at: Date, reason: String, dueAt: Date }],
+      default: undefined,
+    },
   },
   { timestamps: true, minimize: false },
 );
