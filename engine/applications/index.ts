@@ -11,7 +11,7 @@ export { listApplications, openApplications, digestFor, businessDaysLeft, isOver
 export { applicationKpis, applicationStats, type ApplicationKpis } from './kpis.ts';
 export { loadApplicationSpecs, resolveApplicationSpecs, APPLICATIONS_FILE } from './load.ts';
 export { awardExpiry, type ApplicantEvent, type ApplicantEventType } from './applicant.ts';
-export { applicationModels, APPLICATION_STATUSES, type ApplicationDoc, type DecisionDoc, type ApplicationStatus } from './models.ts';
+export { applicationModels, type ApplicationModels, APPLICATION_STATUSES, type ApplicationDoc, type DecisionDoc, type ApplicationStatus } from './models.ts';
 
 import type { ApplicationSpec } from './spec.ts';
 /** The user's file: one application spec per program that takes applications. */
