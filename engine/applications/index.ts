@@ -19,3 +19,4 @@ import type { ApplicationSpec } from './spec.ts';
 export function defineApplications<const T extends Record<string, ApplicationSpec<any>>>(specs: T): T {
   return specs;
 }
+export { importApplications, type ApplicationImportResult } from './import.ts';

@@ -1,5 +1,6 @@
 // The `flywheel` command line: one file per command group, registered here.
 import { Command } from 'commander';
+import { applicationsCommand } from './applications.ts';
 import { campaignsCommand } from './campaigns.ts';
 import { membersCommand } from './members.ts';
 import { planCommand } from './plan.ts';
@@ -15,7 +16,7 @@ export function buildCli(): Command {
     .showHelpAfterError('(add --help for usage)');
   for (const cmd of [
     validateCommand(), campaignsCommand(), planCommand(), previewCommand(), membersCommand(), segmentsCommand(),
-    sendCommand(), runCommand(), workerCommand(), serveCommand(), startCommand(), reportCommand(),
+    sendCommand(), runCommand(), workerCommand(), serveCommand(), startCommand(), reportCommand(), applicationsCommand(),
   ]) program.addCommand(cmd);
   return program;
 }

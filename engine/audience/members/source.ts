@@ -105,7 +105,7 @@ async function* csvRows(file: string, shownAs: string, delimiter: string): Async
 }
 
 /** Line of each top-level array element in a JSON text (1-based), by scanning for depth-1 values. */
-function jsonElementLines(text: string): number[] {
+export function jsonElementLines(text: string): number[] {
   const lines: number[] = [];
   let depth = 0;
   let line = 1;
