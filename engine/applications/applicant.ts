@@ -18,7 +18,13 @@ export interface ApplicantEvent {
   type: ApplicantEventType;
   at: Date;
   reason?: string;
-  dueAt?: Date;
+  /** the last business day of the promise, written out in the program's zone */
+  dueDate?: string;
+}
+
+/** "Wednesday 18 March 2026": the last business day before `dueAt`, in the program's zone. */
+export function promiseDate(spec: ResolvedApplicationSpec, dueAt: Date): string {
+  return DateTime.fromJSDate(new Date(dueAt.getTime() - 1), { zone: spec.calendar.zone }).setLocale('en-GB').toFormat('cccc d LLLL yyyy');
 }
 
 async function memberIdFor(store: Store, app: ApplicationDoc, spec: ResolvedApplicationSpec, now: Date) {

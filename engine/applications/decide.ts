@@ -5,7 +5,7 @@
 // completed again by any later attempt, so a crash between the steps loses nothing.
 import { businessDaysBetween } from '../calendar/business-days.ts';
 import { FlywheelError } from '../errors.ts';
-import { applyAward, recordApplicantEvent } from './applicant.ts';
+import { applyAward, promiseDate, recordApplicantEvent } from './applicant.ts';
 import type { ApplicationDeps } from './intake.ts';
 import { specFor } from './intake.ts';
 import { applicationModels, insertOnce, type Actor, type ApplicationDoc, type DecisionDoc } from './models.ts';
@@ -43,7 +43,7 @@ export async function decideApplication(deps: ApplicationDeps, id: string, input
       $push: { history: { type: 'needs-info', at: now, by: input.by, reason } },
     });
     const updated = (await Application.findById(id).lean()) as ApplicationDoc;
-    await recordApplicantEvent(deps.store, updated, spec, { id: `${id}:needs-info:${n}`, type: 'needs-info', at: now, reason, dueAt: application.dueAt }, now);
+    await recordApplicantEvent(deps.store, updated, spec, { id: `${id}:needs-info:${n}`, type: 'needs-info', at: now, reason, dueDate: promiseDate(spec, application.dueAt) }, now);
     return { application: updated };
   }
 

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { addBusinessDays } from '../calendar/business-days.ts';
 import { FlywheelError } from '../errors.ts';
 import type { Store } from '../store/index.ts';
-import { recordApplicantEvent } from './applicant.ts';
+import { promiseDate, recordApplicantEvent } from './applicant.ts';
 import { decideApplication } from './decide.ts';
 import { applicationModels, insertOnce, type ApplicationDoc } from './models.ts';
 import { decideByRules } from './rules.ts';
@@ -83,7 +83,7 @@ export async function storeApplication(deps: ApplicationDeps, spec: ResolvedAppl
     } else {
       application = doc as unknown as ApplicationDoc;
     }
-    await recordApplicantEvent(deps.store, application, spec, { id: `${application._id}:received`, type: 'received', at: now, dueAt: application.dueAt }, now);
+    await recordApplicantEvent(deps.store, application, spec, { id: `${application._id}:received`, type: 'received', at: now, dueDate: promiseDate(spec, application.dueAt) }, now);
   }
   return { ok: true, resubmitted: Boolean(existing), ...(await autoDecide(deps, spec, application, now)) };
 }

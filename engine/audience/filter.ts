@@ -8,6 +8,7 @@ import type { Topic } from '../store/models.ts';
 import { programsOffering } from './programs.ts';
 import { compileSegment, sendlogNodeKey, sendlogNodes, type MemberFilter } from './compile.ts';
 import type { SegmentNode } from './segment.ts';
+import type { ApplicationCampaign } from '../campaigns/types.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -40,6 +41,7 @@ export function campaignTopic(campaign: LoadedCampaign): Topic | undefined {
     case 'broadcast':
       return def.topic;
     case 'renewal':
+    case 'application':
       return undefined;
   }
 }
@@ -51,7 +53,17 @@ export async function audienceFilter(store: Store, campaign: LoadedCampaign, now
   if (topic) clauses.push({ [`topics.${topic}`]: { $ne: false } });
   // only members of programs that send this topic (campaigns/programs.ts)
   if (topic && campaign.programs) clauses.push({ program: { $in: programsOffering(campaign.programs, topic) } });
+  // applicant messages: only people with a recent event of this program's applications
+  if (campaign.definition.kind === 'application') clauses.push(applicantFilter(campaign.definition, now));
   const node = campaign.definition.audience?.node;
   if (node) clauses.push(await segmentFilter(store, node, now));
   return { $and: clauses };
+}
+
+/** Applicant messages go only to people with an event of the campaign's program inside its stale window (default 7 days). */
+function applicantFilter(def: ApplicationCampaign, now: Date): MemberFilter {
+  const d = def.staleAfter ?? { days: 7 };
+  const windowMs = (d.days ?? 0) * DAY_MS + (d.hours ?? 0) * 3_600_000 + (d.minutes ?? 0) * 60_000;
+  // dotted paths, not $elemMatch (which FerretDB lacks): looser, and the planner checks each event exactly
+  return { 'applicationEvents.program': def.program, 'applicationEvents.at': { $gte: new Date(now.getTime() - windowMs) } } as MemberFilter;
 }

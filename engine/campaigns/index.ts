@@ -6,5 +6,5 @@ export type { Register, ProgramDefinition, ProgramTable, ProgramView, RenewalPer
 export { loadCampaigns, loadPrograms, validateDefinition, stepIdsOf, definitionVersion, isCampaignFile, importFresh } from './load.ts';
 export { registerCampaigns, setCampaignState, type RegistrationReport } from './register.ts';
 export type * from './types.ts';
-export { CAMPAIGN_KINDS } from './types.ts';
+export { CAMPAIGN_KINDS, APPLICATION_STEPS } from './types.ts';
 export { where, and, or, not, defineSegment, type Segment, type NamedSegment } from '../audience/segment.ts';

@@ -11,7 +11,7 @@ import type { SegmentNode } from '../audience/segment.ts';
 import type { ProgramTable } from '../audience/programs.ts';
 import { PROGRAMS_FILE, programsError, readPrograms } from './programs.ts';
 import { campaignSchema, formatPath } from './schema.ts';
-import type { CampaignDefinition, LoadedCampaign } from './types.ts';
+import { APPLICATION_STEPS, type CampaignDefinition, type LoadedCampaign } from './types.ts';
 
 export function isCampaignFile(name: string): boolean {
   return name.endsWith('.ts') && !name.endsWith('.d.ts') && !name.startsWith('_') && name !== 'segments.ts' && name !== PROGRAMS_FILE && !name.endsWith('.test.ts');
@@ -41,6 +41,8 @@ export function stepIdsOf(def: CampaignDefinition): string[] {
       return ['promote'];
     case 'broadcast':
       return ['send'];
+    case 'application':
+      return APPLICATION_STEPS.filter((s) => def.messages[s]);
     case 'event':
       return ['invite', ...(def.reminder ? ['reminder'] : []), ...(def.dayBefore ? ['day-before'] : [])];
   }

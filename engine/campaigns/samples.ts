@@ -5,7 +5,7 @@ import { simulate } from '../planner/simulate.ts';
 import type { PlannedSend, PlannerMember } from '../planner/types.ts';
 import { eventTimes } from '../planner/event.ts';
 import { instantOrLocal } from '../planner/time.ts';
-import type { LoadedCampaign, MessageSpec } from './types.ts';
+import { APPLICATION_STEPS, type LoadedCampaign, type MessageSpec } from './types.ts';
 
 const DAY = 86_400_000;
 /** Fixed reference instant: samples must not depend on the wall clock. */
@@ -30,6 +30,8 @@ export function stepMessages(c: LoadedCampaign): StepMessage[] {
       return [{ step: 'promote', path: '', spec: def }];
     case 'broadcast':
       return [{ step: 'send', path: '', spec: def }];
+    case 'application':
+      return APPLICATION_STEPS.filter((s) => def.messages[s]).map((s) => ({ step: s, path: `messages.${s}`, spec: def.messages[s]! }));
     case 'event':
       return [
         { step: 'invite', path: 'invite', spec: def.invite },
@@ -44,7 +46,16 @@ function sampleMember(c: LoadedCampaign, id: string, at: Date): PlannerMember {
   return {
     _id: id, email: `${id}@example.org`, name: 'Sample Member', program: program ?? Object.keys(c.programs ?? {})[0] ?? 'sample', status: 'active', timezone: 'UTC',
     awardedAt: at, appliedAt: at, createdAt: at, expiresAt: new Date(at.getTime() + 40 * DAY), tags: [], attributes: {},
+    ...(c.definition.kind === 'application' ? { program: c.definition.program, applicationEvents: sampleApplicationEvents(c.definition.program, at) } : {}),
   };
+}
+
+/** One application that went through every step, a day apart, so each message has sample data. */
+function sampleApplicationEvents(program: string, at: Date) {
+  return APPLICATION_STEPS.map((type, i) => ({
+    id: `app-sample:${type}`, application: 'app-sample', program, type, at: new Date(at.getTime() + i * DAY),
+    reason: type === 'received' ? undefined : 'A sample reason.', dueDate: 'Friday 18 January 2030',
+  }));
 }
 
 function findProgram(node: unknown): string | undefined {

@@ -203,8 +203,21 @@ const broadcast = z
   })
   .strict();
 
-export const campaignSchema = z.discriminatedUnion('kind', [drip, newsletter, renewal, caseStudy, event, broadcast], {
-  error: (i) => (i.code === 'invalid_union' ? `unknown campaign kind ${JSON.stringify((i.input as { kind?: unknown })?.kind)} (known: drip, newsletter, renewal, case-study, event, broadcast)` : undefined),
+const application = z
+  .object({
+    ...base,
+    kind: z.literal('application'),
+    program: z.string().min(1, 'program is required: whose applicants get these messages'),
+    messages: z
+      .object({ received: z.object(message).strict(), 'needs-info': z.object(message).strict(), awarded: z.object(message).strict(), declined: z.object(message).strict() })
+      .partial()
+      .strict()
+      .refine((m) => Object.keys(m).length > 0, 'declare at least one of received, needs-info, awarded, declined'),
+  })
+  .strict();
+
+export const campaignSchema = z.discriminatedUnion('kind', [drip, newsletter, renewal, caseStudy, event, broadcast, application], {
+  error: (i) => (i.code === 'invalid_union' ? `unknown campaign kind ${JSON.stringify((i.input as { kind?: unknown })?.kind)} (known: drip, newsletter, renewal, case-study, event, broadcast, application)` : undefined),
 });
 
 /** `['steps', 1, 'after']` -> `steps[1].after` */

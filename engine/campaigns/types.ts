@@ -152,7 +152,26 @@ export interface BroadcastCampaign extends CampaignBase, MessageSpec {
   topic?: Topic;
 }
 
+// --------------------------------------------------------------------------- application
+
+/** The steps of an application that applicants are written to about, in order. */
+export const APPLICATION_STEPS = ['received', 'needs-info', 'awarded', 'declined'] as const;
+export type ApplicationStep = (typeof APPLICATION_STEPS)[number];
+
+/**
+ * Transactional messages to a program's applicants, one per application event: received,
+ * needs more information (every time it is asked), awarded, declined. Template data gets
+ * `application: { id, program, reason, dueDate }` beside the step's own `data`.
+ */
+export interface ApplicationCampaign extends CampaignBase {
+  kind: 'application';
+  /** the program whose applicants get these messages */
+  program: Program;
+  messages: Partial<Record<ApplicationStep, MessageSpec>>;
+}
+
 export type CampaignDefinition =
+  | ApplicationCampaign
   | DripCampaign
   | NewsletterCampaign
   | RenewalCampaign
@@ -162,7 +181,7 @@ export type CampaignDefinition =
 
 export type CampaignKind = CampaignDefinition['kind'];
 
-export const CAMPAIGN_KINDS = ['drip', 'newsletter', 'renewal', 'case-study', 'event', 'broadcast'] as const satisfies readonly CampaignKind[];
+export const CAMPAIGN_KINDS = ['drip', 'newsletter', 'renewal', 'case-study', 'event', 'broadcast', 'application'] as const satisfies readonly CampaignKind[];
 
 export interface LoadedCampaign {
   name: string;

@@ -13,7 +13,7 @@ function withStore(fn: (store: Store, config: Config) => Promise<void>): Promise
 }
 
 /** kinds planned per member on every scheduler tick, so they have no single next run */
-const CONTINUOUS = new Set(['drip', 'renewal', 'case-study']);
+const CONTINUOUS = new Set(['drip', 'renewal', 'case-study', 'application']);
 
 export function campaignsCommand(): Command {
   const cmd = new Command('campaigns').description('List, register, pause and resume campaigns');

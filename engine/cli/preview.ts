@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { withExitCodes } from './exit-codes.ts';
 import { Command, Option } from 'commander';
-import type { CampaignDefinition, LoadedCampaign, MessageSpec } from '../campaigns/index.ts';
+import type { ApplicationStep, CampaignDefinition, LoadedCampaign, MessageSpec } from '../campaigns/index.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { FlywheelError } from '../errors.ts';
 import type { MemberView, RenderedMessage } from '../render/index.ts';
@@ -117,6 +117,8 @@ export function stepMessage(def: CampaignDefinition, step: string): MessageSpec 
       return step === 'promote' ? def : undefined;
     case 'broadcast':
       return step === 'send' ? def : undefined;
+    case 'application':
+      return def.messages[step as ApplicationStep];
     case 'event':
       return step === 'invite' ? def.invite : step === 'reminder' ? def.reminder : step === 'day-before' ? def.dayBefore : undefined;
   }

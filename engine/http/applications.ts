@@ -4,11 +4,11 @@
 // confirmation and is not stored, so a robot learns nothing).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
-import { DateTime } from 'luxon';
 import type { Clock } from '../clock.ts';
 import { FlywheelError } from '../errors.ts';
 import { submitApplication, type ApplicationDeps, type ResolvedApplicationSpec } from '../applications/index.ts';
 import { HONEYPOT_FIELD } from '../applications/validate.ts';
+import { promiseDate } from '../applications/applicant.ts';
 import { applicationFormPage, applicationReceivedPage } from './apply-page.ts';
 import { escapeHtml, page } from './pages.ts';
 
@@ -28,11 +28,6 @@ function notFound(reply: FastifyReply, program: string, json: boolean) {
   return json
     ? reply.code(404).send({ error: 'APPLICATION_UNKNOWN_PROGRAM', message })
     : reply.code(404).type('text/html').send(page('Not found', `<h1>No such application form</h1><p>${escapeHtml(message)}</p>`));
-}
-
-/** "Monday 16 March 2026": the last business day of the promise, in the program's zone. */
-function dueDate(spec: ResolvedApplicationSpec, dueAt: Date): string {
-  return DateTime.fromJSDate(new Date(dueAt.getTime() - 1), { zone: spec.calendar.zone }).setLocale('en-GB').toFormat('cccc d LLLL yyyy');
 }
 
 function formValues(body: Body): Record<string, string> {
@@ -62,7 +57,7 @@ export async function mountApplicationRoutes(app: FastifyInstance, opts: ApplyRo
       delete body[HONEYPOT_FIELD];
       if (typeof trap === 'string' && trap.trim() !== '') {
         req.log.info({ program: spec.program, ip: req.ip }, 'application honeypot filled; not stored');
-        return json ? reply.code(202).send({ status: 'received' }) : reply.type('text/html').send(applicationReceivedPage(spec, { status: 'pending', dueDate: dueDate(spec, opts.clock.now()) }));
+        return json ? reply.code(202).send({ status: 'received' }) : reply.type('text/html').send(applicationReceivedPage(spec, { status: 'pending', dueDate: promiseDate(spec, opts.clock.now()) }));
       }
       const now = opts.clock.now();
       let result;
@@ -87,7 +82,7 @@ export async function mountApplicationRoutes(app: FastifyInstance, opts: ApplyRo
           ...(a.decisionReason ? { reason: a.decisionReason } : {}),
         });
       }
-      return reply.type('text/html').send(applicationReceivedPage(spec, { status: a.status, dueDate: dueDate(spec, a.dueAt) }));
+      return reply.type('text/html').send(applicationReceivedPage(spec, { status: a.status, dueDate: promiseDate(spec, a.dueAt) }));
     });
   });
 }

@@ -5,6 +5,7 @@ import { matchesSegment } from '../audience/match.ts';
 import { sendlogNodes } from '../audience/compile.ts';
 import { programOffers, programView } from '../audience/programs.ts';
 import type { LoadedCampaign } from '../campaigns/types.ts';
+import { applicationCandidates } from './application.ts';
 import { broadcastCandidates } from './broadcast.ts';
 import { dripCandidates } from './drip.ts';
 import { eventCandidates } from './event.ts';
@@ -45,6 +46,9 @@ export function candidates(campaign: LoadedCampaign, ctx: PlanContext): Candidat
       break;
     case 'broadcast':
       list = broadcastCandidates(def, ctx);
+      break;
+    case 'application':
+      list = applicationCandidates(def, ctx);
       break;
   }
   const { member } = ctx;

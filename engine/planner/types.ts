@@ -62,6 +62,20 @@ export interface PlannerMember {
   lastEmailedAt?: Date | null;
   lastOpenedAt?: Date | null;
   lastClickedAt?: Date | null;
+  /** steps of the member's applications, which applicant messages are planned from */
+  applicationEvents?: ReadonlyArray<PlannerApplicationEvent> | null;
+}
+
+export interface PlannerApplicationEvent {
+  /** unique per event: the occurrence of the message it triggers */
+  id?: string | null;
+  application?: string | null;
+  program?: string | null;
+  type?: string | null;
+  at?: Date | null;
+  reason?: string | null;
+  /** the last business day of the decision promise, written out in the program's zone */
+  dueDate?: string | null;
 }
 
 /** The content-item fields the planner reads; a ContentItemDoc fits. */

@@ -38,7 +38,7 @@ const memberSchema = new Schema(
     lastClickedAt: { type: Date },
     /** application steps (received, needs-info, awarded, declined) that applicant messages are planned from */
     applicationEvents: {
-      type: [{ _id: false, id: String, application: String, program: String, type: { type: String }, at: Date, reason: String, dueAt: Date }],
+      type: [{ _id: false, id: String, application: String, program: String, type: { type: String }, at: Date, reason: String, dueDate: String }],
       default: undefined,
     },
   },
