@@ -26,7 +26,7 @@ function campaignsDir(files: Record<string, string>): string {
 describe('loading campaign files', () => {
   it('loads every real campaign in campaigns/', async () => {
     const campaigns = await loadCampaigns(join(ROOT_DIR, 'campaigns'));
-    expect(campaigns.map((c) => c.kind).sort()).toEqual(['broadcast', 'case-study', 'drip', 'drip', 'drip', 'drip', 'event', 'newsletter', 'newsletter', 'newsletter', 'newsletter', 'renewal']);
+    expect(campaigns.map((c) => c.kind).sort()).toEqual(['application', 'application', 'application', 'application', 'broadcast', 'case-study', 'drip', 'drip', 'drip', 'drip', 'event', 'newsletter', 'newsletter', 'newsletter', 'newsletter', 'renewal']);
   });
 
   it('reports every runtime mistake with file, line, campaign and field', async () => {
