@@ -76,7 +76,7 @@ export interface EngineOptions {
   /** job polling interval for this process */
   processEveryMs?: number;
   concurrency?: number;
-  /** use these application specs instead of campaigns/_applications.ts */
+  /** use these application specs instead of those in campaigns/programs.ts */
   applicationSpecs?: ReadonlyMap<string, ResolvedApplicationSpec>;
   /** called as each recipient is settled (progress bars) */
   onSendProgress?: (settled: number) => void;
@@ -93,7 +93,7 @@ export async function createEngine(config: Config, options: EngineOptions = {}) 
   try {
     const campaigns = options.campaigns ?? (await loadProjectCampaigns(config));
     await registerCampaigns(store, campaigns, clock.now());
-    const applicationSpecs = options.applicationSpecs ?? (await loadApplicationSpecs(resolve(ROOT_DIR, config.FLYWHEEL_CAMPAIGNS_DIR)));
+    const applicationSpecs = options.applicationSpecs ?? (await loadApplicationSpecs(config.FLYWHEEL_CAMPAIGNS_DIR));
     const applications = { store, specs: applicationSpecs };
 
     const { renderer, signer, urls, from } = createRendering(config);

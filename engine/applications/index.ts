@@ -9,7 +9,7 @@ export { submitApplication, storeApplication, specFor, type ApplicationDeps, typ
 export { decideApplication, completeDecision, type DecisionInput, type DecisionResult } from './decide.ts';
 export { listApplications, openApplications, digestFor, businessDaysLeft, isOverdue, LIST_STATUSES, type ListStatus, type QueueApplication, type Digest } from './queue.ts';
 export { applicationKpis, applicationStats, type ApplicationKpis } from './kpis.ts';
-export { loadApplicationSpecs, resolveApplicationSpecs, APPLICATIONS_FILE } from './load.ts';
+export { loadApplicationSpecs, resolveApplicationSpecs } from './load.ts';
 export { awardExpiry, type ApplicantEvent, type ApplicantEventType } from './applicant.ts';
 export { applicationModels, type ApplicationModels, APPLICATION_STATUSES, type ApplicationDoc, type DecisionDoc, type ApplicationStatus } from './models.ts';
 

@@ -1,18 +1,14 @@
-// Reading the programs' application specs from the user's campaigns folder and checking
-// them at load time, with errors naming the file, program and field, like campaign files.
-import { existsSync } from 'node:fs';
+// The programs' application settings, declared under `applications` in campaigns/programs.ts,
+// checked at load time with errors naming the file, program and field, like campaign files.
 import { join } from 'node:path';
 import { z } from 'zod';
 import { isValidZone } from '../calendar/business-days.ts';
-import { importFresh } from '../campaigns/load.ts';
+import { displayPath, importFresh } from '../campaigns/load.ts';
+import { PROGRAMS_FILE, programsError, readPrograms } from '../campaigns/programs.ts';
+import type { ProgramTable } from '../audience/programs.ts';
 import { InvalidInputError, type InputIssue } from '../errors.ts';
-import { ROOT_DIR } from '../store/index.ts';
-import { relative } from 'node:path';
 import { resolveSpec, type ApplicationSpec, type ResolvedApplicationSpec } from './spec.ts';
 import { BASE_FIELDS, HONEYPOT_FIELD, OPTIONAL_FIELDS } from './validate.ts';
-
-/** The user's file, beside the campaigns (a shared library file: the underscore keeps it out of campaign loading). */
-export const APPLICATIONS_FILE = '_applications.ts';
 
 const fieldSchema = z.object({
   kind: z.enum(['text', 'textarea', 'email', 'url', 'select']),
@@ -39,39 +35,29 @@ const specSchema = z.object({
   intro: z.string().optional(),
 }).strict();
 
-/** Validate a set of program specs; `known` lists the declared programs. */
-export function resolveApplicationSpecs(specs: unknown, file: string, known?: readonly string[]): Map<string, ResolvedApplicationSpec> {
+/** Validate the `applications` of each declared program (campaigns/programs.ts) and fill in defaults. */
+export function resolveApplicationSpecs(programs: ProgramTable, file: string): Map<string, ResolvedApplicationSpec> {
   const issues: InputIssue[] = [];
   const out = new Map<string, ResolvedApplicationSpec>();
-  if (!specs || typeof specs !== 'object') {
-    throw new InvalidInputError('APPLICATIONS_INVALID', 'The application definitions are invalid:', [{ file, message: 'the default export must be defineApplications({ <program>: { fields, rules } })' }]);
-  }
-  for (const [program, spec] of Object.entries(specs)) {
-    if (known && !known.includes(program)) issues.push({ file, subject: program, message: `unknown program (declared: ${known.join(', ')})` });
-    const parsed = specSchema.safeParse(spec);
+  for (const [program, def] of Object.entries(programs)) {
+    if (!def.applications) continue;
+    const parsed = specSchema.safeParse(def.applications);
     if (!parsed.success) {
-      for (const i of parsed.error.issues) issues.push({ file, subject: program, path: i.path.join('.'), message: i.message });
+      for (const i of parsed.error.issues) issues.push({ file, subject: `program ${program}`, path: ['applications', ...i.path].join('.'), message: i.message });
       continue;
     }
     for (const reserved of [...BASE_FIELDS, ...OPTIONAL_FIELDS, HONEYPOT_FIELD]) {
-      if (reserved in parsed.data.fields) issues.push({ file, subject: program, path: `fields.${reserved}`, message: `"${reserved}" is asked of every applicant already; remove it` });
+      if (reserved in parsed.data.fields) issues.push({ file, subject: `program ${program}`, path: `applications.fields.${reserved}`, message: `"${reserved}" is ${reserved === HONEYPOT_FIELD ? 'the form\'s robot trap' : 'asked of every applicant already'}; use another name` });
     }
-    out.set(program, resolveSpec(program, spec as ApplicationSpec));
+    out.set(program, resolveSpec(program, def.applications as ApplicationSpec, { zone: def.timezone, validity: def.renewalPeriod }));
   }
-  if (issues.length) throw new InvalidInputError('APPLICATIONS_INVALID', 'The application definitions are invalid:', issues, `Fix ${file} and run again.`);
+  if (issues.length) throw new InvalidInputError('APPLICATIONS_INVALID', 'The application settings of the programs are invalid:', issues, `Fix ${file} and run again.`);
   return out;
 }
 
-/** The specs in `<campaignsDir>/_applications.ts`; none when the file does not exist. */
-export async function loadApplicationSpecs(campaignsDir: string, known?: readonly string[]): Promise<Map<string, ResolvedApplicationSpec>> {
-  const file = join(campaignsDir, APPLICATIONS_FILE);
-  if (!existsSync(file)) return new Map();
-  const shown = relative(ROOT_DIR, file).startsWith('..') ? file : relative(ROOT_DIR, file);
-  let mod: Record<string, unknown>;
-  try {
-    mod = await importFresh(file);
-  } catch (e) {
-    throw new InvalidInputError('APPLICATIONS_INVALID', 'The application definitions could not be loaded:', [{ file: shown, message: (e as Error).message }]);
-  }
-  return resolveApplicationSpecs(mod.default, shown, known);
+/** The application specs of the programs declared in `<campaignsDir>/programs.ts`. */
+export async function loadApplicationSpecs(campaignsDir: string): Promise<Map<string, ResolvedApplicationSpec>> {
+  const { programs, issues } = await readPrograms(campaignsDir, displayPath, importFresh);
+  if (!programs) throw programsError(issues);
+  return resolveApplicationSpecs(programs, displayPath(join(campaignsDir, PROGRAMS_FILE)));
 }

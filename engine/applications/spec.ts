@@ -45,11 +45,11 @@ export interface ApplicationSpec<F extends string = string> {
   rules?: readonly ApplicationRule<NoInfer<F>>[];
   /** the decision promise: business days after submission (default 10) */
   decideWithin?: number;
-  /** the program's business calendar (default UTC, Saturday/Sunday off, no holidays) */
+  /** the program's business calendar (default: the program's time zone, Saturday/Sunday off, no holidays) */
   calendar?: Partial<BusinessCalendar>;
   /** who gets the review digest */
   managers?: readonly string[];
-  /** how long an award lasts; default one year */
+  /** how long an award lasts; default the program's renewal period, else one year */
   awardValidity?: { years?: number; months?: number; days?: number };
   /** shown on the form */
   title?: string;
@@ -69,14 +69,15 @@ export function defineApplication<const F extends string>(spec: ApplicationSpec<
   return spec;
 }
 
-export function resolveSpec(program: string, spec: ApplicationSpec): ResolvedApplicationSpec {
+/** Fill in the defaults; the program's own time zone and renewal period come first. */
+export function resolveSpec(program: string, spec: ApplicationSpec, defaults: { zone?: string; validity?: ResolvedApplicationSpec['awardValidity'] } = {}): ResolvedApplicationSpec {
   return {
     ...spec,
     program,
     decideWithin: spec.decideWithin ?? 10,
-    calendar: { zone: spec.calendar?.zone ?? 'UTC', weekend: spec.calendar?.weekend, holidays: spec.calendar?.holidays ?? [] },
+    calendar: { zone: spec.calendar?.zone ?? defaults.zone ?? 'UTC', weekend: spec.calendar?.weekend, holidays: spec.calendar?.holidays ?? [] },
     managers: spec.managers ?? [],
-    awardValidity: spec.awardValidity ?? { years: 1 },
+    awardValidity: spec.awardValidity ?? defaults.validity ?? { years: 1 },
   };
 }
 

@@ -8,7 +8,8 @@ import type { Candidate, PlanContext, PlannerApplicationEvent } from './types.ts
 
 const FINAL = new Set(['awarded', 'declined']);
 
-export function applicationCandidates(def: ApplicationCampaign, ctx: PlanContext): Candidate[] {
+/** `program`: what templates read as `program` (the program applied to, not the member's current one). */
+export function applicationCandidates(def: ApplicationCampaign, ctx: PlanContext, program?: { id: string; name: string; url: string }): Candidate[] {
   const events = (ctx.member.applicationEvents ?? []).filter((e): e is PlannerApplicationEvent & { id: string; at: Date; type: string } =>
     e.program === def.program && typeof e.id === 'string' && e.at instanceof Date && typeof e.type === 'string');
   const stale = durationMs(def.staleAfter, 7);
@@ -28,7 +29,7 @@ export function applicationCandidates(def: ApplicationCampaign, ctx: PlanContext
       dueAt: e.at,
       until: new Date(e.at.getTime() + stale),
       spec,
-      data: { ...spec.data, application: { id: e.application ?? '', program: def.program, reason: e.reason ?? '', dueDate: e.dueDate ?? '' } },
+      data: { ...(program ? { program } : {}), ...spec.data, application: { id: e.application ?? '', program: def.program, reason: e.reason ?? '', dueDate: e.dueDate ?? '' } },
       category: 'transactional',
     });
   }

@@ -48,7 +48,7 @@ export function candidates(campaign: LoadedCampaign, ctx: PlanContext): Candidat
       list = broadcastCandidates(def, ctx);
       break;
     case 'application':
-      list = applicationCandidates(def, ctx);
+      list = applicationCandidates(def, ctx, programView(campaign.programs, def.program));
       break;
   }
   const { member } = ctx;
