@@ -21,6 +21,7 @@ import { defineCampaign, validateDefinition } from '../engine/campaigns/index.ts
 import { openStore, resolveDatabase, ROOT_DIR } from '../engine/store/index.ts';
 import { systemClock } from '../engine/clock.ts';
 import { SmtpTransport } from '../engine/delivery/smtp.ts';
+import { countDelivered } from '../engine/ledger/index.ts';
 
 const MEMBERS = Number(process.env.MEMBERS ?? 20_000);
 const POOL_SIZE = 5;
@@ -117,7 +118,7 @@ async function main(): Promise<void> {
       await drain(engine);
       const ms = performance.now() - t0;
       const delivered = (await sink.received()) - before;
-      const sent = await engine.store.models.SendResult.countDocuments({ campaign: campaign.name, status: 'sent' });
+      const sent = await countDelivered(engine.store, campaign.name);
       say(`engine end to end: ${planned.created} planned in ${((tPlan - t0) / 1000).toFixed(2)} s (${planned.batches} batches), ` +
         `${sent} sent and recorded, ${delivered} received by the sink, in ${(ms / 1000).toFixed(2)} s = ${rate(MEMBERS, ms)} msg/s`);
       if (sent !== MEMBERS || delivered !== MEMBERS) throw new Error(`expected ${MEMBERS} sent and received, got ${sent} recorded and ${delivered} received`);

@@ -14,6 +14,7 @@ import { reportAsTable } from './reports/kpi-format.ts';
 import { loadPrograms } from './campaigns/index.ts';
 import { sendNow } from './cli/operate.ts';
 import { FlywheelError } from './errors.ts';
+import { countDelivered } from './ledger/index.ts';
 
 const CAMPAIGN = 'launch-announcement-2026';
 const say = (line = '') => process.stdout.write(`${line}\n`);
@@ -40,9 +41,9 @@ async function main(): Promise<void> {
     say(`   ${imported.rows} rows: ${imported.created} new, ${imported.updated} updated; ${subscribed} active members get the newsletter`);
 
     say(`3. Sending the "${CAMPAIGN}" newsletter through the outbox transport (Agenda runs the batches)…`);
-    const before = await engine.store.models.SendResult.countDocuments({ campaign: CAMPAIGN, status: 'sent' });
+    const before = await countDelivered(engine.store, CAMPAIGN);
     const outcome = await sendNow(engine, CAMPAIGN, undefined);
-    const sentNow = (await engine.store.models.SendResult.countDocuments({ campaign: CAMPAIGN, status: 'sent' })) - before;
+    const sentNow = (await countDelivered(engine.store, CAMPAIGN)) - before;
     say(`   ${outcome.trim()}`);
     say(`   sent in this run: ${sentNow}`);
 

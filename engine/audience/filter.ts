@@ -6,6 +6,7 @@ import type { LoadedCampaign } from '../campaigns/types.ts';
 import type { Store } from '../store/index.ts';
 import type { Topic } from '../store/models.ts';
 import { programsOffering } from './programs.ts';
+import { membersWhoEngaged } from '../ledger/index.ts';
 import { compileSegment, sendlogNodeKey, sendlogNodes, type MemberFilter } from './compile.ts';
 import type { SegmentNode } from './segment.ts';
 import type { ApplicationCampaign } from '../campaigns/types.ts';
@@ -18,11 +19,8 @@ export async function segmentFilter(store: Store, node: SegmentNode, now: Date):
   for (const n of sendlogNodes(node)) {
     const key = sendlogNodeKey(n);
     if (resolved.has(key)) continue;
-    const field = n.action === 'opened' ? 'firstOpenedAt' : 'firstClickedAt';
     const since = new Date(now.getTime() - n.withinDays * DAY_MS);
-    const rows = await store.models.SendLog.find({ campaign: n.campaign, [field]: { $gte: since, $lte: now } }, { memberId: 1 }).lean();
-    const ids = new Map(rows.map((r) => [String(r.memberId), r.memberId]));
-    resolved.set(key, [...ids.values()]);
+    resolved.set(key, await membersWhoEngaged(store, n.campaign!, n.action, since, now));
   }
   return compileSegment(node, now, resolved);
 }

@@ -4,13 +4,12 @@
 import { InvalidInputError } from '../errors.ts';
 import { nextRunAt } from '../planner/next-run.ts';
 import type { Store } from '../store/index.ts';
+import { isDuplicateKeyError } from '../store/keyed-insert.ts';
+import { cancelPendingSends } from '../ledger/index.ts';
 import type { LoadedCampaign } from './types.ts';
 
-async function cancelPending(store: Store, campaign: string, steps?: string[]): Promise<number> {
-  const filter: Record<string, unknown> = { campaign, status: 'pending' };
-  if (steps) filter.step = { $in: steps };
-  const res = await store.models.SendLog.updateMany(filter, { $set: { status: 'cancelled', error: steps ? 'step removed from campaign file' : 'campaign removed' } });
-  return res.modifiedCount;
+function cancelPending(store: Store, campaign: string, steps?: string[]): Promise<number> {
+  return cancelPendingSends(store, campaign, steps, steps ? 'step removed from campaign file' : 'campaign removed');
 }
 
 export interface RegistrationReport {
@@ -35,7 +34,7 @@ export async function registerCampaigns(store: Store, campaigns: LoadedCampaign[
       await CampaignState.updateOne({ name: c.name }, update, { upsert: true });
     } catch (e) {
       // two processes registering at once: the unique name index lets one insert win; update after it
-      if ((e as { code?: number }).code !== 11000) throw e;
+      if (!isDuplicateKeyError(e)) throw e;
       await CampaignState.updateOne({ name: c.name }, { $set: update.$set });
     }
     if (!prev) report.added.push(c.name);

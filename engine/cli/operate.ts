@@ -7,6 +7,7 @@ import { FlywheelError, InvalidInputError } from '../errors.ts';
 import { engagementReport } from '../reports/kpi.ts';
 import { reportAsCsv, reportAsTable } from '../reports/kpi-format.ts';
 import { withExitCodes } from './exit-codes.ts';
+import { countSendsOfStep, resultCountsOfStep } from '../ledger/index.ts';
 
 const progressLine = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -135,13 +136,11 @@ export async function sendNow(engine: Engine, name: string, stepArg: string | un
   const report = await engine.scheduler.plan(campaign, { now: engine.clock.now(), forceStep: step });
   onTotal(report.created);
   if (report.created === 0) {
-    const already = await engine.store.models.SendLog.countDocuments({ campaign: name, step });
+    const already = await countSendsOfStep(engine.store, name, step);
     return `${name}/${step}: nothing new to send (${already} member(s) already have it; every send is recorded once).\n`;
   }
   await drain(engine);
-  const results = await engine.store.models.SendResult.find({ campaign: name, step }, { status: 1 }).lean();
-  const all: Record<string, number> = {};
-  for (const r of results) all[r.status] = (all[r.status] ?? 0) + 1;
+  const all = await resultCountsOfStep(engine.store, name, step);
   return `${name}/${step}: ${report.created} new send(s) queued; sent ${all.sent ?? 0}, failed ${all.failed ?? 0}, skipped ${all.skipped ?? 0}, retrying later ${all.retrying ?? 0}.\n`;
 }
 

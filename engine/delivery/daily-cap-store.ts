@@ -3,7 +3,7 @@
 // under the unique id `<day>:<block>`, and a unique insert has exactly one winner.
 import type { Store } from '../store/index.ts';
 import type { DailyCapStore } from './throttle.ts';
-import { insertIgnoringDuplicates } from '../scheduler/enqueue.ts';
+import { insertKeyed } from '../store/keyed-insert.ts';
 
 /**
  * Slots per block. A block is all-or-nothing; what a reservation does not use of its last block
@@ -36,7 +36,7 @@ export class MongoDailyCapStore implements DailyCapStore {
     while (granted < n && next < blocks) {
       const want = Math.min(blocks - next, Math.ceil((n - granted) / block));
       const ids = Array.from({ length: want }, (_, i) => next + i);
-      const lost = await insertIgnoringDuplicates(this.store.models.DailyQuota.collection, ids.map((b) => ({ _id: `${day}:${b}`, used: 0 })));
+      const lost = await insertKeyed(this.store.models.DailyQuota.collection, ids.map((b) => ({ _id: `${day}:${b}`, used: 0 })));
       for (const [i, b] of ids.entries()) {
         if (!lost.has(i)) granted += Math.min(block, cap - b * block);
       }

@@ -9,7 +9,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Store } from '../store/index.ts';
-import { insertIgnoringDuplicates } from '../scheduler/enqueue.ts';
+import { insertKeyed } from '../store/keyed-insert.ts';
 import { rawEventDeltas, type RawEventData, type RawEventType } from './raw-events.ts';
 import { emptyTotals, reachMonth, rollupDay, ROLLUP_METRICS, type RollupContext, type RollupMetric, type RollupTotals } from './metrics.ts';
 
@@ -133,7 +133,7 @@ export class CounterBuffer {
     }));
     try {
       if (ops.length) await this.store.models.Rollup.bulkWrite(ops as never, { ordered: false });
-      if (reach.length) await insertIgnoringDuplicates(this.store.models.Reach.collection, reach);
+      if (reach.length) await insertKeyed(this.store.models.Reach.collection, reach);
     } catch (err) {
       this.failedFlushes++;
       this.log?.error({ err, writer: this.writer, shards: dirty.length, reach: reach.length }, 'counter flush failed; the numbers stay buffered and are written again on the next flush');

@@ -3,6 +3,7 @@
 // rollups with the result. Reads every raw record once, in `_id` order (the only order the
 // embedded database serves without sorting), so its cost grows with the raw volume.
 import type { Store } from '../store/index.ts';
+import { resultPages, sendProgramPages } from '../ledger/index.ts';
 import { addTotals, emptyTotals, rollupDay, type RollupTotals } from './metrics.ts';
 import { rawEventDeltas, sendResultDeltas, type Deltas, type RawEventData } from './raw-events.ts';
 import { readRollups, type RollupRow } from './rollups.ts';
@@ -42,12 +43,10 @@ export async function recomputeRollups(store: Store, onProgress?: (p: RebuildPro
   const progress: RebuildProgress = { results: 0, events: 0 };
   // Results do not carry the member's program; their send logs do (one pass, in key order).
   const programOf = new Map<string, string>();
-  for await (const page of pages<{ _id: unknown; program?: string }>(store.models.SendLog.collection as unknown as RawCollection, { program: 1 })) {
-    for (const l of page) if (l.program) programOf.set(String(l._id), l.program);
+  for await (const page of sendProgramPages(store)) {
+    for (const l of page) if (l.program) programOf.set(l.sendLogId, l.program);
   }
-  const results = store.models.SendResult.collection;
-  type ResultRow = { sendLogId: unknown; campaign: string; step: string; status: string; at: Date; bounce?: boolean };
-  for await (const page of pages<ResultRow>(results as unknown as RawCollection, { sendLogId: 1, campaign: 1, step: 1, status: 1, at: 1, bounce: 1 })) {
+  for await (const page of resultPages(store)) {
     for (const r of page) {
       add(out, { campaign: r.campaign, step: r.step, program: programOf.get(String(r.sendLogId)), at: r.at }, sendResultDeltas(r.status, r.bounce));
     }

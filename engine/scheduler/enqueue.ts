@@ -4,8 +4,7 @@ import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
 import type { Store } from '../store/index.ts';
 import type { PlannedSend, PlannerMember } from '../planner/index.ts';
-
-const DUPLICATE_KEY = 11000;
+import { createBatches, recordPlannedSends, storePayloads, type BatchRecipient, type BatchRecord, type PlannedSendRecord } from '../ledger/index.ts';
 
 export function sendLogKey(p: Pick<PlannedSend, 'campaign' | 'step' | 'memberId' | 'occurrence'>): string {
   return `${p.campaign}:${p.step}:${p.memberId}:${p.occurrence}`;
@@ -38,17 +37,15 @@ export async function enqueuePlanned(store: Store, planned: PlannedSend[], optio
   // 1. Records first, under their unique keys: only the inserts that win are ours to batch.
   const records = planned.map((p) => {
     const _id = new Types.ObjectId();
-    return {
-      doc: {
-        _id, key: sendLogKey(p), campaign: p.campaign, step: p.step, occurrence: p.occurrence,
-        memberId: new Types.ObjectId(p.memberId), email: p.email, program: p.program, category: p.category,
-        topic: p.topic, template: p.template, status: 'pending', dueAt: p.dueAt,
-        messageId: `${_id.toHexString()}.${slug(p.campaign)}@${options.messageIdDomain}`,
-        payloadId: payloadId(p), payload: p.data.itemIds ? { itemIds: p.data.itemIds } : undefined,
-        batchId: undefined as Types.ObjectId | undefined,
-      },
-      plan: p,
+    const doc: PlannedSendRecord = {
+      _id, key: sendLogKey(p), campaign: p.campaign, step: p.step, occurrence: p.occurrence,
+      memberId: new Types.ObjectId(p.memberId), email: p.email, program: p.program, category: p.category,
+      topic: p.topic, template: p.template, status: 'pending', dueAt: p.dueAt,
+      messageId: `${_id.toHexString()}.${slug(p.campaign)}@${options.messageIdDomain}`,
+      payloadId: payloadId(p), payload: p.data.itemIds ? { itemIds: p.data.itemIds } : undefined,
+      batchId: undefined,
     };
+    return { doc, plan: p };
   });
   // Batch ids are assigned before the insert so a record and its batch can't disagree.
   const groups = new Map<string, typeof records>();
@@ -68,18 +65,18 @@ export async function enqueuePlanned(store: Store, planned: PlannedSend[], optio
     }
   }
 
-  const rejected = await insertIgnoringDuplicates(store.models.SendLog.collection, records.map((r) => r.doc));
+  const rejected = await recordPlannedSends(store, records.map((r) => r.doc));
   const fresh = new Set(records.filter((_, i) => !rejected.has(i)).map((r) => r.doc._id.toHexString()));
 
   // 2. Payloads (shared, keyed by content hash).
   const payloads = new Map<string, PlannedSend>();
   for (const r of records) if (fresh.has(r.doc._id.toHexString())) payloads.set(r.doc.payloadId, r.plan);
-  await insertIgnoringDuplicates(store.models.Payload.collection, [...payloads].map(([id, p]) => ({
+  await storePayloads(store, [...payloads].map(([id, p]) => ({
     _id: id, template: p.template, subject: p.subject, preheader: p.preheader, data: p.data, attachments: p.attachments ?? [],
   })));
 
   // 3. Batches, holding only the records this plan created.
-  const batchDocs = batches
+  const batchDocs: BatchRecord[] = batches
     .map((b) => ({ b, recipients: b.members.filter((r) => fresh.has(r.doc._id.toHexString())) }))
     .filter((x) => x.recipients.length > 0)
     .map(({ b, recipients }) => {
@@ -90,7 +87,7 @@ export async function enqueuePlanned(store: Store, planned: PlannedSend[], optio
         recipients: recipients.map((r) => snapshot(r.doc, options.members.get(r.plan.memberId))),
       };
     });
-  if (batchDocs.length > 0) await store.models.SendBatch.collection.insertMany(batchDocs as never[], { ordered: false });
+  await createBatches(store, batchDocs);
 
   return {
     created: fresh.size,
@@ -99,9 +96,7 @@ export async function enqueuePlanned(store: Store, planned: PlannedSend[], optio
   };
 }
 
-export type BatchRecipient = ReturnType<typeof snapshot>;
-
-function snapshot(doc: { _id: Types.ObjectId; messageId: string; memberId: Types.ObjectId; email: string; program?: string; occurrence: string }, m: PlannerMember | undefined) {
+function snapshot(doc: PlannedSendRecord, m: PlannerMember | undefined): BatchRecipient {
   return {
     sendLogId: doc._id,
     occurrence: doc.occurrence,
@@ -116,21 +111,6 @@ function snapshot(doc: { _id: Types.ObjectId; messageId: string; memberId: Types
     expiresAt: m?.expiresAt ?? undefined,
     attributes: m?.attributes ?? {},
   };
-}
-
-/** insertMany that treats duplicate keys as "already there"; returns the indexes that were duplicates. */
-export async function insertIgnoringDuplicates(collection: { insertMany(docs: never[], o: object): Promise<unknown> }, docs: object[]): Promise<Set<number>> {
-  const duplicates = new Set<number>();
-  if (docs.length === 0) return duplicates;
-  try {
-    await collection.insertMany(docs as never[], { ordered: false });
-  } catch (e) {
-    const raw = (e as { writeErrors?: unknown }).writeErrors;
-    const list = (Array.isArray(raw) ? raw : raw ? [raw] : []) as Array<{ index: number; code: number }>;
-    if (list.length === 0 || list.some((w) => w.code !== DUPLICATE_KEY)) throw e;
-    for (const w of list) duplicates.add(w.index);
-  }
-  return duplicates;
 }
 
 function slug(s: string): string {

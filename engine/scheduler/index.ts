@@ -10,7 +10,7 @@ import type { Store } from '../store/index.ts';
 import type { LoadedCampaign } from '../campaigns/index.ts';
 import { runBatch, type SenderDeps, type BatchOutcome } from '../delivery/sender.ts';
 import { loadHistory, planCampaign, type PlanDeps } from './plan.ts';
-import type { BatchRecipient } from './enqueue.ts';
+import { countUnfinishedBatchesDue, overdueBatchIds, type BatchRecipient } from '../ledger/index.ts';
 import { candidates, type MemberHistory, type PlannerMember } from '../planner/index.ts';
 
 export const JOB = {
@@ -171,14 +171,14 @@ export class Scheduler {
   /** Unfinished batches whose due time is well past (their job was lost or their worker died). */
   async sweep(now = this.deps.clock.now()): Promise<number> {
     const overdue = new Date(now.getTime() - this.deps.sender.leaseMs);
-    const stuck = await this.deps.store.models.SendBatch.find({ finishedAt: null, dueAt: { $lte: overdue } }, { _id: 1 }).lean();
-    for (const b of stuck) await this.agenda.now(JOB.sendBatch, { batchId: String(b._id) });
+    const stuck = await overdueBatchIds(this.deps.store, overdue);
+    for (const batchId of stuck) await this.agenda.now(JOB.sendBatch, { batchId });
     if (stuck.length > 0) this.deps.log.warn({ batches: stuck.length }, 're-queued overdue batches');
     return stuck.length;
   }
 
   /** Batches not yet finished and due by `now`: what `run --once` waits for. */
   async unfinishedDue(now = this.deps.clock.now()): Promise<number> {
-    return this.deps.store.models.SendBatch.countDocuments({ finishedAt: null, dueAt: { $lte: now } });
+    return countUnfinishedBatchesDue(this.deps.store, now);
   }
 }

@@ -6,6 +6,7 @@ import { audienceFilter } from '../audience/index.ts';
 import { dueSends, candidates, type MemberHistory, type PlannedSend, type PlannerMember } from '../planner/index.ts';
 import { toPlannedSend } from '../planner/due.ts';
 import { enqueuePlanned, type EnqueueResult } from './enqueue.ts';
+import { campaignSends, sendsDueSince } from '../ledger/index.ts';
 import { earliestSendTime, frequencyCapDecision, SEVEN_DAYS_MS, type FrequencyCap, type SendWindow, type SentEmail } from '../planner/send-timing.ts';
 
 export interface PlanDeps {
@@ -50,23 +51,15 @@ export async function planCampaign(deps: PlanDeps, campaign: LoadedCampaign, sco
 
 /** Every send-log record of the campaign, grouped by member, with engagement and RSVP answers. */
 export async function loadHistory(store: Store, campaign: string): Promise<Map<string, MemberHistory>> {
-  const [records, sent, rsvps] = await Promise.all([
-    store.models.SendLog.find({ campaign }, { memberId: 1, step: 1, occurrence: 1, status: 1, dueAt: 1, firstOpenedAt: 1, firstClickedAt: 1, payload: 1 }).lean(),
-    store.models.SendResult.find({ campaign, status: 'sent' }, { sendLogId: 1, at: 1 }).lean(),
+  const [sends, rsvps] = await Promise.all([
+    campaignSends(store, campaign),
     store.models.Event.find({ campaign, type: 'rsvp' }, { data: 1, at: 1 }).sort({ at: 1 }).lean(),
   ]);
-  // Outcomes live in results; a record without a 'sent' result is still pending (or cancelled).
-  const sentAt = new Map(sent.map((r) => [String(r.sendLogId), r.at]));
   const out = new Map<string, MemberHistory>();
-  for (const r of records) {
-    const id = String(r.memberId);
-    const h = out.get(id) ?? { sends: [] };
-    h.sends.push({
-      step: r.step, occurrence: r.occurrence ?? '',
-      status: sentAt.has(String(r._id)) ? 'sent' : r.status,
-      sentAt: sentAt.get(String(r._id)), firstOpenedAt: r.firstOpenedAt ?? undefined, firstClickedAt: r.firstClickedAt ?? undefined, payload: r.payload,
-    });
-    out.set(id, h);
+  for (const { memberId, ...send } of sends) {
+    const h = out.get(memberId) ?? { sends: [] };
+    h.sends.push(send);
+    out.set(memberId, h);
   }
   // the latest answer wins
   for (const e of rsvps) {
@@ -94,14 +87,10 @@ async function applyTiming(deps: PlanDeps, window: SendWindow | undefined, plann
   if (!window && !capped) return;
   const recent = new Map<string, SentEmail[]>();
   if (capped) {
-    const rows = await deps.store.models.SendLog.find(
-      { dueAt: { $gte: new Date(now.getTime() - SEVEN_DAYS_MS) }, status: { $ne: 'cancelled' } },
-      { memberId: 1, dueAt: 1, category: 1 },
-    ).lean();
-    for (const r of rows) {
-      const list = recent.get(String(r.memberId)) ?? [];
-      list.push({ sentAt: r.dueAt, category: r.category ?? 'marketing' });
-      recent.set(String(r.memberId), list);
+    for (const r of await sendsDueSince(deps.store, new Date(now.getTime() - SEVEN_DAYS_MS))) {
+      const list = recent.get(r.memberId) ?? [];
+      list.push({ sentAt: r.dueAt, category: r.category });
+      recent.set(r.memberId, list);
     }
   }
   const cap = capped ? deps.frequencyCap : { ...deps.frequencyCap, max: Number.MAX_SAFE_INTEGER };

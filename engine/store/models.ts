@@ -45,128 +45,6 @@ const memberSchema = new Schema(
   { timestamps: true, minimize: false },
 );
 
-/**
- * One record per (campaign, step, member, occurrence): the exactly-once unit of sending.
- * Inserted once under its unique key when the send is planned and never rewritten on the
- * hot path (updates are slow on the embedded database); outcomes live in SendResult.
- */
-const sendLogSchema = new Schema(
-  {
-    key: { type: String, required: true, unique: true },
-    campaign: { type: String, required: true },
-    step: { type: String, required: true },
-    occurrence: { type: String, default: '' },
-    memberId: { type: Schema.Types.ObjectId, required: true, index: true },
-    email: { type: String, required: true },
-    program: { type: String },
-    /** marketing sends count against frequency caps; transactional ones (renewal notices) may be exempt */
-    category: { type: String, default: 'marketing' },
-    topic: { type: String },
-    template: { type: String, required: true },
-    /** 'pending' when planned; 'cancelled' if its step or campaign is removed before it goes out */
-    status: { type: String, required: true, default: 'pending' },
-    error: { type: String },
-    /** when it may go out, after send windows and frequency caps */
-    dueAt: { type: Date, required: true },
-    batchId: { type: Schema.Types.ObjectId, index: true },
-    payloadId: { type: String },
-    /** stable RFC 5322 Message-ID, reused on every retry so duplicates are detectable downstream */
-    messageId: { type: String, required: true, unique: true },
-    /** step data the planner resolved (e.g. digest item ids), read back by later plans */
-    payload: { type: Schema.Types.Mixed },
-    firstOpenedAt: { type: Date },
-    firstClickedAt: { type: Date },
-  },
-  { timestamps: true, minimize: false },
-);
-sendLogSchema.index({ campaign: 1, step: 1 });
-
-/** Everything shared by the recipients of one step: compiled once, stored once (by content hash). */
-const payloadSchema = new Schema(
-  {
-    _id: { type: String, required: true },
-    template: { type: String, required: true },
-    subject: { type: String, required: true },
-    preheader: { type: String },
-    data: { type: Schema.Types.Mixed, default: {} },
-    attachments: { type: [{ filename: String, contentType: String, content: String, _id: false }], default: [] },
-  },
-  { versionKey: false, minimize: false },
-);
-
-/**
- * A chunk of recipients of one payload, due at one time: the unit a worker sends.
- * Holds a snapshot of what rendering needs, so a batch run reads one document, not 500.
- */
-const sendBatchSchema = new Schema(
-  {
-    campaign: { type: String, required: true },
-    step: { type: String, required: true },
-    payloadId: { type: String, required: true },
-    category: { type: String, default: 'marketing' },
-    topic: { type: String },
-    dueAt: { type: Date, required: true },
-    /** numbers every hand-off of these recipients (1 = first batch); part of their result keys */
-    attempt: { type: Number, default: 1 },
-    /** delivery failures before this batch: what the retry limit counts (daily-cap deferrals don't) */
-    failures: { type: Number, default: 0 },
-    recipients: {
-      type: [{
-        _id: false,
-        sendLogId: Schema.Types.ObjectId,
-        occurrence: String,
-        messageId: String,
-        memberId: Schema.Types.ObjectId,
-        email: String,
-        name: String,
-        program: String,
-        locale: String,
-        timezone: String,
-        country: String,
-        expiresAt: Date,
-        attributes: Schema.Types.Mixed,
-      }],
-      default: [],
-    },
-    finishedAt: { type: Date },
-  },
-  { timestamps: true, minimize: false },
-);
-sendBatchSchema.index({ finishedAt: 1, dueAt: 1 });
-
-/** Exclusive runs of a batch: insert `<batchId>:<run>`; unique inserts are atomic everywhere. */
-const batchLeaseSchema = new Schema(
-  {
-    _id: { type: String, required: true },
-    batchId: { type: Schema.Types.ObjectId, required: true },
-    run: { type: Number, required: true },
-    worker: { type: String, required: true },
-    leaseUntil: { type: Date, required: true },
-  },
-  { versionKey: false },
-);
-
-/** The outcome of one attempt at one record: `_id` = `<sendLogId>:<attempt>`. */
-const sendResultSchema = new Schema(
-  {
-    _id: { type: String, required: true },
-    sendLogId: { type: Schema.Types.ObjectId, required: true },
-    batchId: { type: Schema.Types.ObjectId, required: true },
-    campaign: { type: String, required: true },
-    step: { type: String, required: true },
-    /** sent | failed | skipped | retrying */
-    status: { type: String, required: true },
-    at: { type: Date, required: true },
-    providerId: { type: String },
-    transport: { type: String },
-    reason: { type: String },
-    retryBatchId: { type: Schema.Types.ObjectId },
-    /** a permanent refusal that suppressed the address (reports count it as a bounce) */
-    bounce: { type: Boolean },
-  },
-  { versionKey: false },
-);
-
 /** What a rollup counts (reports/metrics.ts derives rates from these sums). */
 export const ROLLUP_METRICS = [
   /** accepted by the transport (SMTP relay or provider API) */
@@ -240,22 +118,6 @@ const eventSchema = new Schema(
   { versionKey: false },
 );
 
-/**
- * Addresses we must not send to, checked at send time. `key` is the address for a global
- * suppression, or `<address>#<topic>` for one topic the member opted out of.
- */
-const suppressionSchema = new Schema(
-  {
-    key: { type: String, required: true, unique: true, lowercase: true },
-    email: { type: String, required: true, lowercase: true, index: true },
-    topic: { type: String },
-    reason: { type: String, enum: ['unsubscribed', 'hard-bounce', 'complaint', 'manual', 'topic-opt-out'], required: true },
-    at: { type: Date, required: true },
-    detail: { type: String },
-  },
-  { versionKey: false },
-);
-
 /** Content items feeding newsletters and case-study promotion. */
 const contentItemSchema = new Schema(
   {
@@ -294,25 +156,18 @@ const campaignStateSchema = new Schema(
 const dailyQuotaSchema = new Schema({ _id: String, used: { type: Number, default: 0 } }, { versionKey: false });
 
 export type MemberDoc = InferSchemaType<typeof memberSchema> & { _id: mongoose.Types.ObjectId };
-export type SendLogDoc = InferSchemaType<typeof sendLogSchema> & { _id: mongoose.Types.ObjectId };
 export type ContentItemDoc = InferSchemaType<typeof contentItemSchema> & { _id: mongoose.Types.ObjectId };
 export type CampaignStateDoc = InferSchemaType<typeof campaignStateSchema> & { _id: mongoose.Types.ObjectId };
 
 export function bindModels(conn: mongoose.Connection) {
   return {
     Member: conn.model('Member', memberSchema, 'members'),
-    SendLog: conn.model('SendLog', sendLogSchema, 'sendlog'),
     Rollup: conn.model('Rollup', rollupSchema, 'rollups'),
     Reach: conn.model('Reach', reachSchema, 'reach'),
     Event: conn.model('Event', eventSchema, 'events'),
-    Suppression: conn.model('Suppression', suppressionSchema, 'suppressions'),
     ContentItem: conn.model('ContentItem', contentItemSchema, 'content_items'),
     CampaignState: conn.model('CampaignState', campaignStateSchema, 'campaigns'),
     DailyQuota: conn.model('DailyQuota', dailyQuotaSchema, 'daily_quota'),
-    Payload: conn.model('Payload', payloadSchema, 'payloads'),
-    SendBatch: conn.model('SendBatch', sendBatchSchema, 'send_batches'),
-    BatchLease: conn.model('BatchLease', batchLeaseSchema, 'batch_leases'),
-    SendResult: conn.model('SendResult', sendResultSchema, 'send_results'),
   };
 }
 

@@ -4,8 +4,8 @@
 import type { Clock } from '../clock.ts';
 import type { Store, Topic } from '../store/index.ts';
 import type { CounterBuffer } from '../reports/counters.ts';
-import { insertIgnoringDuplicates } from '../scheduler/enqueue.ts';
-import { suppress } from '../delivery/suppression.ts';
+import { insertKeyed } from '../store/keyed-insert.ts';
+import { liftTopicSuppression, recordFirstClick, recordFirstOpen, sendForTracking, suppress } from '../ledger/index.ts';
 import { FlywheelError } from '../errors.ts';
 import type { RawEventData, RawEventType } from '../reports/raw-events.ts';
 
@@ -25,14 +25,14 @@ export interface SendContext {
 }
 
 export async function sendContext(store: Store, sendLogId: string): Promise<SendContext> {
-  const r = await store.models.SendLog.findById(sendLogId, { campaign: 1, step: 1, program: 1, memberId: 1, email: 1 }).lean();
+  const r = await sendForTracking(store, sendLogId);
   if (!r) throw new FlywheelError('SEND_NOT_FOUND', 'This link refers to a message we have no record of.');
-  return { sendLogId, campaign: r.campaign, step: r.step, program: r.program ?? undefined, memberId: String(r.memberId), email: r.email };
+  return { sendLogId, ...r };
 }
 
 /** Insert an event under a unique key; true if it is the first with that key. */
 async function firstEvent(store: Store, key: string, doc: Record<string, unknown>): Promise<boolean> {
-  const dup = await insertIgnoringDuplicates(store.models.Event.collection, [{ key, ...doc }]);
+  const dup = await insertKeyed(store.models.Event.collection, [{ key, ...doc }]);
   return !dup.has(0);
 }
 
@@ -56,7 +56,7 @@ export async function recordOpen(deps: TrackingDeps, ctx: SendContext): Promise<
   const unique = await recordEvent(deps, ctx, 'first-open', now, { key: `open:${ctx.sendLogId}` });
   if (unique) {
     await Promise.all([
-      deps.store.models.SendLog.updateOne({ _id: ctx.sendLogId }, { $set: { firstOpenedAt: now } }),
+      recordFirstOpen(deps.store, ctx.sendLogId, now),
       deps.store.models.Member.updateOne({ _id: ctx.memberId }, { $set: { lastOpenedAt: now } }),
     ]);
   }
@@ -69,12 +69,12 @@ export async function recordClick(deps: TrackingDeps, ctx: SendContext, target: 
   const unique = await recordEvent(deps, ctx, 'first-click', now, { key: `click:${ctx.sendLogId}` });
   if (unique) {
     await Promise.all([
-      deps.store.models.SendLog.updateOne({ _id: ctx.sendLogId }, { $set: { firstClickedAt: now } }),
+      recordFirstClick(deps.store, ctx.sendLogId, now),
       deps.store.models.Member.updateOne({ _id: ctx.memberId }, { $set: { lastClickedAt: now, lastOpenedAt: now } }),
     ]);
     // A click proves an open even when images were blocked.
     if (await recordEvent(deps, ctx, 'first-open', now, { key: `open:${ctx.sendLogId}`, data: { via: 'click' } })) {
-      await deps.store.models.SendLog.updateOne({ _id: ctx.sendLogId }, { $set: { firstOpenedAt: now } });
+      await recordFirstOpen(deps.store, ctx.sendLogId, now);
     }
   }
   return { unique };
@@ -96,7 +96,7 @@ export async function setTopics(deps: TrackingDeps, ctx: SendContext, topics: Re
   const now = deps.clock.now();
   await deps.store.models.Member.updateOne({ _id: ctx.memberId }, { $set: Object.fromEntries(Object.entries(topics).map(([t, on]) => [`topics.${t}`, on])) });
   for (const [topic, on] of Object.entries(topics)) {
-    if (on) await deps.store.models.Suppression.deleteOne({ key: `${ctx.email.toLowerCase()}#${topic}` });
+    if (on) await liftTopicSuppression(deps.store, ctx.email, topic);
     else await suppress(deps.store, ctx.email, 'topic-opt-out', now, { topic, detail: 'preference centre' });
   }
 }

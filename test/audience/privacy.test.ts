@@ -3,6 +3,7 @@ import { eraseMember, exportMember } from '../../engine/audience/index.ts';
 import { InvalidInputError } from '../../engine/errors.ts';
 import type { Store } from '../../engine/store/index.ts';
 import { openTestStore } from '../support/db.ts';
+import { ledgerModels } from '../../engine/ledger/models.ts';
 
 let store: Store;
 const now = new Date('2026-06-15T12:00:00Z');
@@ -13,7 +14,7 @@ afterAll(async () => { await store.close(); });
 describe('member privacy', () => {
   it('exports everything held on an address, matched case-insensitively', async () => {
     const m = await store.models.Member.create({ email: 'ada@example.org', name: 'Ada', program: 'education', country: 'GB', tags: ['teacher'], attributes: { school: 'Analytical' } });
-    await store.models.SendLog.collection.insertOne({ key: `k:${m._id}`, campaign: 'c', step: 's', occurrence: '', memberId: m._id, email: m.email, template: 't', status: 'sent', dueAt: now, messageId: '<m1@test>', payload: { itemIds: ['a'] } });
+    await (await ledgerModels(store)).SendLog.collection.insertOne({ key: `k:${m._id}`, campaign: 'c', step: 's', occurrence: '', memberId: m._id, email: m.email, template: 't', status: 'sent', dueAt: now, messageId: '<m1@test>', payload: { itemIds: ['a'] } });
     await store.db.collection('send_batches').insertOne({ campaign: 'c', recipients: [{ memberId: m._id, email: m.email, name: 'Ada' }] });
     await store.db.collection<{ _id: string; sent: number }>('counters').insertOne({ _id: 'campaign:c', sent: 1 });
     const data = await exportMember(store, 'ADA@example.org');
@@ -22,16 +23,16 @@ describe('member privacy', () => {
   });
 
   it('erasure removes personal data but keeps the member document and the counters', async () => {
-    await store.models.Suppression.collection.insertOne({ key: 'ada@example.org', email: 'ada@example.org', reason: 'manual', at: now });
+    await (await ledgerModels(store)).Suppression.collection.insertOne({ key: 'ada@example.org', email: 'ada@example.org', reason: 'manual', at: now });
     const { memberId } = await eraseMember(store, 'ada@example.org', now);
     const m = await store.models.Member.findById(memberId).lean();
     expect(m).toMatchObject({ email: `erased-${memberId}@erased.invalid`, name: '', tags: [], attributes: {}, program: 'education' });
     expect(m?.country).toBeUndefined();
     expect(m?.erasedAt?.toISOString()).toBe(now.toISOString());
-    const log = await store.models.SendLog.findOne({ memberId: m!._id }).lean();
+    const log = await (await ledgerModels(store)).SendLog.findOne({ memberId: m!._id }).lean();
     expect(log?.email).toBe(`erased-${memberId}@erased.invalid`);
     expect(log?.payload).toBeUndefined();
-    expect(await store.models.Suppression.countDocuments({ email: 'ada@example.org' })).toBe(0);
+    expect(await (await ledgerModels(store)).Suppression.countDocuments({ email: 'ada@example.org' })).toBe(0);
     const batch = await store.db.collection('send_batches').findOne({});
     expect(batch?.recipients).toEqual([{ memberId: m!._id, email: `erased-${memberId}@erased.invalid`, name: '', country: null, attributes: {} }]);
     expect((await store.db.collection<{ _id: string; sent: number }>('counters').findOne({ _id: 'campaign:c' }))?.sent).toBe(1);

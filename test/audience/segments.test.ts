@@ -4,6 +4,7 @@ import { and, audienceFilter, matchesSegment, not, or, segmentFilter, where, typ
 import { defineCampaign, validateDefinition } from '../../engine/campaigns/index.ts';
 import type { Store } from '../../engine/store/index.ts';
 import { openTestStore } from '../support/db.ts';
+import { ledgerModels } from '../../engine/ledger/models.ts';
 
 let store: Store;
 const now = new Date('2026-06-15T12:00:00Z');
@@ -66,7 +67,7 @@ describe('segments', () => {
       key: `${campaign}:issue:${memberId}:x`, campaign, step: 'issue', occurrence: 'x', memberId, email: 'x@example.org', template: 'newsletter',
       status: 'sent', dueAt: daysAgo(20), messageId: `<${campaign}.${memberId}@test>`, ...(firstOpenedAt ? { firstOpenedAt } : {}),
     });
-    await store.models.SendLog.insertMany([log(ada!._id, 'newsletter-education', daysAgo(3)), log(bob!._id, 'newsletter-startups', daysAgo(40)), log(bob!._id, 'newsletter-education')]);
+    await (await ledgerModels(store)).SendLog.insertMany([log(ada!._id, 'newsletter-education', daysAgo(3)), log(bob!._id, 'newsletter-startups', daysAgo(40)), log(bob!._id, 'newsletter-education')]);
     expect(await emailsIn(where.openedCampaign('newsletter-education', 7))).toEqual(['ada@example.org']);
     expect(await emailsIn(where.openedCampaign('newsletter-startups', 7))).toEqual([]);
     expect(await emailsIn(where.openedCampaign('newsletter-startups', 60))).toEqual(['bob@example.org']);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { days, defineCampaign, registerCampaigns, setCampaignState, validateDefinition, type CampaignDefinition } from '../../engine/campaigns/index.ts';
 import type { Store } from '../../engine/store/index.ts';
 import { openTestStore } from '../support/db.ts';
+import { ledgerModels } from '../../engine/ledger/models.ts';
 
 let store: Store;
 beforeAll(async () => { store = await openTestStore('campaigns-register'); });
@@ -15,7 +16,7 @@ const drip = (steps: string[]) =>
 
 async function sendlog(campaign: string, step: string, status: string) {
   const memberId = new Types.ObjectId();
-  await store.models.SendLog.collection.insertOne({ key: `${campaign}:${step}:${memberId}:`, campaign, step, occurrence: '', memberId, email: 'a@example.org', template: 't', status, dueAt: now, messageId: `<${memberId}@test>` });
+  await (await ledgerModels(store)).SendLog.collection.insertOne({ key: `${campaign}:${step}:${memberId}:`, campaign, step, occurrence: '', memberId, email: 'a@example.org', template: 't', status, dueAt: now, messageId: `<${memberId}@test>` });
 }
 
 describe('campaign registration', () => {
@@ -26,7 +27,7 @@ describe('campaign registration', () => {
     await sendlog('onboarding', 'welcome', 'pending');
     const report = await registerCampaigns(store, [drip(['welcome', 'survey'])], now);
     expect(report).toMatchObject({ changed: ['onboarding'], cancelledSends: 1 });
-    const statuses = await store.models.SendLog.find({}, { step: 1, status: 1, _id: 0 }).sort({ step: 1, status: 1 }).lean();
+    const statuses = await (await ledgerModels(store)).SendLog.find({}, { step: 1, status: 1, _id: 0 }).sort({ step: 1, status: 1 }).lean();
     expect(statuses.map((s) => `${s.step}:${s.status}`)).toEqual(['tips:cancelled', 'tips:sent', 'welcome:pending']);
     const state = await store.models.CampaignState.findOne({ name: 'onboarding' }).lean();
     expect(state).toMatchObject({ kind: 'drip', state: 'active', steps: ['welcome', 'survey'] });
@@ -39,7 +40,7 @@ describe('campaign registration', () => {
     const report = await registerCampaigns(store, [], now);
     expect(report.removed).toEqual(['onboarding']);
     expect((await store.models.CampaignState.findOne({ name: 'onboarding' }).lean())?.state).toBe('removed');
-    expect(await store.models.SendLog.countDocuments({ status: 'pending' })).toBe(0);
+    expect(await (await ledgerModels(store)).SendLog.countDocuments({ status: 'pending' })).toBe(0);
     await expect(setCampaignState(store, 'onboarding', 'active')).rejects.toMatchObject({ code: 'CAMPAIGN_UNKNOWN' });
   });
 });

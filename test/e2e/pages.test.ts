@@ -9,6 +9,7 @@ import { createEngine, type Engine } from '../../engine/main.ts';
 import { CHROMIUM_PATH } from '../../engine/render/screenshot.ts';
 import type { Store } from '../../engine/store/index.ts';
 import { Types } from 'mongoose';
+import { ledgerModels } from '../../engine/ledger/models.ts';
 
 let store: Store;
 let engine: Engine;
@@ -25,7 +26,7 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
   const member = await store.models.Member.create({ email: 'katherine@example.org', name: 'Katherine Johnson', program: 'education', status: 'active' });
   const sendLogId = new Types.ObjectId();
-  await store.models.SendLog.create({ _id: sendLogId, key: 'k', campaign: 'newsletter-education', step: 'monthly', memberId: member._id, email: member.email, template: 'newsletter', dueAt: new Date(0), messageId: 'm@test' });
+  await (await ledgerModels(store)).SendLog.create({ _id: sendLogId, key: 'k', campaign: 'newsletter-education', step: 'monthly', memberId: member._id, email: member.email, template: 'newsletter', dueAt: new Date(0), messageId: 'm@test' });
   rt = engine.urls.recipient({ sendLogId: String(sendLogId), memberId: String(member._id), campaign: 'newsletter-education', step: 'monthly', program: 'education', sentAt: new Date('2026-01-06T09:00:00Z') });
   browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-gpu'] });
 });
@@ -43,7 +44,7 @@ describe('member pages in a browser', () => {
     expect(await page.getByLabel('Monthly newsletter').isChecked()).toBe(true);
     const member = await store.models.Member.findOne({ email: 'katherine@example.org' }).lean();
     expect(member?.topics).toMatchObject({ newsletter: true, events: false });
-    expect(await store.models.Suppression.countDocuments({ key: 'katherine@example.org#events' })).toBe(1);
+    expect(await (await ledgerModels(store)).Suppression.countDocuments({ key: 'katherine@example.org#events' })).toBe(1);
     await page.close();
   });
 
@@ -51,14 +52,14 @@ describe('member pages in a browser', () => {
     const page = await browser.newPage();
     await page.goto(`${base}/u/${rt}`);
     expect(await page.textContent('h1')).toBe('Unsubscribe katherine@example.org?');
-    expect(await store.models.Suppression.countDocuments({ key: 'katherine@example.org' })).toBe(0);
+    expect(await (await ledgerModels(store)).Suppression.countDocuments({ key: 'katherine@example.org' })).toBe(0);
     await page.getByRole('button', { name: 'Unsubscribe' }).click();
     await page.waitForSelector('text=You are unsubscribed');
     await page.goBack();
     await page.getByRole('button', { name: 'Unsubscribe' }).click();
     await page.waitForSelector('text=You are unsubscribed');
     await engine.counters.flush();
-    expect(await store.models.Suppression.countDocuments({ key: 'katherine@example.org' })).toBe(1);
+    expect(await (await ledgerModels(store)).Suppression.countDocuments({ key: 'katherine@example.org' })).toBe(1);
     const [row] = await engagementReport(store, { campaign: 'newsletter-education' });
     expect(row!.unsubscribes).toBe(1);
     await page.close();

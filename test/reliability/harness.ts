@@ -9,6 +9,7 @@ import { Types } from 'mongoose';
 import { defineCampaign } from '../../engine/campaigns/index.ts';
 import { ROOT_DIR, type Store } from '../../engine/store/index.ts';
 import type { WorkerLine } from '../support/worker-process.ts';
+import { ledgerModels } from '../../engine/ledger/models.ts';
 
 const WORKER_ENTRY = join(ROOT_DIR, 'test', 'support', 'worker-process.ts');
 
@@ -131,17 +132,17 @@ export async function waitFor(what: string, check: () => boolean | Promise<boole
 /** True once the campaign has batches and every one of them (retries included) has finished. */
 export async function campaignSettled(store: Store, campaign: string): Promise<boolean> {
   const [all, open] = await Promise.all([
-    store.models.SendBatch.countDocuments({ campaign }),
-    store.models.SendBatch.countDocuments({ campaign, finishedAt: null }),
+    (await ledgerModels(store)).SendBatch.countDocuments({ campaign }),
+    (await ledgerModels(store)).SendBatch.countDocuments({ campaign, finishedAt: null }),
   ]);
   return all > 0 && open === 0;
 }
 
 /** A one-line picture of a campaign's progress, for timeout messages. */
 export async function campaignProgress(store: Store, campaign: string, received: number): Promise<string> {
-  const batches = await store.models.SendBatch.find({ campaign }, { finishedAt: 1, attempt: 1, dueAt: 1 }).lean();
-  const leases = await store.models.BatchLease.countDocuments({});
-  const results = await store.models.SendResult.countDocuments({ campaign });
+  const batches = await (await ledgerModels(store)).SendBatch.find({ campaign }, { finishedAt: 1, attempt: 1, dueAt: 1 }).lean();
+  const leases = await (await ledgerModels(store)).BatchLease.countDocuments({});
+  const results = await (await ledgerModels(store)).SendResult.countDocuments({ campaign });
   const open = batches.filter((b) => !b.finishedAt);
   const jobs = await store.db.collection('agendaJobs').find({}, { projection: { lockedAt: 1, nextRunAt: 1, failReason: 1 } }).toArray();
   return `${received} received, ${results} results, ${open.length} of ${batches.length} batches open, ${leases} lease(s), ` +

@@ -6,6 +6,7 @@ import { SmtpSink } from '../support/smtp-sink.ts';
 import { openTestStore, testMongoUri } from '../support/db.ts';
 import type { Store } from '../../engine/store/index.ts';
 import { byRecipient, campaignSettled, dueBroadcast, insertMembers, memberEmail, startWorker, stopWorkers, waitFor, workerEnv } from './harness.ts';
+import { ledgerModels } from '../../engine/ledger/models.ts';
 
 const MEMBERS = 40;
 const MAX_ATTEMPTS = 4;
@@ -57,8 +58,8 @@ it('deferred recipients get the newsletter after a retry, refused ones end faile
   for (const email of refused) expect(attempts(email), email).toBe(1); // a hard bounce is not retried
 
   // What the operator sees: each record's last attempt is final (sent or failed), never left retrying.
-  const records = await store.models.SendLog.find({ campaign: campaign.name }, { email: 1 }).lean();
-  const results = await store.models.SendResult.find({ campaign: campaign.name }).lean();
+  const records = await (await ledgerModels(store)).SendLog.find({ campaign: campaign.name }, { email: 1 }).lean();
+  const results = await (await ledgerModels(store)).SendResult.find({ campaign: campaign.name }).lean();
   const last = new Map<string, { status: string; attempt: number; reason?: string | null }>();
   for (const r of results) {
     const [id, n] = r._id.split(':');
@@ -75,7 +76,7 @@ it('deferred recipients get the newsletter after a retry, refused ones end faile
   expect(finalStatus.get(alwaysDeferred)?.reason).toMatch(/attempt 4 of 4/);
 
   // Hard bounces are suppressed; a member who was only ever deferred is not.
-  const suppressed = await store.models.Suppression.find({}, { email: 1, reason: 1 }).lean();
+  const suppressed = await (await ledgerModels(store)).Suppression.find({}, { email: 1, reason: 1 }).lean();
   expect(suppressed.map((s) => s.email).sort()).toEqual([...refused].sort());
   expect(new Set(suppressed.map((s) => s.reason))).toEqual(new Set(['hard-bounce']));
 

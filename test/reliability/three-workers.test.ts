@@ -6,6 +6,7 @@ import { SmtpSink } from '../support/smtp-sink.ts';
 import { openTestStore, testMongoUri } from '../support/db.ts';
 import type { Store } from '../../engine/store/index.ts';
 import { byRecipient, campaignProgress, campaignSettled, dueBroadcast, insertMembers, startWorker, stopWorkers, waitFor, workerEnv } from './harness.ts';
+import { ledgerModels } from '../../engine/ledger/models.ts';
 
 const MEMBERS = Number(process.env.RELIABILITY_MEMBERS ?? 1000);
 const WORKERS = 3;
@@ -43,12 +44,12 @@ it('three workers on one campaign at once: every member gets exactly one message
   expect(sink.messages).toHaveLength(MEMBERS);
   expect(new Set(sink.messages.map((m) => m.messageId)).size).toBe(MEMBERS);
 
-  const results = await store.models.SendResult.find({ campaign: campaign.name }, { status: 1 }).lean();
+  const results = await (await ledgerModels(store)).SendResult.find({ campaign: campaign.name }, { status: 1 }).lean();
   expect(results.filter((r) => r.status === 'sent')).toHaveLength(MEMBERS);
   expect(results).toHaveLength(MEMBERS);
 
   // the work really was shared: batches ran in more than one process
-  const leases = await store.models.BatchLease.find({}, { worker: 1 }).lean();
+  const leases = await (await ledgerModels(store)).BatchLease.find({}, { worker: 1 }).lean();
   const busyWorkers = new Set(leases.map((l) => l.worker));
   console.log(`three workers: ready in ${readyMs} ms, all sent ${Math.round(performance.now() - t0)} ms after start; planned ${ready.map((r) => r.planned).join(' + ')}, batch runs ${leases.length} across ${busyWorkers.size} worker(s)`);
   expect(busyWorkers.size).toBeGreaterThan(1);

@@ -6,6 +6,7 @@ import { SmtpSink } from '../support/smtp-sink.ts';
 import { openTestStore, testMongoUri } from '../support/db.ts';
 import type { Store } from '../../engine/store/index.ts';
 import { byRecipient, campaignSettled, dueBroadcast, insertMembers, startWorker, stopWorkers, waitFor, workerEnv } from './harness.ts';
+import { ledgerModels } from '../../engine/ledger/models.ts';
 
 const MEMBERS = 2000;
 const LEASE_MS = 3000;
@@ -43,8 +44,8 @@ it('a worker killed mid-send is replaced and every member gets the newsletter ex
   const receivedBeforeKill = sink.messages.length;
   // The kill really came mid-send: members were still waiting, and the record shows batches
   // left unfinished and fewer results than members.
-  const unfinishedAtKill = await store.models.SendBatch.countDocuments({ campaign: campaign.name, finishedAt: null });
-  const sentAtKill = await store.models.SendResult.countDocuments({ campaign: campaign.name, status: 'sent' });
+  const unfinishedAtKill = await (await ledgerModels(store)).SendBatch.countDocuments({ campaign: campaign.name, finishedAt: null });
+  const sentAtKill = await (await ledgerModels(store)).SendResult.countDocuments({ campaign: campaign.name, status: 'sent' });
   expect(receivedBeforeKill).toBeLessThan(MEMBERS);
   expect(unfinishedAtKill).toBeGreaterThan(0);
   expect(sentAtKill).toBeLessThan(MEMBERS);
@@ -72,7 +73,7 @@ it('a worker killed mid-send is replaced and every member gets the newsletter ex
   expect(new Set(sink.messages.map((m) => m.messageId)).size).toBe(MEMBERS);
 
   // the record agrees: one 'sent' result per member, none failed
-  const results = await store.models.SendResult.find({ campaign: campaign.name }, { status: 1, sendLogId: 1 }).lean();
+  const results = await (await ledgerModels(store)).SendResult.find({ campaign: campaign.name }, { status: 1, sendLogId: 1 }).lean();
   expect(results.filter((r) => r.status === 'sent')).toHaveLength(MEMBERS);
   expect(results.filter((r) => r.status !== 'sent')).toEqual([]);
 

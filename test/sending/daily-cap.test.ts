@@ -7,6 +7,7 @@ import { broadcastCampaign, seedMembers, testConfig } from '../support/engine.ts
 import { createEngine, type Engine } from '../../engine/main.ts';
 import { ManualClock } from '../../engine/clock.ts';
 import type { Store } from '../../engine/store/index.ts';
+import { ledgerModels } from '../../engine/ledger/models.ts';
 
 let store: Store;
 let sink: SmtpSink;
@@ -24,7 +25,7 @@ beforeAll(async () => {
 });
 afterAll(async () => { await engine?.close(); await sink?.close(); await store?.close(); });
 
-const unfinished = async () => (await store.models.SendBatch.find({ finishedAt: null }).lean()).map((b) => String(b._id));
+const unfinished = async () => (await (await ledgerModels(store)).SendBatch.find({ finishedAt: null }).lean()).map((b) => String(b._id));
 
 describe('the daily cap', () => {
   it('sends 50 today, the 51st tomorrow, and a deferral after that still gets its retry', async () => {
@@ -33,9 +34,9 @@ describe('the daily cap', () => {
     for (const id of await unfinished()) await engine.scheduler.runBatch(id);
     expect(sink.messages).toHaveLength(50);
 
-    const held = await store.models.SendResult.findOne({ status: 'retrying', reason: 'daily cap reached' }).lean();
-    const heldRecord = await store.models.SendLog.findById(held!.sendLogId).lean();
-    const [tomorrow] = await store.models.SendBatch.find({ finishedAt: null }).lean();
+    const held = await (await ledgerModels(store)).SendResult.findOne({ status: 'retrying', reason: 'daily cap reached' }).lean();
+    const heldRecord = await (await ledgerModels(store)).SendLog.findById(held!.sendLogId).lean();
+    const [tomorrow] = await (await ledgerModels(store)).SendBatch.find({ finishedAt: null }).lean();
     expect(tomorrow!.dueAt.toISOString()).toBe('2026-12-02T00:00:00.000Z');
 
     // tomorrow, that member's server defers once
@@ -47,6 +48,6 @@ describe('the daily cap', () => {
 
     expect(sink.messages.filter((m) => m.to[0] === heldRecord!.email)).toHaveLength(1);
     expect(sink.messages).toHaveLength(51);
-    expect(await store.models.SendResult.countDocuments({ status: 'failed' })).toBe(0);
+    expect(await (await ledgerModels(store)).SendResult.countDocuments({ status: 'failed' })).toBe(0);
   });
 });

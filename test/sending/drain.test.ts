@@ -7,6 +7,7 @@ import { broadcastCampaign, seedMembers, testConfig } from '../support/engine.ts
 import { createEngine, type Engine } from '../../engine/main.ts';
 import { drain } from '../../engine/cli/operate.ts';
 import type { Store } from '../../engine/store/index.ts';
+import { ledgerModels } from '../../engine/ledger/models.ts';
 
 let store: Store;
 let sink: SmtpSink;
@@ -24,9 +25,9 @@ describe('waiting for a send', () => {
   it('reports a batch that fails instead of waiting forever, and leaves it queued', async () => {
     await seedMembers(store, 3, 'drain');
     await engine.scheduler.plan(campaign, { now: engine.clock.now(), forceStep: campaign.steps[0] });
-    await store.models.Payload.deleteMany({}); // the batch can no longer be rendered
+    await (await ledgerModels(store)).Payload.deleteMany({}); // the batch can no longer be rendered
     await expect(drain(engine, { failureGraceMs: 500 })).rejects.toMatchObject({ code: 'SEND_STALLED', message: expect.stringMatching(/1 batch\(es\) could not be finished: .*payload/) });
     expect(sink.messages).toHaveLength(0);
-    expect(await store.models.SendBatch.countDocuments({ finishedAt: null })).toBe(1);
+    expect(await (await ledgerModels(store)).SendBatch.countDocuments({ finishedAt: null })).toBe(1);
   });
 });

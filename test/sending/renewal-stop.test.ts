@@ -10,6 +10,7 @@ import { validateDefinition } from '../../engine/campaigns/index.ts';
 import renewalYearly from '../../campaigns/renewal-yearly.ts';
 import programs from '../../campaigns/programs.ts';
 import type { Store } from '../../engine/store/index.ts';
+import { ledgerModels } from '../../engine/ledger/models.ts';
 
 let store: Store;
 let sink: SmtpSink;
@@ -36,12 +37,12 @@ describe('renewal reminders stop as soon as a member renews', () => {
     // the member renews between planning and sending
     await store.models.Member.updateOne({ _id: renewer._id }, { $set: { expiresAt: new Date('2028-01-01T12:00:00Z') }, $push: { renewals: { renewedAt: clock.now(), expiresAt: new Date('2028-01-01T12:00:00Z') } } });
 
-    const batches = await store.models.SendBatch.find({ campaign: campaign.name }).lean();
+    const batches = await (await ledgerModels(store)).SendBatch.find({ campaign: campaign.name }).lean();
     for (const b of batches) await engine.scheduler.runBatch(String(b._id));
 
     expect(sink.messages.map((m) => m.to[0])).toEqual(['waiting@example.org']);
     expect(sink.messages[0]!.subject).toBe('Your membership ends in 30 days');
-    const skipped = await store.models.SendResult.find({ campaign: campaign.name, status: 'skipped' }).lean();
+    const skipped = await (await ledgerModels(store)).SendResult.find({ campaign: campaign.name, status: 'skipped' }).lean();
     expect(skipped).toHaveLength(1);
     expect(skipped[0]!.reason).toMatch(/no longer due/);
   });

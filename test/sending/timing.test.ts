@@ -7,6 +7,7 @@ import { planCampaign, type PlanDeps } from '../../engine/scheduler/plan.ts';
 import { SEVEN_DAYS_MS } from '../../engine/planner/send-timing.ts';
 import type { LoadedCampaign } from '../../engine/campaigns/index.ts';
 import type { Store } from '../../engine/store/index.ts';
+import { ledgerModels } from '../../engine/ledger/models.ts';
 
 let store: Store;
 let deps: PlanDeps;
@@ -24,7 +25,7 @@ function windowed(name: string): LoadedCampaign {
 }
 
 async function dueAtByEmail(campaign: string): Promise<Record<string, string>> {
-  const rows = await store.models.SendLog.find({ campaign }, { email: 1, dueAt: 1 }).lean();
+  const rows = await (await ledgerModels(store)).SendLog.find({ campaign }, { email: 1, dueAt: 1 }).lean();
   return Object.fromEntries(rows.map((r) => [r.email, r.dueAt.toISOString()]));
 }
 

@@ -2,6 +2,7 @@
 // keeping the document (so counters and send-log statistics stay consistent and anonymous).
 import { InvalidInputError } from '../../errors.ts';
 import type { Store } from '../../store/index.ts';
+import { eraseMemberFromLedger, ledgerRecordOf } from '../../ledger/index.ts';
 
 function notFound(email: string): InvalidInputError {
   return new InvalidInputError('MEMBER_UNKNOWN', `No member with email ${email}:`, [{ subject: email, message: 'not found (emails are matched case-insensitively)' }]);
@@ -12,14 +13,7 @@ export async function exportMember(store: Store, email: string): Promise<Record<
   const address = email.trim().toLowerCase();
   const member = await store.models.Member.findOne({ email: address }).lean();
   if (!member) throw notFound(address);
-  const sends = await store.models.SendLog.find({ memberId: member._id }, { _id: 1, campaign: 1, step: 1, occurrence: 1, status: 1, dueAt: 1, firstOpenedAt: 1, firstClickedAt: 1 })
-    .sort({ dueAt: 1 })
-    .lean();
-  // delivery outcomes live beside the send log (raw collection: its shape belongs to the delivery stage)
-  const results = sends.length
-    ? await store.db.collection('send_results').find({ sendLogId: { $in: sends.map((s) => s._id) } }, { projection: { _id: 0, sendLogId: 1, status: 1, at: 1, reason: 1 } }).toArray()
-    : [];
-  const suppressions = await store.models.Suppression.find({ email: address }, { _id: 0 }).lean();
+  const { sends, results, suppressions } = await ledgerRecordOf(store, member._id, address);
   return { member: { ...member, _id: String(member._id) }, sends: sends.map((s) => ({ ...s, _id: String(s._id) })), results, suppressions };
 }
 
@@ -40,15 +34,6 @@ export async function eraseMember(store: Store, email: string, now: Date): Promi
       $unset: { country: 1 },
     },
   );
-  const res = await store.models.SendLog.updateMany({ memberId: member._id }, { $set: { email: placeholder }, $unset: { payload: 1 } });
-  // queued batches carry a copy of recipient details: scrub this member from them too
-  const batches = store.db.collection<{ recipients?: Array<Record<string, unknown>> }>('send_batches');
-  for (const batch of await batches.find({ 'recipients.memberId': member._id }).toArray()) {
-    const recipients = (batch.recipients ?? []).map((r) =>
-      String(r.memberId) === String(member._id) ? { ...r, email: placeholder, name: '', country: null, attributes: {} } : r,
-    );
-    await batches.updateOne({ _id: batch._id }, { $set: { recipients } });
-  }
-  await store.models.Suppression.deleteMany({ email: address });
-  return { memberId: String(member._id), sendsScrubbed: res.modifiedCount };
+  const { sendsScrubbed } = await eraseMemberFromLedger(store, member._id, address, placeholder);
+  return { memberId: String(member._id), sendsScrubbed };
 }

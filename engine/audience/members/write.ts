@@ -5,6 +5,7 @@
 // Every step is keyed, so re-running a batch, or a whole interrupted import, converges.
 import { Types } from 'mongoose';
 import { memberIdForEmail, type Store } from '../../store/index.ts';
+import { insertKeyed } from '../../store/keyed-insert.ts';
 import type { memberUpdate } from './rows.ts';
 
 export type MemberWrite = ReturnType<typeof memberUpdate>;
@@ -14,7 +15,6 @@ export interface BatchOutcome {
   updated: number;
 }
 
-type BulkError = { writeErrors?: Array<{ index: number; code?: number }>; code?: number; result?: { insertedCount?: number } };
 
 /** `defaults` fills fields a new member's row leaves out (an existing member keeps its own). */
 export async function writeMemberBatch(store: Store, batch: MemberWrite[], now: Date, defaults?: (row: MemberWrite) => Record<string, unknown>): Promise<BatchOutcome> {
@@ -23,14 +23,8 @@ export async function writeMemberBatch(store: Store, batch: MemberWrite[], now: 
     const doc = new Member({ ...withoutUndefined(defaults?.(u)), ...expandDotted(u.set), email: u.email, _id: memberIdForEmail(u.email), createdAt: now, updatedAt: now }).toObject();
     return doc;
   });
-  let existing: MemberWrite[] = [];
-  try {
-    await Member.collection.insertMany(docs, { ordered: false });
-  } catch (e) {
-    const err = e as BulkError;
-    if (!err.writeErrors || err.writeErrors.some((w) => w.code !== 11000)) throw e;
-    existing = err.writeErrors.map((w) => batch[w.index] as MemberWrite);
-  }
+  const duplicates = await insertKeyed(Member.collection, docs);
+  const existing = [...duplicates].map((i) => batch[i] as MemberWrite);
   if (!existing.length) return { created: batch.length, updated: 0 };
 
   const byDerivedId = await Member.bulkWrite(

@@ -1,0 +1,90 @@
+// Payloads (what the recipients of a step share, stored once by content hash) and batches (a
+// chunk of recipients due at one time: the unit a worker sends). Retry batches are keyed: their
+// id derives from the batch, attempt and run that handed the recipients on, so a later run can
+// find them by `_id` and a crash between writing one and recording its results loses nothing.
+import { createHash } from 'node:crypto';
+import { Types } from 'mongoose';
+import type { Store } from '../store/index.ts';
+import { insertKeyed } from '../store/keyed-insert.ts';
+import { ledgerModels, type BatchRecipient } from './models.ts';
+
+export interface PayloadRecord {
+  _id: string; template: string; subject: string; preheader?: string;
+  data: Record<string, unknown>; attachments: Array<{ filename: string; contentType: string; content: string }>;
+}
+
+export interface BatchRecord {
+  _id: Types.ObjectId; campaign: string; step: string; payloadId: string; category?: string | null; topic?: string | null;
+  dueAt: Date; attempt: number; failures?: number; recipients: BatchRecipient[];
+  retryOf?: Types.ObjectId; retryRun?: number; createdAt: Date; updatedAt: Date;
+}
+
+/** A batch as a run reads it. */
+export type StoredBatch = Omit<BatchRecord, 'createdAt' | 'updatedAt'> & { finishedAt?: Date | null };
+
+/** Store payloads under their content hash; one already stored is left as it is. */
+export async function storePayloads(store: Store, payloads: readonly PayloadRecord[]): Promise<void> {
+  const { Payload } = await ledgerModels(store);
+  await insertKeyed(Payload.collection, payloads);
+}
+
+export async function payloadById(store: Store, id: string): Promise<PayloadRecord | undefined> {
+  const { Payload } = await ledgerModels(store);
+  return ((await Payload.findById(id).lean()) as PayloadRecord | null) ?? undefined;
+}
+
+/** Insert the first batches of newly planned sends (fresh ids: nothing to collide with). */
+export async function createBatches(store: Store, batches: readonly BatchRecord[]): Promise<void> {
+  if (batches.length === 0) return;
+  const { SendBatch } = await ledgerModels(store);
+  await SendBatch.collection.insertMany(batches as never[], { ordered: false });
+}
+
+export async function batchById(store: Store, id: string | Types.ObjectId): Promise<StoredBatch | undefined> {
+  const { SendBatch } = await ledgerModels(store);
+  return ((await SendBatch.findById(id).lean()) as unknown as StoredBatch | null) ?? undefined;
+}
+
+export async function markBatchFinished(store: Store, id: Types.ObjectId, at: Date): Promise<void> {
+  const { SendBatch } = await ledgerModels(store);
+  await SendBatch.updateOne({ _id: id }, { $set: { finishedAt: at } });
+}
+
+/** Unfinished batches due before `before` (their job was lost or their worker died). */
+export async function overdueBatchIds(store: Store, before: Date): Promise<string[]> {
+  const { SendBatch } = await ledgerModels(store);
+  const rows = await SendBatch.find({ finishedAt: null, dueAt: { $lte: before } }, { _id: 1 }).lean();
+  return rows.map((b) => String(b._id));
+}
+
+/** Batches not yet finished and due by `now`. */
+export async function countUnfinishedBatchesDue(store: Store, now: Date): Promise<number> {
+  const { SendBatch } = await ledgerModels(store);
+  return SendBatch.countDocuments({ finishedAt: null, dueAt: { $lte: now } });
+}
+
+/** Failed recipients and recipients only held back (daily cap) go to separate retry batches. */
+export type RetryKind = 'failed' | 'held';
+const RETRY_KINDS: readonly RetryKind[] = ['failed', 'held'];
+
+/** The id of the retry batch that run `run` of a batch (at `attempt`) hands recipients on to. */
+export function retryBatchId(batchId: Types.ObjectId | string, attempt: number, run: number, kind: RetryKind): Types.ObjectId {
+  const hex = createHash('sha256').update(`retry:${String(batchId)}:${attempt}:${run}:${kind}`).digest('hex').slice(0, 24);
+  return new Types.ObjectId(hex);
+}
+
+/** Write a retry batch under its derived id; false if that run already wrote it. */
+export async function recordRetryBatch(store: Store, batch: BatchRecord): Promise<boolean> {
+  const { SendBatch } = await ledgerModels(store);
+  const duplicate = await insertKeyed(SendBatch.collection, [batch]);
+  return !duplicate.has(0);
+}
+
+/** The retry batches earlier runs (1 .. run-1) of this batch wrote: one `_id` lookup. */
+export async function retryBatchesOfEarlierRuns(store: Store, batch: { _id: Types.ObjectId; attempt: number }, run: number): Promise<StoredBatch[]> {
+  if (run <= 1) return [];
+  const { SendBatch } = await ledgerModels(store);
+  const ids: Types.ObjectId[] = [];
+  for (let r = 1; r < run; r++) for (const kind of RETRY_KINDS) ids.push(retryBatchId(batch._id, batch.attempt, r, kind));
+  return (await SendBatch.find({ _id: { $in: ids } }).lean()) as unknown as StoredBatch[];
+}

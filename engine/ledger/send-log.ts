@@ -1,0 +1,97 @@
+// Send-log records: one per (campaign, step, member, occurrence), inserted under that key when
+// the send is planned. Named queries for the planner's history, the frequency cap, tracking's
+// first open/click, segments on engagement, campaign edits and privacy requests.
+import type { Types } from 'mongoose';
+import type { Store } from '../store/index.ts';
+import { insertKeyed } from '../store/keyed-insert.ts';
+import { ledgerModels } from './models.ts';
+
+/** A send-log record as the scheduler plans it. */
+export interface PlannedSendRecord {
+  _id: Types.ObjectId; key: string; campaign: string; step: string; occurrence: string;
+  memberId: Types.ObjectId; email: string; program?: string; category: string; topic?: string; template: string;
+  status: 'pending'; dueAt: Date; messageId: string; payloadId: string; payload?: Record<string, unknown>; batchId?: Types.ObjectId;
+}
+
+/** Insert planned sends under their unique keys; returns the indexes that were already recorded. */
+export async function recordPlannedSends(store: Store, records: readonly PlannedSendRecord[]): Promise<Set<number>> {
+  const { SendLog } = await ledgerModels(store);
+  return insertKeyed(SendLog.collection, records);
+}
+
+/** One send of a campaign as the planner's history sees it: 'sent' once a result says so. */
+export interface CampaignSend {
+  memberId: string; step: string; occurrence: string; status: string;
+  sentAt?: Date; firstOpenedAt?: Date; firstClickedAt?: Date; payload?: unknown;
+}
+
+/** Every send-log record of a campaign with its outcome (sent, or the record's own status). */
+export async function campaignSends(store: Store, campaign: string): Promise<CampaignSend[]> {
+  const { SendLog, SendResult } = await ledgerModels(store);
+  const [records, sent] = await Promise.all([
+    SendLog.find({ campaign }, { memberId: 1, step: 1, occurrence: 1, status: 1, dueAt: 1, firstOpenedAt: 1, firstClickedAt: 1, payload: 1 }).lean(),
+    SendResult.find({ campaign, status: 'sent' }, { sendLogId: 1, at: 1 }).lean(),
+  ]);
+  // Outcomes live in results; a record without a 'sent' result is still pending (or cancelled).
+  const sentAt = new Map(sent.map((r) => [String(r.sendLogId), r.at]));
+  return records.map((r) => ({
+    memberId: String(r.memberId), step: r.step, occurrence: r.occurrence ?? '',
+    status: sentAt.has(String(r._id)) ? 'sent' : r.status,
+    sentAt: sentAt.get(String(r._id)), firstOpenedAt: r.firstOpenedAt ?? undefined, firstClickedAt: r.firstClickedAt ?? undefined, payload: r.payload,
+  }));
+}
+
+/** Sends due since `since` (planned or out, not cancelled), per member: what the frequency cap counts. */
+export async function sendsDueSince(store: Store, since: Date): Promise<Array<{ memberId: string; dueAt: Date; category: string }>> {
+  const { SendLog } = await ledgerModels(store);
+  const rows = await SendLog.find({ dueAt: { $gte: since }, status: { $ne: 'cancelled' } }, { memberId: 1, dueAt: 1, category: 1 }).lean();
+  return rows.map((r) => ({ memberId: String(r.memberId), dueAt: r.dueAt, category: r.category ?? 'marketing' }));
+}
+
+/** How many members have a record of this step (whatever its outcome). */
+export async function countSendsOfStep(store: Store, campaign: string, step: string): Promise<number> {
+  const { SendLog } = await ledgerModels(store);
+  return SendLog.countDocuments({ campaign, step });
+}
+
+/** Cancel the pending sends of a campaign (or of some of its steps); returns how many. */
+export async function cancelPendingSends(store: Store, campaign: string, steps: readonly string[] | undefined, reason: string): Promise<number> {
+  const { SendLog } = await ledgerModels(store);
+  const filter: Record<string, unknown> = { campaign, status: 'pending' };
+  if (steps) filter.step = { $in: steps };
+  const res = await SendLog.updateMany(filter, { $set: { status: 'cancelled', error: reason } });
+  return res.modifiedCount;
+}
+
+/** What a tracked link needs to know about the send it came from. */
+export async function sendForTracking(store: Store, sendLogId: string): Promise<{ campaign: string; step: string; program?: string; memberId: string; email: string } | undefined> {
+  const { SendLog } = await ledgerModels(store);
+  const r = await SendLog.findById(sendLogId, { campaign: 1, step: 1, program: 1, memberId: 1, email: 1 }).lean();
+  return r ? { campaign: r.campaign, step: r.step, program: r.program ?? undefined, memberId: String(r.memberId), email: r.email } : undefined;
+}
+
+export async function recordFirstOpen(store: Store, sendLogId: string, at: Date): Promise<void> {
+  const { SendLog } = await ledgerModels(store);
+  await SendLog.updateOne({ _id: sendLogId }, { $set: { firstOpenedAt: at } });
+}
+
+export async function recordFirstClick(store: Store, sendLogId: string, at: Date): Promise<void> {
+  const { SendLog } = await ledgerModels(store);
+  await SendLog.updateOne({ _id: sendLogId }, { $set: { firstClickedAt: at } });
+}
+
+/** Members who first opened (or clicked) a send of `campaign` between `since` and `until`. */
+export async function membersWhoEngaged(store: Store, campaign: string, action: 'opened' | 'clicked', since: Date, until: Date): Promise<Types.ObjectId[]> {
+  const { SendLog } = await ledgerModels(store);
+  const field = action === 'opened' ? 'firstOpenedAt' : 'firstClickedAt';
+  const rows = await SendLog.find({ campaign, [field]: { $gte: since, $lte: until } }, { memberId: 1 }).lean();
+  return [...new Map(rows.map((r) => [String(r.memberId), r.memberId])).values()];
+}
+
+/** A member's sends, oldest first (privacy export). */
+export async function sendsOfMember(store: Store, memberId: Types.ObjectId) {
+  const { SendLog } = await ledgerModels(store);
+  return SendLog.find({ memberId }, { _id: 1, campaign: 1, step: 1, occurrence: 1, status: 1, dueAt: 1, firstOpenedAt: 1, firstClickedAt: 1 })
+    .sort({ dueAt: 1 })
+    .lean();
+}
