@@ -69,6 +69,8 @@ export interface EngineOptions {
   store?: Store;
   /** use this transport instead of the configured one (tests, benchmarks) */
   transport?: Transport;
+  /** count into this buffer instead of one on the engine's store (tests of a failing flush) */
+  counters?: CounterBuffer;
   /** load campaigns from files (default) or use these */
   campaigns?: LoadedCampaign[];
   /** progress lines for one-time work such as building the embedded database */
@@ -99,7 +101,7 @@ export async function createEngine(config: Config, options: EngineOptions = {}) 
     const { renderer, signer, urls, from } = createRendering(config);
     const transport = options.transport ?? createTransport(config, { clock });
     closers.push(() => transport.close());
-    const counters = new CounterBuffer(store, { flushEveryMs: 1000, log });
+    const counters = options.counters ?? new CounterBuffer(store, { flushEveryMs: 1000, log });
     closers.push(() => counters.close());
     const worker = `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
 

@@ -25,6 +25,7 @@ import { ResultWriter } from './result-writer.ts';
 import { splitAtCap, triageRecipients } from './triage.ts';
 import { handOnForRetry, type RetryItem } from './retry-batches.ts';
 import { composeMessage } from './compose.ts';
+import { CampaignWatch } from './campaign-watch.ts';
 
 export interface SenderDeps {
   store: Store;
@@ -70,18 +71,18 @@ export async function runBatch(deps: SenderDeps, batchId: string): Promise<Batch
   const lease = await BatchRunLease.claim(deps, batch._id);
   if (!lease) return { status: 'busy' };
   try {
-    const campaign = await store.models.CampaignState.findOne({ name: batch.campaign }).lean();
-    if (campaign?.state === 'paused') {
+    const watch = await CampaignWatch.start(store, batch.campaign, batch.step);
+    if (watch.current() === 'paused') {
       const until = new Date(clock.now().getTime() + PAUSED_RECHECK_MS);
       await deps.schedule(batchId, until);
       return { status: 'postponed', until, reason: 'campaign paused' };
     }
-    const cancelled = campaign?.state === 'removed' || (campaign !== null && campaign.steps.length > 0 && !campaign.steps.includes(batch.step));
+    const cancelled = watch.current() === 'removed';
 
     const recipients = batch.recipients;
     const done = lease.run > 1 ? await settledAtAttempt(store, recipients.map((r) => r.sendLogId), batch.attempt) : new Set<string>();
     const writer = new ResultWriter(store, deps.log);
-    const tally = { sent: 0, failed: 0, skipped: 0, retrying: 0, alreadyDone: done.size, leaseLost: 0 };
+    const tally = { sent: 0, failed: 0, skipped: 0, retrying: 0, alreadyDone: done.size, leaseLost: 0, paused: 0 };
     const retryLater: RetryItem[] = [];
     const base = { batchId: batch._id, campaign: batch.campaign, step: batch.step };
     const result = (r: BatchRecipient, status: ResultStatus, extra: Partial<SendResultDoc> = {}) => {
@@ -125,6 +126,10 @@ export async function runBatch(deps: SenderDeps, batchId: string): Promise<Batch
 
       await Promise.all(sendable.map((r) => limit(async () => {
         if (!lease.safe()) { tally.leaseLost++; return; }
+        // paused or removed since the batch started: stop starting sends
+        const state = watch.current();
+        if (state === 'paused') { tally.paused++; return; }
+        if (state === 'removed') { result(r, 'skipped', { reason: 'step or campaign removed' }); return; }
         let message;
         try {
           message = composeMessage(context, await compile(r.locale), r, clock.now());
@@ -148,24 +153,34 @@ export async function runBatch(deps: SenderDeps, batchId: string): Promise<Batch
       })));
     }
 
-    if (tally.leaseLost > 0) {
+    if (tally.leaseLost > 0 || tally.paused > 0) {
       // Unsent recipients stay unrecorded (and transient failures unscheduled): the next run takes them.
       await writer.close();
-      await deps.counters.flush();
-      const until = new Date(clock.now().getTime() + deps.leaseMs);
+      await flushCounters(deps);
+      const reason = tally.leaseLost > 0 ? 'lease could not be renewed' : 'campaign paused';
+      const until = new Date(clock.now().getTime() + (tally.leaseLost > 0 ? deps.leaseMs : PAUSED_RECHECK_MS));
       await deps.schedule(batchId, until);
-      deps.log.warn({ batchId, run: lease.run, ...tally }, 'batch lease could not be renewed; the rest goes to the next run');
-      return { status: 'postponed', until, reason: 'lease could not be renewed' };
+      deps.log.warn({ batchId, run: lease.run, ...tally }, `${reason}; the rest of the batch goes to the next run`);
+      return { status: 'postponed', until, reason };
     }
     if (retryLater.length > 0) {
       await handOnForRetry(deps, batch, lease.run, retryLater, (i, retryBatchId) => result(i.r, 'retrying', { reason: i.reason, retryBatchId }));
     }
     await writer.close();
-    await deps.counters.flush();
+    await flushCounters(deps);
     await markBatchFinished(store, batch._id, clock.now());
     deps.log.info({ batchId, campaign: batch.campaign, step: batch.step, attempt: batch.attempt, run: lease.run, ...tally }, 'batch done');
     return { status: 'done', ...tally };
   } finally {
     await lease.release();
   }
+}
+
+/**
+ * The counts of a batch are written before it is marked finished, but a counter write that fails
+ * must not fail the batch: its sends are recorded (the results are the truth the counters are
+ * rebuilt from), the buffer logs the failure and keeps the numbers for its next flush.
+ */
+async function flushCounters(deps: SenderDeps): Promise<void> {
+  await deps.counters.flush().catch((err: unknown) => deps.log.warn({ err }, 'counters not written yet; they stay buffered'));
 }
