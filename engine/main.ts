@@ -18,7 +18,7 @@ import { SEVEN_DAYS_MS } from './planner/send-timing.ts';
 import { CounterBuffer } from './reports/counters.ts';
 import { Scheduler } from './scheduler/index.ts';
 import { buildServer } from './http/server.ts';
-import { loadApplicationSpecs, type ResolvedApplicationSpec } from './applications/index.ts';
+import { loadApplicationSpecs, REVIEW_DIGEST_JOB, sendReviewDigests, type ResolvedApplicationSpec } from './applications/index.ts';
 
 /** The database named by config (or the embedded one), for commands that need nothing else. */
 export function openStoreOnly(config: Config, options: { onProgress?: (line: string) => void } = {}): Promise<Database> {
@@ -124,6 +124,7 @@ export async function createEngine(config: Config, options: EngineOptions = {}) 
       },
       processEveryMs: options.processEveryMs ?? 2000,
       batchConcurrency: 2,
+      recurringJobs: [{ name: REVIEW_DIGEST_JOB, every: '1 hour', run: (now) => sendReviewDigests({ ...applications, transport, from, log }, now) }],
     });
     closers.push(() => scheduler.stop());
 

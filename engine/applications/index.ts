@@ -20,3 +20,6 @@ export function defineApplications<const T extends Record<string, ApplicationSpe
   return specs;
 }
 export { importApplications, type ApplicationImportResult } from './import.ts';
+export { sendReviewDigests, digestMessage, digestDueAt, type DigestDeps } from './digest.ts';
+/** The Agenda job that sends the managers' review digests (hourly; each program once per business day). */
+export const REVIEW_DIGEST_JOB = 'flywheel:application-digest';

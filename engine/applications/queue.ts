@@ -26,7 +26,8 @@ export function matchesStatus(app: QueueApplication, status: ListStatus, now: Da
 
 /** Business days left before the promise runs out (0 = due by the end of today; negative = overdue). */
 export function businessDaysLeft(app: QueueApplication, spec: ResolvedApplicationSpec, now: Date): number {
-  if (isOverdue(app, now)) return -Math.max(1, businessDaysBetween(app.dueAt, now, spec.calendar));
+  // overdue by the business days since the last day of the promise, today included
+  if (isOverdue(app, now)) return -Math.max(1, businessDaysBetween(new Date(app.dueAt.getTime() - 1), now, spec.calendar));
   return businessDaysBetween(now, new Date(app.dueAt.getTime() - 1), spec.calendar);
 }
 

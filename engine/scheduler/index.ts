@@ -32,6 +32,15 @@ export interface SchedulerDeps {
   processEveryMs: number;
   /** batches run at once by this worker */
   batchConcurrency: number;
+  /** other stages' periodic work (e.g. the applications review digest), run like the tick */
+  recurringJobs?: readonly RecurringJob[];
+}
+
+export interface RecurringJob {
+  name: string;
+  /** Agenda interval, e.g. '1 hour' */
+  every: string;
+  run(now: Date): Promise<unknown>;
 }
 
 export interface TickReport {
@@ -76,6 +85,7 @@ export class Scheduler {
       }
     }, { concurrency: deps.batchConcurrency, lockLifetime: deps.sender.leaseMs });
     this.agenda.define(JOB.sweep, async () => { await this.sweep(); }, { concurrency: 1 });
+    for (const job of deps.recurringJobs ?? []) this.agenda.define(job.name, async () => { await job.run(deps.clock.now()); }, { concurrency: 1 });
     this.agenda.on('error', (err) => deps.log.error({ err }, 'scheduler error'));
     this.agenda.ready.catch((err: unknown) => deps.log.error({ err }, 'scheduler could not initialise'));
     this.agenda.on('fail', (err, job) => {
@@ -90,6 +100,7 @@ export class Scheduler {
     if (options.recurring) {
       await this.agenda.every('1 minute', JOB.tick);
       await this.agenda.every('5 minutes', JOB.sweep);
+      for (const job of this.deps.recurringJobs ?? []) await this.agenda.every(job.every, job.name);
     }
   }
 
