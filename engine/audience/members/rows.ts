@@ -4,6 +4,14 @@ import { z } from 'zod';
 import { DateTime, IANAZone } from 'luxon';
 import { MEMBER_STATUSES, TOPICS } from '../../store/models.ts';
 
+/** Zone names seen so far: luxon checks a zone by building an Intl formatter (about 1 ms each). */
+const zoneValidity = new Map<string, boolean>();
+function isKnownZone(zone: string): boolean {
+  let valid = zoneValidity.get(zone);
+  if (valid === undefined) zoneValidity.set(zone, (valid = IANAZone.isValidZone(zone)));
+  return valid;
+}
+
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
 const date = z.preprocess(
@@ -46,7 +54,7 @@ export const memberRowSchema = z
     ),
     status: z.preprocess(blankToUndefined, z.enum(MEMBER_STATUSES, { error: (i) => `unknown status ${JSON.stringify(i.input)} (known: ${MEMBER_STATUSES.join(', ')})` }).optional()),
     locale: z.preprocess(blankToUndefined, z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'locale must look like "en" or "pt-BR"').optional()),
-    timezone: z.preprocess(blankToUndefined, z.string().refine((v) => IANAZone.isValidZone(v), { error: (i) => `unknown time zone ${JSON.stringify(i.input)}` }).optional()),
+    timezone: z.preprocess(blankToUndefined, z.string().refine((v) => isKnownZone(v), { error: (i) => `unknown time zone ${JSON.stringify(i.input)}` }).optional()),
     country: z.preprocess((v) => (typeof v === 'string' ? blankToUndefined(v.trim().toUpperCase()) : v), z.string().regex(/^[A-Z]{2}$/, 'country must be a 2-letter ISO code').optional()),
     appliedAt: date,
     awardedAt: date,

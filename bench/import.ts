@@ -1,0 +1,105 @@
+// bench:import: `flywheel members import` of 100,000 generated rows, the real CLI in its own
+// process (time and peak RSS from /proc), against a baseline in the same run: the same rows,
+// already parsed, written with the driver's raw insertMany in batches of 1,000 (the database's
+// own insert limit for this data). A second import of the same file measures the update path
+// (every member exists), which is also what a resumed import does.
+// Run: npm run bench:import   (ROWS=n to change the size)
+import { spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { openStore, resolveDatabase, ROOT_DIR } from '../engine/store/index.ts';
+import { monotonicMs } from '../engine/clock.ts';
+
+const ROWS = Number(process.env.ROWS ?? 100_000);
+const PROGRAMS = ['education', 'open-source', 'startups', 'contributor'];
+const ZONES = ['UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Tokyo'];
+const say = (line: string) => process.stderr.write(`${line}\n`);
+
+function row(i: number): string[] {
+  return [`member${i}@example.org`, `Member ${i}`, PROGRAMS[i % 4] as string, 'active', ZONES[i % 4] as string, 'DE', '2026-01-10', '2027-01-10', `t${i % 7};cohort-${i % 13}`, i % 5 ? 'yes' : 'no', String(i % 50)];
+}
+
+async function writeCsv(path: string): Promise<void> {
+  const out = createWriteStream(path);
+  out.write('email,name,program,status,timezone,country,awardedAt,expiresAt,tags,newsletter,attr.seats\n');
+  for (let i = 0; i < ROWS; i++) if (!out.write(`${row(i).join(',')}\n`)) await once(out, 'drain');
+  out.end();
+  await once(out, 'finish');
+}
+
+/** Peak resident set (VmHWM) of a process, read from /proc while it runs. */
+function peakRssMb(pid: number): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+async function cliImport(file: string, uri: string, dbName: string): Promise<{ ms: number; peakMb: number; out: string }> {
+  const started = monotonicMs();
+  const child = spawn(process.execPath, [join(ROOT_DIR, 'bin', 'flywheel.js'), 'members', 'import', file], {
+    env: { ...process.env, MONGODB_URI: uri, FLYWHEEL_DB_NAME: dbName, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (b: Buffer) => { out += b; });
+  child.stderr.on('data', (b: Buffer) => { err += b; });
+  let peakMb = 0;
+  const timer = setInterval(() => { peakMb = Math.max(peakMb, peakRssMb(child.pid ?? 0)); }, 100);
+  const [code] = (await once(child, 'exit')) as [number];
+  clearInterval(timer);
+  if (code !== 0) throw new Error(`import exited ${code}: ${err}`);
+  return { ms: monotonicMs() - started, peakMb, out: out.trim() };
+}
+
+async function main(): Promise<void> {
+  const dir = join(ROOT_DIR, '.data', 'bench-import');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'members.csv');
+  await writeCsv(file);
+  say(`bench:import  ${ROWS} rows`);
+  const db = await resolveDatabase({ mongodbUri: process.env.MONGODB_URI, dataDir: join(dir, 'db'), rootDir: ROOT_DIR, onProgress: say });
+  try {
+    say(`database: ${db.kind}`);
+    // Baseline: the same rows as documents, raw insertMany, 1,000 per call.
+    const base = await openStore(db.uri, 'bench_import_raw');
+    await base.db.dropDatabase();
+    const now = new Date();
+    const t0 = monotonicMs();
+    for (let i = 0; i < ROWS; i += 1000) {
+      const docs = [];
+      for (let j = i; j < Math.min(i + 1000, ROWS); j++) {
+        const r = row(j);
+        docs.push({ email: r[0], name: r[1], program: r[2], status: r[3], timezone: r[4], country: r[5], awardedAt: new Date(r[6] as string), expiresAt: new Date(r[7] as string), tags: (r[8] as string).split(';'), topics: { newsletter: r[9] === 'yes', events: true, caseStudies: true }, attributes: { seats: r[10] }, locale: 'en', renewals: [], createdAt: now, updatedAt: now });
+      }
+      await base.db.collection('members').insertMany(docs, { ordered: false });
+    }
+    const rawMs = monotonicMs() - t0;
+    await base.db.dropDatabase();
+    await base.close();
+    say(`  raw insertMany           ${Math.round(rawMs)} ms  (${Math.round(ROWS / (rawMs / 1000))} rows/s)`);
+
+    const store = await openStore(db.uri, 'bench_import');
+    await store.db.dropDatabase();
+    await store.close();
+    const first = await cliImport(file, db.uri, 'bench_import');
+    say(`  flywheel members import  ${Math.round(first.ms)} ms  (${Math.round(ROWS / (first.ms / 1000))} rows/s), peak RSS ${Math.round(first.peakMb)} MB: ${first.out}`);
+    const again = await cliImport(file, db.uri, 'bench_import');
+    say(`  same file again (update) ${Math.round(again.ms)} ms  (${Math.round(ROWS / (again.ms / 1000))} rows/s), peak RSS ${Math.round(again.peakMb)} MB: ${again.out}`);
+    say(`  ratio import / raw insertMany: ${(first.ms / rawMs).toFixed(2)}`);
+    process.stdout.write(`${JSON.stringify({ bench: 'import', rows: ROWS, db: db.kind, ms: Math.round(first.ms), peak_rss_mb: Math.round(first.peakMb), raw_insert_ms: Math.round(rawMs), ratio_to_raw: Number((first.ms / rawMs).toFixed(2)), reimport_ms: Math.round(again.ms), reimport_peak_rss_mb: Math.round(again.peakMb) })}\n`);
+  } finally {
+    await db.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exit(2);
+});
