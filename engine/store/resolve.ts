@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, cpSync, writeFileSync, chmodSync, r
 import { spawnSync, execFileSync } from 'node:child_process';
 import { join, resolve as resolvePath, delimiter } from 'node:path';
 import { FlywheelError } from '../errors.ts';
-import { freePort, startGuarded, type RunningServer } from './embedded.ts';
+import { acquireSharedServer, type SharedServer } from './shared-server.ts';
 
 export const FERRETDB_VERSION = 'v1.24.2';
 const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
@@ -54,8 +54,8 @@ export async function resolveDatabase(opts: ResolveOptions): Promise<ResolvedDat
   );
 }
 
-function fromServer(kind: DatabaseKind, server: RunningServer): ResolvedDatabase {
-  return { kind, uri: `mongodb://127.0.0.1:${server.port}`, stop: () => server.stop() };
+function fromServer(kind: DatabaseKind, server: SharedServer): ResolvedDatabase {
+  return { kind, uri: `mongodb://127.0.0.1:${server.port}`, stop: () => server.release() };
 }
 
 function which(bin: string): string | undefined {
@@ -66,10 +66,10 @@ function which(bin: string): string | undefined {
   return undefined;
 }
 
-async function startMongod(bin: string, dbPath: string): Promise<RunningServer> {
+/** The data directory's mongod: shared by every command using it (see shared-server.ts). */
+async function startMongod(bin: string, dbPath: string): Promise<SharedServer> {
   mkdirSync(dbPath, { recursive: true });
-  const port = await freePort();
-  return startGuarded('mongod', bin, ['--dbpath', dbPath, '--port', String(port), '--bind_ip', '127.0.0.1', '--quiet'], port);
+  return acquireSharedServer({ name: 'mongod', bin, dir: dbPath, args: ['--dbpath', dbPath, '--port', '{port}', '--bind_ip', '127.0.0.1', '--quiet'] });
 }
 
 export function findFerretDb(rootDir: string): string | undefined {
@@ -78,20 +78,20 @@ export function findFerretDb(rootDir: string): string | undefined {
   return which('ferretdb');
 }
 
-async function startFerretDb(bin: string, dir: string): Promise<RunningServer> {
+/** The data directory's FerretDB: shared by every command using it (see shared-server.ts). */
+async function startFerretDb(bin: string, dir: string): Promise<SharedServer> {
   mkdirSync(join(dir, 'sqlite'), { recursive: true });
-  const [port, debugPort] = [await freePort(), await freePort()];
-  return startGuarded('FerretDB', bin, [
+  return acquireSharedServer({ name: 'FerretDB', bin, dir, args: [
     '--handler=sqlite',
     // WAL + synchronous=NORMAL: commits survive a crash of any process, fsync only at checkpoints
     // (FULL would fsync every write, about 20-40 ms each on these disks).
     `--sqlite-url=file:${join(dir, 'sqlite')}/?_txlock=immediate&_pragma=synchronous(NORMAL)`,
     `--state-dir=${dir}`,
-    `--listen-addr=127.0.0.1:${port}`,
-    `--debug-addr=127.0.0.1:${debugPort}`,
+    '--listen-addr=127.0.0.1:{port}',
+    '--debug-addr=127.0.0.1:{debugPort}',
     '--telemetry=disable',
     '--log-level=error',
-  ], port);
+  ] });
 }
 
 /**

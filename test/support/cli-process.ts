@@ -13,8 +13,11 @@ export interface CliRun {
 export const FLYWHEEL_BIN = join(ROOT_DIR, 'bin', 'flywheel.js');
 
 export function runFlywheel(args: string[], env: Record<string, string | undefined>, timeoutMs = 110_000): Promise<CliRun> {
+  // a variable given as undefined is removed (e.g. MONGODB_URI, to use the embedded database)
+  const merged: Record<string, string | undefined> = { ...process.env, LOG_LEVEL: 'warn', ...env };
+  for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [FLYWHEEL_BIN, ...args], { cwd: ROOT_DIR, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [FLYWHEEL_BIN, ...args], { cwd: ROOT_DIR, env: merged, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => { stdout += b.toString(); });

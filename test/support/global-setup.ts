@@ -3,10 +3,11 @@
 // else the run stops naming the command), and one database server for the whole run (the same
 // resolution the CLI uses: MONGODB_URI, else mongod, else FerretDB, built once when missing).
 // Each test file uses its own database name on that server.
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { resolveDatabase, ROOT_DIR, type ResolvedDatabase } from '../../engine/store/index.ts';
+import { lockPathFor } from '../../engine/store/shared-server.ts';
 import { ensureChromium } from './chromium.ts';
 
 // Vitest calls setup once per project (root, main, reliability), each with its own copy of this
