@@ -41,6 +41,9 @@ export async function teardown() {
   const resolved = await shared.db?.catch(() => undefined);
   shared.db = undefined;
   await resolved?.stop();
+  // the shared server stops shortly after its last user leaves: let it finish before removing its files
+  const lock = lockPathFor(join(dataDir, 'ferretdb'));
+  for (let i = 0; i < 100 && existsSync(lock); i++) await new Promise((r) => setTimeout(r, 100));
   rmSync(dataDir, { recursive: true, force: true });
 }
 
