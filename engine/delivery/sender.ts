@@ -23,7 +23,7 @@ import { reserveDailyQuota, type DailyCapStore } from './throttle.ts';
 import { BatchRunLease } from './batch-lease.ts';
 import { ResultWriter } from './result-writer.ts';
 import { splitAtCap, triageRecipients } from './triage.ts';
-import { handOnForRetry, type RetryItem } from './retry-batches.ts';
+import { handedOnByEarlierRuns, handOnForRetry, type RetryItem } from './retry-batches.ts';
 import { composeMessage } from './compose.ts';
 import { CampaignWatch } from './campaign-watch.ts';
 
@@ -94,6 +94,11 @@ export async function runBatch(deps: SenderDeps, batchId: string): Promise<Batch
       deps.onProgress?.(1);
     };
 
+    // An earlier run that died right after writing a retry batch left its recipients unrecorded here.
+    for (const { r, retryBatchId } of await handedOnByEarlierRuns(deps, batch, lease.run, done)) {
+      done.add(String(r.sendLogId));
+      result(r, 'retrying', { reason: 'handed on to a retry batch by an earlier run', retryBatchId });
+    }
     const todo = recipients.filter((r) => !done.has(String(r.sendLogId)));
     const payload = cancelled ? undefined : await payloadById(store, batch.payloadId);
     if (!cancelled && !payload) throw new Error(`batch ${batchId}: payload ${batch.payloadId} is missing`);
@@ -153,6 +158,8 @@ export async function runBatch(deps: SenderDeps, batchId: string): Promise<Batch
       })));
     }
 
+    // A retry batch written once another run may have started would race that run's recovery.
+    if (retryLater.length > 0 && !lease.safe()) tally.leaseLost += retryLater.length;
     if (tally.leaseLost > 0 || tally.paused > 0) {
       // Unsent recipients stay unrecorded (and transient failures unscheduled): the next run takes them.
       await writer.close();

@@ -7,6 +7,8 @@
 // expire after FLYWHEEL_LEASE_MS (the job lock lifetime), another worker's Agenda takes them, and
 // runBatch starts run 2 once the batch lease has expired too. FLYWHEEL_TEST_SWEEP_MS adds the
 // scheduler's sweep (the backstop for lost jobs) at that interval.
+// FLYWHEEL_TEST_CRASH_ON_RETRY=1 kills this process (SIGKILL) the moment a batch run asks for a
+// retry batch to be queued: after the retry batch is written, before the run's results are.
 import { loadConfig } from '../../engine/config.ts';
 import { createEngine } from '../../engine/main.ts';
 import { validateDefinition } from '../../engine/campaigns/index.ts';
@@ -27,6 +29,10 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const engine = await createEngine(config, { campaigns: [campaign], processEveryMs: 100 });
   const reports = await engine.scheduler.tick();
+  if (process.env.FLYWHEEL_TEST_CRASH_ON_RETRY === '1') {
+    // Batches planned by the tick are queued already; from here on, only a batch run queues one.
+    engine.scheduler.scheduleBatch = async () => { process.kill(process.pid, 'SIGKILL'); };
+  }
   await engine.scheduler.start({ recurring: false });
   const sweepMs = Number(process.env.FLYWHEEL_TEST_SWEEP_MS ?? 0);
   const sweep = sweepMs > 0 ? setInterval(() => {
