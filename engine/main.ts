@@ -5,6 +5,7 @@
 //   createEngine      everything: store, campaigns, rendering, transport, counters, scheduler, HTTP.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import type { Config } from './config.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -19,6 +20,9 @@ import { CounterBuffer } from './reports/counters.ts';
 import { Scheduler } from './scheduler/index.ts';
 import { buildServer } from './http/server.ts';
 import { loadApplicationSpecs, REVIEW_DIGEST_JOB, sendReviewDigests, type ResolvedApplicationSpec } from './applications/index.ts';
+import { HitWriter } from './tracking/hit-writer.ts';
+import { UnsubscribeJournal } from './tracking/unsubscribe-journal.ts';
+import { DatabaseHealth } from './store/health.ts';
 
 /** The database named by config (or the embedded one), for commands that need nothing else. */
 export function openStoreOnly(config: Config, options: { onProgress?: (line: string) => void } = {}): Promise<Database> {
@@ -129,13 +133,34 @@ export async function createEngine(config: Config, options: EngineOptions = {}) 
     closers.push(() => scheduler.stop());
 
     const dashboard = config.FLYWHEEL_DASHBOARD_PASSWORD ? { agenda: scheduler.agenda, password: config.FLYWHEEL_DASHBOARD_PASSWORD } : undefined;
+    const spoolDir = join(config.FLYWHEEL_DATA_DIR, 'spool');
+    let tracking: { hits: HitWriter; journal: UnsubscribeJournal; health: DatabaseHealth } | undefined;
+    /** The writer, journal and health check behind the HTTP server (created with the first server). */
+    const trackingParts = () => {
+      if (!tracking) {
+        const health = new DatabaseHealth(store, log);
+        health.start();
+        tracking = {
+          health,
+          hits: new HitWriter({ store, counters, clock, log }, { spoolDir }),
+          journal: new UnsubscribeJournal({ store, counters, clock, log }, spoolDir),
+        };
+        const parts = tracking;
+        // closed before the counters (closers run in reverse): their last writes add to counters
+        closers.push(async () => { await parts.hits.close(); await parts.journal.close(); parts.health.stop(); });
+      }
+      return tracking;
+    };
     const http = () => buildServer({
-      store, counters, clock, signer, urls, log, dashboard,
+      store, counters, clock, signer, urls, log, dashboard, ...trackingParts(),
       applications: { deps: applications, ratePerMinute: config.FLYWHEEL_APPLY_RATE_LIMIT, bodyLimit: config.FLYWHEEL_APPLY_BODY_LIMIT },
+      publicOrigin: new URL(config.FLYWHEEL_PUBLIC_URL).origin,
     });
 
     return {
       config, clock, log, store, campaigns, applications, renderer, transport, counters, scheduler, signer, urls, http,
+      /** tracking hits writer, unsubscribe journal and database health (created with the HTTP server) */
+      get tracking() { return trackingParts(); },
       /** Stop everything this engine started, in reverse order; the embedded database last. */
       async close(): Promise<void> {
         for (const close of closers.reverse()) await close().catch((err: unknown) => log.warn({ err }, 'error while closing'));

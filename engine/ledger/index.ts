@@ -4,7 +4,7 @@
 export type { BatchRecipient, ResultStatus, SendResultDoc, SendLogDoc } from './models.ts';
 export {
   recordPlannedSends, campaignSends, sendsDueSince, countSendsOfStep, cancelPendingSends, sendForTracking,
-  recordFirstOpen, recordFirstClick, membersWhoEngaged, type PlannedSendRecord, type CampaignSend,
+  recordFirstOpen, recordFirstClick, recordFirstEngagements, membersWhoEngaged, type PlannedSendRecord, type CampaignSend,
 } from './send-log.ts';
 export {
   storePayloads, payloadById, createBatches, batchById, markBatchFinished, overdueBatchIds, countUnfinishedBatchesDue,

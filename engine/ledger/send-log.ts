@@ -80,6 +80,16 @@ export async function recordFirstClick(store: Store, sendLogId: string, at: Date
   await SendLog.updateOne({ _id: sendLogId }, { $set: { firstClickedAt: at } });
 }
 
+/** First opens and clicks of many sends at once (the tracking writer's bulk flush): one round trip each. */
+export async function recordFirstEngagements(store: Store, opens: ReadonlyArray<{ sendLogId: string; at: Date }>, clicks: ReadonlyArray<{ sendLogId: string; at: Date }>): Promise<void> {
+  const { SendLog } = await ledgerModels(store);
+  const ops = [
+    ...opens.map((o) => ({ updateOne: { filter: { _id: o.sendLogId }, update: { $set: { firstOpenedAt: o.at } } } })),
+    ...clicks.map((c) => ({ updateOne: { filter: { _id: c.sendLogId }, update: { $set: { firstClickedAt: c.at } } } })),
+  ];
+  if (ops.length) await SendLog.bulkWrite(ops as never, { ordered: false });
+}
+
 /** Members who first opened (or clicked) a send of `campaign` between `since` and `until`. */
 export async function membersWhoEngaged(store: Store, campaign: string, action: 'opened' | 'clicked', since: Date, until: Date): Promise<Types.ObjectId[]> {
   const { SendLog } = await ledgerModels(store);

@@ -7,20 +7,24 @@
 // each under a unique `key`):
 //   open          data.machine: true for proxies/scanners       -> humanOpens | machineOpens
 //   first-open    one per send (key `open:<sendLogId>`)          -> uniqueOpens
-//   click         every click                                    -> clicks
+//   click         every click; data.machine for scanners         -> clicks (+ machineClicks)
 //   first-click   one per send (key `click:<sendLogId>`)         -> uniqueClicks
 //   unsubscribe   one per member (key `unsubscribe:<memberId>`)  -> unsubscribes
 //   rsvp          data.answer yes|no; data.previous the answer it replaces, if any
 //                                                                -> rsvpYes/rsvpNo (net: a change moves one)
-//   csat          data.score (number)                            -> csatCount, csatSum
+//   csat          data.score (number); one document per member and step
+//                 (key `csat:<campaign>:<step>:<memberId>`), holding the latest answer
+//                                                                -> csatCount, csatSum
 //   bounce        reported after sending (VERP, webhook)         -> bounces
+//   soft-bounce   temporary failure reported after sending       -> softBounces
 //   complaint                                                    -> complaints
+//   provider-<event>  SendGrid processed/delivered/deferred/dropped, kept raw -> nothing (yet)
 // Every event carries sendLogId, campaign, step, program (when the member has one) and `at`.
 // Send outcomes come from send results: status sent -> sent; failed -> failed (+ bounces when
 // the result says `bounce: true`).
 import type { RollupMetric } from './metrics.ts';
 
-export const RAW_EVENT_TYPES = ['open', 'first-open', 'click', 'first-click', 'unsubscribe', 'rsvp', 'csat', 'bounce', 'complaint'] as const;
+export const RAW_EVENT_TYPES = ['open', 'first-open', 'click', 'first-click', 'unsubscribe', 'rsvp', 'csat', 'bounce', 'soft-bounce', 'complaint'] as const;
 export type RawEventType = (typeof RAW_EVENT_TYPES)[number];
 
 export interface RawEventData {
@@ -39,11 +43,12 @@ export function rawEventDeltas(type: string, data: RawEventData = {}): Deltas {
   switch (type) {
     case 'open': return data.machine ? { machineOpens: 1 } : { humanOpens: 1 };
     case 'first-open': return { uniqueOpens: 1 };
-    case 'click': return { clicks: 1 };
+    case 'click': return data.machine ? { clicks: 1, machineClicks: 1 } : { clicks: 1 };
     case 'first-click': return { uniqueClicks: 1 };
     case 'unsubscribe': return { unsubscribes: 1 };
     case 'bounce': return { bounces: 1 };
     case 'complaint': return { complaints: 1 };
+    case 'soft-bounce': return { softBounces: 1 };
     case 'csat': return typeof data.score === 'number' ? { csatCount: 1, csatSum: data.score } : {};
     case 'rsvp': {
       if (!data.answer || data.answer === data.previous) return {};

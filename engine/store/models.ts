@@ -70,6 +70,10 @@ export const ROLLUP_METRICS = [
   /** satisfaction answers and the sum of their scores (average = csatSum / csatCount) */
   'csatCount',
   'csatSum',
+  /** clicks by scanners (bursts across a message's links, scanner agents, HEAD); `clicks` includes them */
+  'machineClicks',
+  /** temporary delivery failures reported after sending (DSN 4.x.x, provider deferrals/blocks) */
+  'softBounces',
 ] as const;
 
 export type RollupMetric = (typeof ROLLUP_METRICS)[number];

@@ -11,10 +11,8 @@ export interface Hit {
   kind: HitKind;
   ref: RecipientRef;
   at: Date;
-  /** the open's classification at receipt (clicks and answers are classified when flushed: bursts) */
-  machineRule?: string;
-  /** HEAD, scanner user agent: rules that need no other hit */
-  clickRule?: string;
+  /** the machine rule it matched, if any: rules that need only the hit at receipt, scanner bursts when flushed */
+  rule?: string;
   userAgent: string;
   target?: string;
   score?: number;

@@ -29,7 +29,7 @@ export const SCANNER_AGENTS: ReadonlyArray<{ name: string; pattern: RegExp }> = 
   { name: 'Microsoft Defender / Safe Links', pattern: /safelinks|microsoft.*(defender|atp|preview)|bingpreview/i },
   { name: 'Cisco / IronPort', pattern: /ironport|cisco.*secure/i },
   { name: 'Forcepoint / Symantec / Trend Micro', pattern: /forcepoint|symantec|messagelabs|trendmicro|trend micro/i },
-  { name: 'generic bot', pattern: /\b(bot|crawler|spider|scanner|preview|headlesschrome|phantomjs)\b/i },
+  { name: 'generic bot', pattern: /(bot|crawler|spider|scanner|preview)\b|headlesschrome|phantomjs/i },
   { name: 'HTTP library', pattern: /^(python-requests|python-urllib|curl|wget|go-http-client|java\/|okhttp|axios|node-fetch|undici|libwww-perl)/i },
 ];
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'node-html-parser';
 import { openTestStore } from '../support/db.ts';
 import { SmtpSink, type ReceivedMessage } from '../support/smtp-sink.ts';
-import { broadcastCampaign, testConfig } from '../support/engine.ts';
+import { broadcastCampaign, settleTracking, testConfig } from '../support/engine.ts';
 import { createEngine, type Engine } from '../../engine/main.ts';
 import { sendNow } from '../../engine/cli/operate.ts';
 import { engagementReport } from '../../engine/reports/kpi.ts';
@@ -54,9 +54,10 @@ describe('links in a delivered newsletter', () => {
     expect(targets).toEqual(new Set(['https://flywheel.example/programs', 'https://flywheel.example/item/1', 'https://flywheel.example/item/2', 'https://flywheel.example/item/3', 'https://flywheel.example/blog']));
     const textLinks = new Set([...message.text.matchAll(/https?:\/\/\S+/g)].map((m) => m[0].replace(/[)\]>.,]+$/, '')).filter((u) => u.startsWith(`${PUBLIC}/c/`)).map((u) => new URL(u).searchParams.get('u')));
     expect(textLinks).toEqual(targets);
-    await engine.counters.flush();
+    await settleTracking(engine);
+    // every link of one message followed within a second: a scanner, not a person
     const [row] = await engagementReport(store, { campaign: campaign.name });
-    expect(row).toMatchObject({ clicks: hrefs.length, uniqueClicks: 1, uniqueOpens: 1 });
+    expect(row).toMatchObject({ clicks: hrefs.length, machineClicks: hrefs.length, uniqueClicks: 0, uniqueOpens: 0 });
   });
 
   it('refuses a click link whose target was swapped', async () => {
@@ -83,14 +84,21 @@ describe('links in a delivered newsletter', () => {
     expect(sink.messages).toHaveLength(1);
   });
 
-  it('records RSVP answers and says thank you', async () => {
+  it('an RSVP link shows the choice; only the button press records it (scanners follow links, not forms)', async () => {
     const rt = /\/o\/([^"]+)"/.exec(message.html)![1]!;
-    const res = await fetch(`${base}/r/${rt}/yes`);
+    for (const answer of ['yes', 'no']) {
+      const shown = await fetch(`${base}/r/${rt}/${answer}`);
+      expect(shown.status).toBe(200);
+      expect(await shown.text()).toContain(`action="/r/${rt}/${answer}"`);
+    }
+    expect(await store.models.Event.countDocuments({ type: 'rsvp' })).toBe(0);
+    const res = await fetch(`${base}/r/${rt}/yes`, { method: 'POST' });
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('See you there');
     const events = await store.models.Event.find({ type: 'rsvp' }).lean();
     expect(events.map((e) => (e.data as { answer: string }).answer)).toEqual(['yes']);
     expect((await fetch(`${base}/r/${rt}/maybe`)).status).toBe(400);
+    expect((await fetch(`${base}/r/${rt}/maybe`, { method: 'POST' })).status).toBe(400);
   });
 
   it('answers a link with a forged token with a readable error page', async () => {

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestStore } from '../support/db.ts';
 import { SmtpSink } from '../support/smtp-sink.ts';
-import { broadcastCampaign, testConfig } from '../support/engine.ts';
+import { broadcastCampaign, settleTracking, ShiftableClock, testConfig } from '../support/engine.ts';
 import { createEngine, type Engine } from '../../engine/main.ts';
 import { sendNow } from '../../engine/cli/operate.ts';
 import { engagementReport } from '../../engine/reports/kpi.ts';
@@ -15,11 +15,12 @@ let sink: SmtpSink;
 let engine: Engine;
 let baseUrl: string;
 const campaign = broadcastCampaign('spine-newsletter');
+const clock = new ShiftableClock();
 
 beforeAll(async () => {
   store = await openTestStore('e2e_spine');
   sink = await SmtpSink.start();
-  engine = await createEngine(testConfig({ SMTP_URL: sink.url, FLYWHEEL_PUBLIC_URL: 'http://flywheel.test' }), { store, campaigns: [campaign], processEveryMs: 100 });
+  engine = await createEngine(testConfig({ SMTP_URL: sink.url, FLYWHEEL_PUBLIC_URL: 'http://flywheel.test' }), { store, campaigns: [campaign], processEveryMs: 100, clock });
   const app = await engine.http();
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();
@@ -50,14 +51,15 @@ describe('a newsletter from database to inbox to report', () => {
     const pixel = /<img[^>]+src="(http:\/\/flywheel\.test\/o\/[^"]+)"/.exec(message!.html)?.[1];
     expect(pixel).toBeDefined();
     const local = pixel!.replace('http://flywheel.test', baseUrl);
+    clock.shiftMs = 3600_000; // the member reads it an hour later
     for (let i = 0; i < 2; i++) {
-      const res = await fetch(local);
+      const res = await fetch(local, { headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36' } });
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe('image/gif');
     }
-    await engine.counters.flush();
+    await settleTracking(engine);
     const [row] = await engagementReport(store, { campaign: campaign.name });
-    expect(row).toMatchObject({ sent: 1, opens: 2, uniqueOpens: 1, openRate: 1 });
+    expect(row).toMatchObject({ sent: 1, opens: 2, humanOpens: 2, machineOpens: 0, uniqueOpens: 1, openRate: 1 });
   });
 
   it('sends nothing the second time the same step is sent', async () => {
@@ -69,7 +71,7 @@ describe('a newsletter from database to inbox to report', () => {
   it('a tampered pixel token is answered with the image but counts nothing', async () => {
     const res = await fetch(`${baseUrl}/o/0123456789abcdef01234567.AAAAAAAAAAAAAAAAAAAAAA`);
     expect(res.status).toBe(200);
-    await engine.counters.flush();
+    await settleTracking(engine);
     const [row] = await engagementReport(store, { campaign: campaign.name });
     expect(row!.opens).toBe(2);
   });

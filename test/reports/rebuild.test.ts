@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'node-html-parser';
 import { openTestStore } from '../support/db.ts';
 import { SmtpSink, type ReceivedMessage } from '../support/smtp-sink.ts';
-import { broadcastCampaign, testConfig } from '../support/engine.ts';
+import { broadcastCampaign, settleTracking, ShiftableClock, testConfig } from '../support/engine.ts';
 import { createEngine, type Engine } from '../../engine/main.ts';
 import { sendNow } from '../../engine/cli/operate.ts';
 import { readRollups, sumBy } from '../../engine/reports/rollups.ts';
@@ -18,6 +18,9 @@ let sink: SmtpSink;
 let engine: Engine;
 let base: string;
 const campaign = broadcastCampaign('rebuild-newsletter', 1);
+// members read an hour after sending, a few seconds apart (faster would look like machines)
+const clock = new ShiftableClock();
+const BROWSER = { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36' };
 const local = (url: string) => url.replace(PUBLIC, base);
 const byRecipient = (email: string): ReceivedMessage => sink.messages.find((m) => m.to.includes(email))!;
 const clickLinks = (m: ReceivedMessage) => parse(m.html).querySelectorAll('a').map((a) => a.getAttribute('href')!).filter((h) => h.startsWith(`${PUBLIC}/c/`));
@@ -26,7 +29,7 @@ const pixel = (m: ReceivedMessage) => /<img[^>]+src="([^"]+\/o\/[^"]+)"/.exec(m.
 beforeAll(async () => {
   store = await openTestStore('reports_rebuild');
   sink = await SmtpSink.start();
-  engine = await createEngine(testConfig({ SMTP_URL: sink.url, FLYWHEEL_PUBLIC_URL: PUBLIC }), { store, campaigns: [campaign], processEveryMs: 100 });
+  engine = await createEngine(testConfig({ SMTP_URL: sink.url, FLYWHEEL_PUBLIC_URL: PUBLIC }), { store, campaigns: [campaign], processEveryMs: 100, clock });
   const app = await engine.http();
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();
@@ -41,11 +44,15 @@ beforeAll(async () => {
   const grace = byRecipient('grace@example.org');
   const edsger = byRecipient('edsger@example.org');
   const barbara = byRecipient('barbara@example.org');
-  for (const url of [pixel(ada), pixel(ada), pixel(grace)]) expect((await fetch(local(url))).status).toBe(200);
-  for (const url of [clickLinks(ada)[0]!, clickLinks(ada)[1]!, clickLinks(edsger)[0]!]) expect((await fetch(local(url), { redirect: 'manual' })).status).toBe(302);
+  clock.shiftMs = 3600_000;
+  for (const url of [pixel(ada), pixel(ada), pixel(grace)]) expect((await fetch(local(url), { headers: BROWSER })).status).toBe(200);
+  for (const url of [clickLinks(ada)[0]!, clickLinks(ada)[1]!, clickLinks(edsger)[0]!]) {
+    clock.shiftMs += 5000;
+    expect((await fetch(local(url), { redirect: 'manual', headers: BROWSER })).status).toBe(302);
+  }
   const unsubscribe = /<(http:[^>]+\/u\/[^>]+)>/.exec(barbara.headers['list-unsubscribe']!)![1]!;
   expect((await fetch(local(unsubscribe), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' })).status).toBe(200);
-  await engine.counters.flush();
+  await settleTracking(engine);
 });
 afterAll(async () => { await engine?.close(); await sink?.close(); await store?.close(); });
 

@@ -5,12 +5,29 @@ import { loadConfig, type Config } from '../../engine/config.ts';
 import { defineCampaign, validateDefinition, type LoadedCampaign } from '../../engine/campaigns/index.ts';
 import { where } from '../../engine/campaigns/index.ts';
 import type { Store } from '../../engine/store/index.ts';
+import type { Clock } from '../../engine/clock.ts';
+import type { Engine } from '../../engine/main.ts';
 
 /** One random secret per test process: no secret is written in the source. */
 export const TEST_SECRET = randomBytes(32).toString('base64url');
 
 export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({ FLYWHEEL_TRANSPORT: 'smtp', LOG_LEVEL: 'silent', FLYWHEEL_SECRET: TEST_SECRET, ...overrides });
+}
+
+/**
+ * Real time plus an adjustable shift: tests send at real time, then move the engine an hour on
+ * before a "member" opens the message (opens within seconds of sending are a machine's).
+ */
+export class ShiftableClock implements Clock {
+  shiftMs = 0;
+  now(): Date { return new Date(Date.now() + this.shiftMs); }
+}
+
+/** Write every buffered tracking hit and counter delta (what a report reads). */
+export async function settleTracking(engine: Engine): Promise<void> {
+  await engine.tracking.hits.flush(true);
+  await engine.counters.flush();
 }
 
 /** A one-off newsletter to every active member subscribed to the newsletter. */

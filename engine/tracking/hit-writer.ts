@@ -1,0 +1,186 @@
+// The single writer behind the tracking routes. Handlers only `add` a hit (no I/O); this
+// class flushes them in bulk on an interval, when a batch is full, and at shutdown. Memory
+// is bounded: past `maxBuffered` hits (a slow or unreachable database) new hits go to a
+// spool file in the data directory and are written from there later, so nothing is dropped
+// and /healthz says so. Clicks and survey answers wait one burst window before they are
+// written, so a scanner following every link of a message within a second is caught.
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.ts';
+import type { Store } from '../store/index.ts';
+import type { CounterBuffer } from '../reports/counters.ts';
+import type { Hit } from './hits.ts';
+import { SCANNER_BURST_MS, scannerBursts, type ClickFacts } from './machine-rules.ts';
+import { persistHits } from './persist-hits.ts';
+import { Spool } from './spool.ts';
+
+export interface HitWriterOptions {
+  spoolDir: string;
+  /** hits held in memory before they spill to the spool file */
+  maxBuffered?: number;
+  /** hits per database round trip */
+  batchSize?: number;
+  flushEveryMs?: number;
+}
+
+export interface HitWriterStats {
+  received: number;
+  persisted: number;
+  duplicates: number;
+  buffered: number;
+  spilled: number;
+  /** true while new hits go to the spool file instead of memory */
+  overflowing: boolean;
+  lastFlushError?: string;
+}
+
+type StoredHit = Omit<Hit, 'at' | 'ref'> & { at: string; ref: Omit<Hit['ref'], 'sentAt'> & { sentAt: string } };
+
+export class HitWriter {
+  private readonly prefix = randomBytes(6).toString('base64url');
+  private seq = 0;
+  private buffer: Hit[] = [];
+  /** clicks written in the last burst window, to judge the next ones against */
+  private recentClicks: ClickFacts[] = [];
+  private readonly spool: Spool<StoredHit>;
+  private readonly maxBuffered: number;
+  private readonly batchSize: number;
+  private timer?: NodeJS.Timeout;
+  private running: Promise<void> = Promise.resolve();
+  private failures = 0;
+  private closed = false;
+  readonly stats: HitWriterStats = { received: 0, persisted: 0, duplicates: 0, buffered: 0, spilled: 0, overflowing: false };
+
+  constructor(private readonly deps: { store: Store; counters: CounterBuffer; clock: Clock; log: Logger }, options: HitWriterOptions) {
+    this.spool = new Spool<StoredHit>(options.spoolDir, 'hits');
+    this.maxBuffered = options.maxBuffered ?? 200_000;
+    this.batchSize = options.batchSize ?? 2_000;
+    const every = options.flushEveryMs ?? 250;
+    this.timer = setInterval(() => { void this.flush(); }, every);
+    this.timer.unref();
+  }
+
+  nextId(): string {
+    return `${this.prefix}${(++this.seq).toString(36)}`;
+  }
+
+  /** Take a hit; never blocks and never touches the database. */
+  add(hit: Hit): void {
+    this.stats.received++;
+    if (this.buffer.length >= this.maxBuffered) {
+      if (!this.stats.overflowing) this.deps.log.warn({ buffered: this.buffer.length }, 'tracking buffer full: new hits go to the spool file until the database catches up');
+      this.stats.overflowing = true;
+      this.stats.spilled++;
+      this.spool.write(toStored(hit));
+      return;
+    }
+    this.buffer.push(hit);
+    this.stats.buffered = this.buffer.length;
+  }
+
+  /** One flush pass at a time; resolves when this pass is done (errors are kept in stats and logged). */
+  flush(final = false): Promise<void> {
+    this.running = this.running.then(() => this.flushPass(final));
+    return this.running;
+  }
+
+  /** Stop the timer and write everything; what the database cannot take stays in the spool file. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.flush(true);
+    if (this.buffer.length > 0) {
+      for (const h of this.buffer) this.spool.write(toStored(h));
+      this.deps.log.warn({ hits: this.buffer.length, dir: this.spool.dir }, 'database unavailable at shutdown: hits kept in the spool file for the next start');
+      this.buffer = [];
+    }
+    await this.spool.close();
+  }
+
+  private async flushPass(final: boolean): Promise<void> {
+    try {
+      // While memory is full the spool grows; once there is room again, close it and replay it.
+      if (this.stats.overflowing && (this.buffer.length < this.maxBuffered / 2 || final)) {
+        this.stats.overflowing = false;
+        await this.spool.seal();
+      }
+      for (;;) {
+        const batch = this.takeReady(final);
+        if (batch.length === 0) break;
+        await this.write(batch);
+      }
+      if (!this.stats.overflowing) await this.replaySpool();
+      if (this.failures > 0) this.deps.log.info({ afterFailures: this.failures }, 'tracking writer caught up with the database');
+      this.failures = 0;
+      this.stats.lastFlushError = undefined;
+    } catch (err) {
+      this.failures++;
+      this.stats.lastFlushError = (err as Error).message;
+      // Log the first failure and then every 20th: an outage must show, but not flood the log.
+      if (this.failures === 1 || this.failures % 20 === 0) this.deps.log.error({ err, failures: this.failures, buffered: this.buffer.length }, 'tracking hits not written yet; will retry');
+      if (this.failures > 1) await new Promise((r) => setTimeout(r, Math.min(5000, 100 * this.failures)));
+    } finally {
+      this.stats.buffered = this.buffer.length;
+    }
+  }
+
+  /** Up to one batch of hits that may be written now (clicks only after their burst window). */
+  private takeReady(final: boolean): Hit[] {
+    const cutoff = this.deps.clock.now().getTime() - SCANNER_BURST_MS;
+    const ready: Hit[] = [];
+    const keep: Hit[] = [];
+    for (const h of this.buffer) {
+      if (ready.length < this.batchSize && (final || h.kind === 'open' || h.at.getTime() <= cutoff)) ready.push(h);
+      else keep.push(h);
+    }
+    if (ready.length === 0) return ready;
+    this.buffer = keep;
+    this.markScannerBursts(ready, keep);
+    return ready;
+  }
+
+  private markScannerBursts(ready: Hit[], waiting: Hit[]): void {
+    const clicks = ready.filter((h) => h.kind !== 'open');
+    if (clicks.length === 0) return;
+    const facts = (h: Hit): ClickFacts => ({ sendLogId: h.ref.sendLogId, link: h.kind === 'csat' ? `score:${h.score}` : h.target ?? '', at: h.at });
+    const context = [...this.recentClicks, ...waiting.filter((h) => h.kind !== 'open').map(facts)];
+    const burst = scannerBursts([...clicks.map(facts), ...context]);
+    clicks.forEach((h, i) => { if (burst.has(i) && !h.rule) h.rule = 'scanner-burst'; });
+    const horizon = this.deps.clock.now().getTime() - 2 * SCANNER_BURST_MS;
+    this.recentClicks = [...this.recentClicks.filter((c) => c.at.getTime() > horizon), ...clicks.map(facts)].slice(-10_000);
+  }
+
+  private async write(batch: Hit[]): Promise<void> {
+    try {
+      const outcome = await persistHits(this.deps.store, this.deps.counters, batch);
+      this.stats.persisted += outcome.written;
+      this.stats.duplicates += outcome.duplicates;
+    } catch (err) {
+      // Back to the front of the queue, classification kept: the next pass writes them again (keyed).
+      this.buffer = [...batch, ...this.buffer];
+      throw err;
+    }
+  }
+
+  private async replaySpool(): Promise<void> {
+    for (const path of this.spool.pending()) {
+      const hits = this.spool.read(path).map(fromStored);
+      for (let i = 0; i < hits.length; i += this.batchSize) {
+        const outcome = await persistHits(this.deps.store, this.deps.counters, hits.slice(i, i + this.batchSize));
+        this.stats.persisted += outcome.written;
+        this.stats.duplicates += outcome.duplicates;
+      }
+      this.spool.remove(path);
+      if (hits.length) this.deps.log.info({ hits: hits.length, path }, 'tracking hits written from the spool file');
+    }
+  }
+}
+
+function toStored(h: Hit): StoredHit {
+  return { ...h, at: h.at.toISOString(), ref: { ...h.ref, sentAt: h.ref.sentAt.toISOString() } };
+}
+
+function fromStored(s: StoredHit): Hit {
+  return { ...s, at: new Date(s.at), ref: { ...s.ref, sentAt: new Date(s.ref.sentAt) } };
+}

@@ -1,0 +1,128 @@
+// Writes one batch of hits: raw events under their keys (a retried batch never counts twice),
+// first-open/first-click markers under per-send keys (unique opens and clicks), survey answers
+// under a per-member-and-step key (a second answer replaces the first), counters through the
+// counter buffer, and "last opened" fields in bulk for the sends that were opened first now.
+// Every write is keyed or idempotent, so a batch that failed half-way is simply written again.
+// The event types and keys follow reports/raw-events.ts, so `kpis rebuild` recomputes the same.
+import { Types } from 'mongoose';
+import type { Store } from '../store/index.ts';
+import type { CounterBuffer } from '../reports/counters.ts';
+import type { RollupContext } from '../reports/metrics.ts';
+import { insertKeyed } from '../store/keyed-insert.ts';
+import { recordFirstEngagements } from '../ledger/index.ts';
+import type { Hit } from './hits.ts';
+
+const oid = (id: string): Types.ObjectId | string => (/^[0-9a-f]{24}$/.test(id) ? new Types.ObjectId(id) : id);
+const where = (h: Hit, at = h.at): RollupContext => ({ campaign: h.ref.campaign, step: h.ref.step, program: h.ref.program, at });
+
+/** One raw event per open or click (survey answers are kept per member and step instead). */
+export function hitEventDoc(h: Hit): Record<string, unknown> {
+  const key = `${h.kind}:${h.ref.sendLogId}:${h.id}`;
+  return {
+    _id: key, key, type: h.kind === 'csat' ? 'csat-hit' : h.kind,
+    sendLogId: h.ref.sendLogId, memberId: h.ref.memberId,
+    campaign: h.ref.campaign, step: h.ref.step, program: h.ref.program ?? null,
+    at: h.at,
+    data: {
+      machine: h.rule !== undefined, ...(h.rule ? { rule: h.rule } : {}), sentAt: h.ref.sentAt, userAgent: h.userAgent.slice(0, 300),
+      ...(h.target !== undefined ? { url: h.target } : {}), ...(h.score !== undefined ? { answer: h.score } : {}),
+    },
+  };
+}
+
+export interface PersistOutcome {
+  written: number;
+  duplicates: number;
+}
+
+export async function persistHits(store: Store, counters: CounterBuffer, hits: readonly Hit[]): Promise<PersistOutcome> {
+  if (hits.length === 0) return { written: 0, duplicates: 0 };
+  const events = store.models.Event.collection;
+  const dup = await insertKeyed(events, hits.map(hitEventDoc));
+  hits.forEach((h, i) => {
+    if (dup.has(i) || h.kind === 'csat') return; // written (and counted) by an earlier attempt; answers below
+    counters.countEvent(where(h), h.kind, { machine: h.rule !== undefined });
+  });
+
+  // First human open / click of each send. A human click proves an open even with images off.
+  const opened = new Map<string, Hit>();
+  const clicked = new Map<string, Hit>();
+  for (const h of hits) {
+    if (h.rule) continue;
+    if (h.kind === 'open' || h.kind === 'click') if (!opened.has(h.ref.sendLogId)) opened.set(h.ref.sendLogId, h);
+    if (h.kind === 'click' && !clicked.has(h.ref.sendLogId)) clicked.set(h.ref.sendLogId, h);
+  }
+  const firstOpens = await newMarkers(store, 'first-open', 'open', opened);
+  const firstClicks = await newMarkers(store, 'first-click', 'click', clicked);
+  for (const h of firstOpens) counters.countEvent(where(h), 'first-open');
+  for (const h of firstClicks) counters.countEvent(where(h), 'first-click');
+  await lastEngagement(store, firstOpens, firstClicks);
+
+  await applyAnswers(store, counters, hits.filter((h) => h.kind === 'csat' && !h.rule));
+  return { written: hits.length - dup.size, duplicates: dup.size };
+}
+
+/** Inserts `<prefix>:<sendLogId>` markers; returns the hits whose marker is new. */
+async function newMarkers(store: Store, type: 'first-open' | 'first-click', prefix: string, bySend: Map<string, Hit>): Promise<Hit[]> {
+  const list = [...bySend.values()];
+  const docs = list.map((h) => {
+    const key = `${prefix}:${h.ref.sendLogId}`;
+    return { _id: key, key, type, sendLogId: h.ref.sendLogId, memberId: h.ref.memberId, campaign: h.ref.campaign, step: h.ref.step, program: h.ref.program ?? null, at: h.at, data: h.kind === 'click' && type === 'first-open' ? { via: 'click' } : undefined };
+  });
+  const dup = await insertKeyed(store.models.Event.collection, docs);
+  return list.filter((_, i) => !dup.has(i));
+}
+
+/** Send and member engagement fields, once per first open/click (bounded by sends, not hits). */
+async function lastEngagement(store: Store, firstOpens: Hit[], firstClicks: Hit[]): Promise<void> {
+  const memberOps = [
+    ...firstOpens.map((h) => ({ updateOne: { filter: { _id: oid(h.ref.memberId) }, update: { $max: { lastOpenedAt: h.at } } } })),
+    ...firstClicks.map((h) => ({ updateOne: { filter: { _id: oid(h.ref.memberId) }, update: { $max: { lastClickedAt: h.at } } } })),
+  ];
+  await recordFirstEngagements(store, firstOpens.map((h) => ({ sendLogId: h.ref.sendLogId, at: h.at })), firstClicks.map((h) => ({ sendLogId: h.ref.sendLogId, at: h.at })));
+  if (memberOps.length) await store.models.Member.collection.bulkWrite(memberOps as never, { ordered: false });
+}
+
+export function answerKey(h: Hit): string {
+  return `csat:${h.ref.campaign}:${h.ref.step}:${h.ref.memberId}`;
+}
+
+/**
+ * One answer per member and campaign step: the latest in the batch wins; a changed answer moves
+ * csatSum by the difference and leaves csatCount alone. One process writes a given answer at a
+ * time (the single writer), so read-then-write is safe here.
+ */
+async function applyAnswers(store: Store, counters: CounterBuffer, answers: Hit[]): Promise<void> {
+  if (answers.length === 0) return;
+  const latest = new Map<string, Hit>();
+  for (const h of answers) {
+    const k = answerKey(h);
+    const prev = latest.get(k);
+    if (!prev || prev.at <= h.at) latest.set(k, h);
+  }
+  const existing = await store.models.Event.collection.find({ _id: { $in: [...latest.keys()] } } as never, { projection: { data: 1, at: 1 } }).toArray();
+  const before = new Map(existing.map((d) => [String(d._id), { score: (d.data as { score?: number } | undefined)?.score, at: d.at as Date }]));
+  const ops: object[] = [];
+  const deltas: Array<() => void> = [];
+  for (const [key, h] of latest) {
+    const stored = before.get(key);
+    // a comment can arrive before its answer is written: such a document holds no score yet
+    const old = typeof stored?.score === 'number' ? { score: stored.score, at: stored.at } : undefined;
+    if (old && old.at > h.at) continue; // an older answer arriving late does not replace a newer one
+    if (!old) deltas.push(() => counters.countEvent(where(h), 'csat', { score: h.score! }));
+    else if (old.score !== h.score) deltas.push(() => counters.count(where(h), 'csatSum', h.score! - old.score));
+    ops.push({
+      updateOne: {
+        filter: { _id: key },
+        update: {
+          $set: { 'data.score': h.score, at: h.at, sendLogId: h.ref.sendLogId },
+          $setOnInsert: { key, type: 'csat', campaign: h.ref.campaign, step: h.ref.step, program: h.ref.program ?? null, memberId: h.ref.memberId },
+        },
+        upsert: true,
+      },
+    });
+  }
+  if (ops.length) await store.models.Event.collection.bulkWrite(ops as never, { ordered: false });
+  // counted only once written: a failed write is retried with the same reads, never counted twice
+  for (const d of deltas) d();
+}
