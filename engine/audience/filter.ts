@@ -2,6 +2,7 @@
 // engagement is two-phase: phase one reads matching send-log records (firstOpenedAt /
 // firstClickedAt within N days) and collects member ids; phase two compiles the segment
 // with those ids as `_id: { $in: [...] }`. FerretDB has no $lookup, so no join is possible.
+import { kindOf } from '../campaigns/kinds/index.ts';
 import type { LoadedCampaign } from '../campaigns/types.ts';
 import type { Store } from '../store/index.ts';
 import type { Topic } from '../store/models.ts';
@@ -9,7 +10,6 @@ import { programsOffering } from './programs.ts';
 import { membersWhoEngaged } from '../ledger/index.ts';
 import { compileSegment, sendlogNodeKey, sendlogNodes, type MemberFilter } from './compile.ts';
 import type { SegmentNode } from './segment.ts';
-import type { ApplicationCampaign } from '../campaigns/types.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -27,21 +27,7 @@ export async function segmentFilter(store: Store, node: SegmentNode, now: Date):
 
 /** The topic a member must be subscribed to for this campaign, if any (renewal notices have none). */
 export function campaignTopic(campaign: LoadedCampaign): Topic | undefined {
-  const def = campaign.definition;
-  switch (def.kind) {
-    case 'newsletter':
-      return 'newsletter';
-    case 'case-study':
-      return 'caseStudies';
-    case 'event':
-      return 'events';
-    case 'drip':
-    case 'broadcast':
-      return def.topic;
-    case 'renewal':
-    case 'application':
-      return undefined;
-  }
+  return kindOf(campaign.definition).topic(campaign.definition);
 }
 
 /** Members who may receive this campaign at `now`: its audience, in a program that sends its topic and opted in to it, not unsubscribed, not erased. */
@@ -51,17 +37,10 @@ export async function audienceFilter(store: Store, campaign: LoadedCampaign, now
   if (topic) clauses.push({ [`topics.${topic}`]: { $ne: false } });
   // only members of programs that send this topic (campaigns/programs.ts)
   if (topic && campaign.programs) clauses.push({ program: { $in: programsOffering(campaign.programs, topic) } });
-  // applicant messages: only people with a recent event of this program's applications
-  if (campaign.definition.kind === 'application') clauses.push(applicantFilter(campaign.definition, now));
+  // a kind may narrow its audience itself (applicant messages: people with a recent application event)
+  const own = kindOf(campaign.definition).audience?.(campaign.definition, now);
+  if (own) clauses.push(own);
   const node = campaign.definition.audience?.node;
   if (node) clauses.push(await segmentFilter(store, node, now));
   return { $and: clauses };
-}
-
-/** Applicant messages go only to people with an event of the campaign's program inside its stale window (default 7 days). */
-function applicantFilter(def: ApplicationCampaign, now: Date): MemberFilter {
-  const d = def.staleAfter ?? { days: 7 };
-  const windowMs = (d.days ?? 0) * DAY_MS + (d.hours ?? 0) * 3_600_000 + (d.minutes ?? 0) * 60_000;
-  // dotted paths, not $elemMatch (which FerretDB lacks): looser, and the planner checks each event exactly
-  return { 'applicationEvents.program': def.program, 'applicationEvents.at': { $gte: new Date(now.getTime() - windowMs) } } as MemberFilter;
 }

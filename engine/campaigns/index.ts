@@ -6,5 +6,6 @@ export type { Register, ProgramDefinition, ProgramTable, ProgramView, RenewalPer
 export { loadCampaigns, loadPrograms, validateDefinition, stepIdsOf, definitionVersion, isCampaignFile, importFresh } from './load.ts';
 export { registerCampaigns, setCampaignState, type RegistrationReport } from './register.ts';
 export type * from './types.ts';
-export { CAMPAIGN_KINDS, APPLICATION_STEPS } from './types.ts';
+export { APPLICATION_STEPS } from './types.ts';
+export { BUILT_IN_KINDS, registerKind, kindOf, findKind, kindNames, allKinds, type CampaignKindModule, type StepMessage, type KindPlanContext, type ContentNeeds } from './kinds/index.ts';
 export { where, and, or, not, defineSegment, type Segment, type NamedSegment } from '../audience/segment.ts';

@@ -10,8 +10,9 @@ import { ROOT_DIR } from '../store/index.ts';
 import type { SegmentNode } from '../audience/segment.ts';
 import type { ProgramTable } from '../audience/programs.ts';
 import { PROGRAMS_FILE, programsError, readPrograms } from './programs.ts';
-import { campaignSchema, formatPath } from './schema.ts';
-import { APPLICATION_STEPS, type CampaignDefinition, type LoadedCampaign } from './types.ts';
+import { campaignSchema, kindOf } from './kinds/index.ts';
+import { formatPath } from './schema.ts';
+import type { CampaignDefinition, LoadedCampaign } from './types.ts';
 
 export function isCampaignFile(name: string): boolean {
   return name.endsWith('.ts') && !name.endsWith('.d.ts') && !name.startsWith('_') && name !== 'segments.ts' && name !== PROGRAMS_FILE && !name.endsWith('.test.ts');
@@ -29,23 +30,9 @@ export async function importFresh(file: string): Promise<Record<string, unknown>
   return (await import(url)) as Record<string, unknown>;
 }
 
-/** The step ids a campaign sends, in order. Fixed ids for the single-message kinds. */
+/** The step ids a campaign sends, in order (its kind's messages). */
 export function stepIdsOf(def: CampaignDefinition): string[] {
-  switch (def.kind) {
-    case 'drip':
-    case 'renewal':
-      return def.steps.map((s) => s.id);
-    case 'newsletter':
-      return ['issue'];
-    case 'case-study':
-      return ['promote'];
-    case 'broadcast':
-      return ['send'];
-    case 'application':
-      return APPLICATION_STEPS.filter((s) => def.messages[s]);
-    case 'event':
-      return ['invite', ...(def.reminder ? ['reminder'] : []), ...(def.dayBefore ? ['day-before'] : [])];
-  }
+  return kindOf(def).messages(def).map((m) => m.step);
 }
 
 /** JSON with sorted keys, so the version hash does not depend on property order. */
@@ -95,10 +82,8 @@ function programRefs(def: CampaignDefinition): Array<{ program: string; path: st
     if (node.op === 'not') walk(node.of, `${path}.of`);
   };
   walk(def.audience?.node, 'audience.node');
-  if (def.kind === 'drip') {
-    walk(def.entry.when?.node, 'entry.when.node');
-    walk(def.exit?.node, 'exit.node');
-  }
+  for (const c of kindOf(def).conditions?.(def) ?? []) walk(c.node, c.path);
+  out.push(...(kindOf(def).programRefs?.(def) ?? []));
   return out;
 }
 
@@ -118,7 +103,7 @@ export function validateDefinition(raw: unknown, file: string, source = '', prog
   if (!raw || typeof raw !== 'object') {
     return { issues: [{ file: shown, subject, message: 'the file must `export default defineCampaign({...})`' }] };
   }
-  const parsed = campaignSchema.safeParse(raw);
+  const parsed = campaignSchema().safeParse(raw);
   if (!parsed.success) {
     return {
       issues: parsed.error.issues.map((i) => ({

@@ -5,6 +5,7 @@
 // its pending sends.
 import type { Program, Segment, Topic } from '../audience/segment.ts';
 import type { ProgramTable } from '../audience/programs.ts';
+import type { BuiltInDefinition } from './kinds/index.ts';
 
 export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
 
@@ -170,18 +171,10 @@ export interface ApplicationCampaign extends CampaignBase {
   messages: Partial<Record<ApplicationStep, MessageSpec>>;
 }
 
-export type CampaignDefinition =
-  | ApplicationCampaign
-  | DripCampaign
-  | NewsletterCampaign
-  | RenewalCampaign
-  | CaseStudyCampaign
-  | EventCampaign
-  | BroadcastCampaign;
+/** Every built-in kind's definition: the union is read off the kinds registry (kinds/index.ts). */
+export type CampaignDefinition = BuiltInDefinition;
 
 export type CampaignKind = CampaignDefinition['kind'];
-
-export const CAMPAIGN_KINDS = ['drip', 'newsletter', 'renewal', 'case-study', 'event', 'broadcast', 'application'] as const satisfies readonly CampaignKind[];
 
 export interface LoadedCampaign {
   name: string;

@@ -1,6 +1,7 @@
 // `flywheel campaigns list|register|pause|resume`: campaign lifecycle from the command line.
 import { Command } from 'commander';
-import { registerCampaigns, setCampaignState } from '../campaigns/index.ts';
+import { kindOf, registerCampaigns, setCampaignState, type LoadedCampaign } from '../campaigns/index.ts';
+import type { CampaignStateDoc } from '../store/models.ts';
 import { systemClock } from '../clock.ts';
 import { loadConfig, type Config } from '../config.ts';
 import type { Store } from '../store/index.ts';
@@ -12,22 +13,27 @@ function withStore(fn: (store: Store, config: Config) => Promise<void>): Promise
   return withStoreOnly(config, (store) => fn(store, config));
 }
 
-/** kinds planned per member on every scheduler tick, so they have no single next run */
-const CONTINUOUS = new Set(['drip', 'renewal', 'case-study', 'application']);
 
 export function campaignsCommand(): Command {
   const cmd = new Command('campaigns').description('List, register, pause and resume campaigns');
   cmd
     .command('list')
     .description('Every campaign with its kind, state, version and next run (registers the files first)')
+    .option('--json', 'print JSON for machines: name, kind, state, version, file, steps, topic, nextRun, description')
     .action(
-      withExitCodes(() =>
+      withExitCodes((opts: { json?: boolean }) =>
         withStore(async (store, config) => {
           const now = systemClock.now();
-          await registerCampaigns(store, await loadProjectCampaigns(config), now);
+          const loaded = await loadProjectCampaigns(config);
+          await registerCampaigns(store, loaded, now);
           const states = await store.models.CampaignState.find({}).sort({ name: 1 }).lean();
-          const rows = states.map((s) => [s.name, s.kind, s.state ?? 'active', s.version ?? '', s.state !== 'active' ? '-' : s.nextRunAt ? s.nextRunAt.toISOString() : CONTINUOUS.has(s.kind) ? 'continuous (every tick)' : 'done', s.file ?? '']);
-          printTable(['NAME', 'KIND', 'STATE', 'VERSION', 'NEXT RUN (UTC)', 'FILE'], rows);
+          const rows = states.map((s) => campaignRow(s, loaded.find((c) => c.name === s.name), now));
+          if (opts.json) {
+            process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+            return;
+          }
+          const when = (r: CampaignRow) => (r.state !== 'active' ? '-' : r.nextRun === 'continuous' ? 'continuous (every tick)' : r.nextRun ?? 'done');
+          printTable(['NAME', 'KIND', 'STATE', 'VERSION', 'NEXT RUN (UTC)', 'FILE'], rows.map((r) => [r.name, r.kind, r.state, r.version, when(r), r.file]));
         }),
       ),
     );
@@ -56,6 +62,37 @@ export function campaignsCommand(): Command {
       );
   }
   return cmd;
+}
+
+/** One campaign as `campaigns list` shows it; the JSON form is this object. */
+export interface CampaignRow {
+  name: string;
+  kind: string;
+  /** active | paused | removed (a removed campaign's file is gone) */
+  state: string;
+  version: string;
+  file: string;
+  steps: string[];
+  topic: string | null;
+  /** ISO time of the next campaign-wide send, 'continuous' when planned per member on every tick, null when nothing is left */
+  nextRun: string | null;
+  description: string | null;
+}
+
+function campaignRow(s: CampaignStateDoc, c: LoadedCampaign | undefined, now: Date): CampaignRow {
+  const kind = c ? kindOf(c.definition) : undefined;
+  const next = c && kind ? kind.nextRun(c.definition, now) : undefined;
+  return {
+    name: s.name,
+    kind: s.kind,
+    state: s.state ?? 'active',
+    version: s.version ?? '',
+    file: s.file ?? '',
+    steps: [...(s.steps ?? [])],
+    topic: (c && kind?.topic(c.definition)) ?? null,
+    nextRun: next === 'continuous' ? 'continuous' : next ? next.toISOString() : null,
+    description: c?.definition.description ?? null,
+  };
 }
 
 export function printTable(header: string[], rows: string[][]): void {

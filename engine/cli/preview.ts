@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { withExitCodes } from './exit-codes.ts';
 import { Command, Option } from 'commander';
-import type { ApplicationStep, CampaignDefinition, LoadedCampaign, MessageSpec } from '../campaigns/index.ts';
+import { kindOf, type CampaignDefinition, type LoadedCampaign, type MessageSpec } from '../campaigns/index.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { FlywheelError } from '../errors.ts';
 import type { MemberView, RenderedMessage } from '../render/index.ts';
@@ -107,21 +107,7 @@ async function findCampaign(config: Config, name: string): Promise<LoadedCampaig
 
 /** The message a step sends; undefined when the step id does not exist. */
 export function stepMessage(def: CampaignDefinition, step: string): MessageSpec | undefined {
-  switch (def.kind) {
-    case 'drip':
-    case 'renewal':
-      return def.steps.find((s) => s.id === step);
-    case 'newsletter':
-      return step === 'issue' ? def : undefined;
-    case 'case-study':
-      return step === 'promote' ? def : undefined;
-    case 'broadcast':
-      return step === 'send' ? def : undefined;
-    case 'application':
-      return def.messages[step as ApplicationStep];
-    case 'event':
-      return step === 'invite' ? def.invite : step === 'reminder' ? def.reminder : step === 'day-before' ? def.dayBefore : undefined;
-  }
+  return kindOf(def).messages(def).find((m) => m.step === step)?.spec;
 }
 
 export async function writePreview(config: Config, message: PreviewMessage, outDir: string, screenshot: boolean): Promise<string[]> {

@@ -5,13 +5,7 @@ import { matchesSegment } from '../audience/match.ts';
 import { sendlogNodes } from '../audience/compile.ts';
 import { programOffers, programView } from '../audience/programs.ts';
 import type { LoadedCampaign } from '../campaigns/types.ts';
-import { applicationCandidates } from './application.ts';
-import { broadcastCandidates } from './broadcast.ts';
-import { dripCandidates } from './drip.ts';
-import { eventCandidates } from './event.ts';
-import { newsletterCandidates } from './newsletter.ts';
-import { promotionCandidates } from './promotion.ts';
-import { renewalCandidates } from './renewal.ts';
+import { kindOf } from '../campaigns/kinds/index.ts';
 import type { Candidate, MemberHistory, PlanContext, PlannedSend, PlannerContentItem, PlannerMember } from './types.ts';
 
 /** Gate shared by every kind: erased, globally unsubscribed, outside the audience. */
@@ -27,30 +21,7 @@ export function mayReceive(campaign: LoadedCampaign, member: PlannerMember, now:
 export function candidates(campaign: LoadedCampaign, ctx: PlanContext): Candidate[] {
   if (!mayReceive(campaign, ctx.member, ctx.now)) return [];
   const def = campaign.definition;
-  let list: Candidate[];
-  switch (def.kind) {
-    case 'drip':
-      list = dripCandidates(def, ctx);
-      break;
-    case 'newsletter':
-      list = newsletterCandidates(def, ctx);
-      break;
-    case 'renewal':
-      list = renewalCandidates(def, ctx);
-      break;
-    case 'case-study':
-      list = promotionCandidates(def, ctx);
-      break;
-    case 'event':
-      list = eventCandidates(campaign, def, ctx);
-      break;
-    case 'broadcast':
-      list = broadcastCandidates(def, ctx);
-      break;
-    case 'application':
-      list = applicationCandidates(def, ctx, programView(campaign.programs, def.program));
-      break;
-  }
+  const list = kindOf(def).candidates(def, { ...ctx, campaign: campaign.name, ...(campaign.programs ? { programs: campaign.programs } : {}) });
   const { member } = ctx;
   const topics = member.topics ?? {};
   const held = new Set(ctx.history.sends.map((s) => `${s.step}\u0000${s.occurrence}`));

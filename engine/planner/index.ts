@@ -4,5 +4,5 @@ export type { PlannedSend, MemberHistory, HistorySend, PlannerMember, PlannerCon
 export { dueSends, candidates, mayReceive, type DueInput } from './due.ts';
 export { simulate, type SimulateInput, type MemberChange } from './simulate.ts';
 export { nextRunAt } from './next-run.ts';
-export { eventCalendar } from './event.ts';
-export { digestItems } from './newsletter.ts';
+export { eventCalendar } from '../campaigns/kinds/event.ts';
+export { digestItems } from '../campaigns/kinds/newsletter.ts';

@@ -1,7 +1,7 @@
 // Data for `flywheel preview CAMPAIGN STEP --member EMAIL`: a stored member plus the data
 // the planner gives that member for that step, shaped as one render request. Choosing the
 // step's candidate is pure (previewCandidate); loadMemberPreview does the reads.
-import type { LoadedCampaign } from '../campaigns/index.ts';
+import { kindOf, type LoadedCampaign } from '../campaigns/index.ts';
 import { systemClock, type Clock } from '../clock.ts';
 import { FlywheelError } from '../errors.ts';
 import { candidates, mayReceive, type MemberHistory, type PlannerContentItem, type PlannerMember } from '../planner/index.ts';
@@ -129,9 +129,8 @@ async function readMemberAndContent(store: Store, campaign: LoadedCampaign, emai
     throw new FlywheelError('PREVIEW_MEMBER_NOT_FOUND', `No member with the email address ${address}.`,
       { hint: 'Check the spelling, or import the member first.' });
   }
-  const kind = campaign.definition.kind;
-  // only digests and promotions read content; newest first, bounded (the planner keeps what it needs)
-  const content = kind === 'newsletter' || kind === 'case-study'
+  // only kinds that read content (digests, promotions) get it; newest first, bounded (the planner keeps what it needs)
+  const content = kindOf(campaign.definition).content
     ? ((await store.models.ContentItem.find({}).sort({ publishedAt: -1 }).limit(500).lean()) as PlannerContentItem[])
     : [];
   return { member, content };

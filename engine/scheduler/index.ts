@@ -7,7 +7,7 @@ import { MongoBackend } from '@agendajs/mongo-backend';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import type { Store } from '../store/index.ts';
-import type { LoadedCampaign } from '../campaigns/index.ts';
+import { kindOf, type LoadedCampaign } from '../campaigns/index.ts';
 import { runBatch, type SenderDeps, type BatchOutcome } from '../delivery/sender.ts';
 import { loadHistory, planCampaign, type PlanDeps } from './plan.ts';
 import { countUnfinishedBatchesDue, overdueBatchIds, type BatchRecipient } from '../ledger/index.ts';
@@ -152,21 +152,22 @@ export class Scheduler {
   }
 
   /**
-   * Re-ask the planner, at send time, whether each recipient of a renewal or drip step is still
-   * a candidate (renewals stop once the member renews; drips stop at their exit condition).
-   * Other kinds skip this: their members' state is checked through suppressions, and reading
-   * every member of a large newsletter batch again would cost more than it could catch.
+   * Re-ask the planner, at send time, whether each recipient is still a candidate, for kinds
+   * that ask for it (`recheckAtSend`: renewals stop once the member renews; drips stop at their
+   * exit condition). Other kinds skip this: their members' state is checked through
+   * suppressions, and reading every member of a large newsletter batch again would cost more than it could catch.
    */
   async noLongerDue(campaignName: string, step: string, recipients: BatchRecipient[]): Promise<Set<string>> {
     const campaign = this.deps.campaigns().find((c) => c.name === campaignName);
-    if (!campaign || (campaign.kind !== 'renewal' && campaign.kind !== 'drip')) return new Set();
+    const recheck = campaign ? kindOf(campaign.definition).recheckAtSend : 'no';
+    if (!campaign || recheck === 'no') return new Set();
     const now = this.deps.clock.now();
     const members = await this.deps.store.models.Member.find({ _id: { $in: recipients.map((r) => r.memberId) } }).lean();
     const byId = new Map(members.map((m) => [String(m._id), m as unknown as PlannerMember]));
     // Drip branches depend on what happened before (e.g. "did not open the welcome"): give the
     // planner the real history, minus the very sends being checked.
     const checking = new Set(recipients.map((r) => `${r.memberId}\u0000${r.occurrence ?? ''}`));
-    const history: Map<string, MemberHistory> = campaign.kind === 'drip' ? await loadHistory(this.deps.store, campaign.name) : new Map();
+    const history: Map<string, MemberHistory> = recheck === 'history' ? await loadHistory(this.deps.store, campaign.name) : new Map();
     const horizon = new Date(now.getTime() + 400 * 86_400_000);
     const gone = new Set<string>();
     for (const r of recipients) {

@@ -1,9 +1,9 @@
 // I/O around the pure planner: read the audience, history and content for a campaign,
 // ask the planner what is due, and record it (records, payloads, batches).
 import type { Store } from '../store/index.ts';
-import type { LoadedCampaign } from '../campaigns/index.ts';
+import { kindOf, type LoadedCampaign } from '../campaigns/index.ts';
 import { audienceFilter } from '../audience/index.ts';
-import { dueSends, candidates, type MemberHistory, type PlannedSend, type PlannerMember } from '../planner/index.ts';
+import { dueSends, candidates, type MemberHistory, type PlannedSend, type PlannerContentItem, type PlannerMember } from '../planner/index.ts';
 import { toPlannedSend } from '../planner/due.ts';
 import { enqueuePlanned, type EnqueueResult } from './enqueue.ts';
 import { campaignSends, sendsDueSince } from '../ledger/index.ts';
@@ -29,7 +29,7 @@ export async function planCampaign(deps: PlanDeps, campaign: LoadedCampaign, sco
   const members = (await store.models.Member.find(filter).lean()) as unknown as PlannerMember[];
   if (members.length === 0) return { planned: 0, created: 0, existing: 0, batchIds: [] };
 
-  const [history, content] = await Promise.all([loadHistory(store, campaign.name), store.models.ContentItem.find().lean()]);
+  const [history, content] = await Promise.all([loadHistory(store, campaign.name), contentFor(store, campaign, scope.now)]);
   const planned: PlannedSend[] = [];
   for (const member of members) {
     const h = history.get(String(member._id)) ?? { sends: [] };
@@ -104,4 +104,12 @@ async function applyTiming(deps: PlanDeps, window: SendWindow | undefined, plann
     history.push({ sentAt: p.dueAt, category: p.category });
     recent.set(p.memberId, history);
   }
+}
+
+/** The content items the campaign's kind reads (none for kinds that read none), inside its window. */
+async function contentFor(store: Store, campaign: LoadedCampaign, now: Date): Promise<PlannerContentItem[]> {
+  const needs = kindOf(campaign.definition).content?.(campaign.definition);
+  if (!needs) return [];
+  const since = new Date(now.getTime() - needs.lookbackDays * 86_400_000);
+  return (await store.models.ContentItem.find({ publishedAt: { $gte: since } }).lean()) as PlannerContentItem[];
 }

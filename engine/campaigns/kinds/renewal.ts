@@ -1,12 +1,33 @@
 // Renewal reminders: steps before/after the member's current expiry. The occurrence is the
 // expiry date, so a renewal (new expiresAt) ends the old cycle at once: its remaining
 // reminders are no longer candidates, and the new cycle's start a year later.
-import type { RenewalCampaign } from '../campaigns/types.ts';
 import { DateTime } from 'luxon';
-import { durationMs, localDate, shift, zoneOf } from './time.ts';
-import type { Candidate, PlanContext } from './types.ts';
+import { z } from 'zod';
+import { durationMs, localDate, shift, zoneOf } from '../../planner/time.ts';
+import type { Candidate, PlanContext } from '../../planner/types.ts';
+import { base, durationSchema, localTime, message, stepId } from '../schema.ts';
+import type { RenewalCampaign } from '../types.ts';
+import type { CampaignKindModule } from './types.ts';
 
-export function renewalCandidates(def: RenewalCampaign, ctx: PlanContext): Candidate[] {
+const schema = z
+  .object({
+    ...base,
+    kind: z.literal('renewal'),
+    steps: z
+      .array(z.object({ ...message, id: stepId, before: durationSchema.optional(), after: durationSchema.optional(), at: localTime.optional() }).strict())
+      .min(1, 'a renewal series needs at least one step'),
+  })
+  .strict()
+  .superRefine((d, ctx) => {
+    const seen = new Set<string>();
+    d.steps.forEach((s, i) => {
+      if (seen.has(s.id)) ctx.addIssue({ code: 'custom', path: ['steps', i, 'id'], message: `duplicate step id "${s.id}"` });
+      seen.add(s.id);
+      if (!!s.before === !!s.after) ctx.addIssue({ code: 'custom', path: ['steps', i], message: 'a renewal step needs exactly one of `before` or `after` (expiry)' });
+    });
+  });
+
+function renewalCandidates(def: RenewalCampaign, ctx: PlanContext): Candidate[] {
   const { member } = ctx;
   const expiresAt = member.expiresAt;
   if (!(expiresAt instanceof Date) || member.status === 'churned' || member.status === 'applied') return [];
@@ -37,3 +58,16 @@ function daysBetween(from: Date, to: Date, zone: string): number {
   const b = DateTime.fromJSDate(to, { zone }).startOf('day');
   return Math.round(b.diff(a, 'days').days);
 }
+
+export const renewal: CampaignKindModule<RenewalCampaign> = {
+  kind: 'renewal',
+  description: 'reminders before and after each member\'s expiry; a renewal ends the series at once',
+  schema,
+  messages: (def) => def.steps.map((s, i) => ({ step: s.id, path: `steps[${i}]`, spec: s })),
+  // renewal notices are transactional: no topic to opt out of
+  topic: () => undefined,
+  candidates: renewalCandidates,
+  nextRun: () => 'continuous',
+  // a member who renewed after the reminder was planned must not get it
+  recheckAtSend: 'member',
+};

@@ -1,14 +1,40 @@
-// Event invites: invite -> reminder to those who have not answered -> day-before note to
-// those who said yes. RSVP answers come from history (filled from tracking events). Invite
-// and day-before carry an .ics attachment built with the `ics` library.
+// Event invitations: an invite (with a calendar file) before the start, a reminder to those
+// who have not answered, and a day-before note to those who said yes. Times are the event's.
 import { createEvent, type EventAttributes } from 'ics';
 import { DateTime } from 'luxon';
-import type { EventCampaign, LoadedCampaign } from '../campaigns/types.ts';
-import { localDateTime, shift } from './time.ts';
-import type { Candidate, PlanContext, PlannedSend } from './types.ts';
+import { z } from 'zod';
+import { localDateTime as localDateTimeIn, shift } from '../../planner/time.ts';
+import type { Candidate, PlannedSend } from '../../planner/types.ts';
+import { base, durationSchema, localDateTime, message, zone } from '../schema.ts';
+import type { EventCampaign } from '../types.ts';
+import type { CampaignKindModule, KindPlanContext } from './types.ts';
+
+const eventMessage = z.object({ ...message, before: durationSchema }).strict();
+const schema = z
+  .object({
+    ...base,
+    kind: z.literal('event'),
+    event: z
+      .object({
+        title: z.string().min(1),
+        start: localDateTime,
+        end: localDateTime,
+        timezone: zone,
+        location: z.string().optional(),
+        url: z.url().optional(),
+        description: z.string().optional(),
+        organizer: z.object({ name: z.string(), email: z.email() }).optional(),
+      })
+      .strict()
+      .refine((e) => e.end > e.start, { path: ['end'], message: 'event must end after it starts' }),
+    invite: eventMessage,
+    reminder: eventMessage.optional(),
+    dayBefore: z.object({ ...message, before: durationSchema.optional() }).strict().optional(),
+  })
+  .strict();
 
 export function eventTimes(def: EventCampaign): { start: Date; end: Date } {
-  return { start: localDateTime(def.event.start, def.event.timezone), end: localDateTime(def.event.end, def.event.timezone) };
+  return { start: localDateTimeIn(def.event.start, def.event.timezone), end: localDateTimeIn(def.event.end, def.event.timezone) };
 }
 
 /** The calendar file for the event; DTSTAMP is the send's due time so the output is deterministic. */
@@ -54,7 +80,8 @@ function eventData(def: EventCampaign, zone: string) {
   };
 }
 
-export function eventCandidates(campaign: Pick<LoadedCampaign, 'name'>, def: EventCampaign, ctx: PlanContext): Candidate[] {
+function eventCandidates(def: EventCampaign, ctx: KindPlanContext): Candidate[] {
+  const campaign = { name: ctx.campaign };
   const { history } = ctx;
   const zone = def.event.timezone;
   const { start } = eventTimes(def);
@@ -80,3 +107,27 @@ export function eventCandidates(campaign: Pick<LoadedCampaign, 'name'>, def: Eve
   }
   return out;
 }
+
+export const event: CampaignKindModule<EventCampaign> = {
+  kind: 'event',
+  description: 'an invitation with a calendar file, a reminder to those who have not answered, a note the day before to those who said yes',
+  schema,
+  messages: (def) => [
+    { step: 'invite', path: 'invite', spec: def.invite },
+    ...(def.reminder ? [{ step: 'reminder', path: 'reminder', spec: def.reminder }] : []),
+    ...(def.dayBefore ? [{ step: 'day-before', path: 'dayBefore', spec: def.dayBefore }] : []),
+  ],
+  topic: () => 'events',
+  candidates: eventCandidates,
+  nextRun: (def, now) => {
+    const { start } = eventTimes(def);
+    const zone = def.event.timezone;
+    const times = [shift(start, def.invite.before, -1, zone)];
+    if (def.reminder) times.push(shift(start, def.reminder.before, -1, zone));
+    if (def.dayBefore) times.push(shift(start, def.dayBefore.before ?? { days: 1 }, -1, zone));
+    return times.filter((t) => t > now).sort((a, b) => a.getTime() - b.getTime())[0];
+  },
+  recheckAtSend: 'no',
+  // start long enough before the event that the invitation is still ahead
+  sampleFrom: (def) => new Date(eventTimes(def).start.getTime() - 400 * 86_400_000),
+};

@@ -1,10 +1,17 @@
-// Case-study promotion: each new content item carrying one of the campaign's tags is
-// promoted once (occurrence = item guid) to members of the item's programs.
-import type { CaseStudyCampaign } from '../campaigns/types.ts';
-import { durationMs } from './time.ts';
-import type { Candidate, PlanContext } from './types.ts';
+// Case-study promotion: each content item carrying one of the campaign's tags is promoted
+// once to each member (of the item's programs) while it is fresh.
+import { z } from 'zod';
+import { DAY_MS, durationMs } from '../../planner/time.ts';
+import type { Candidate, PlanContext } from '../../planner/types.ts';
+import { base, durationSchema, message } from '../schema.ts';
+import type { CaseStudyCampaign } from '../types.ts';
+import type { CampaignKindModule } from './types.ts';
 
-export function promotionCandidates(def: CaseStudyCampaign, ctx: PlanContext): Candidate[] {
+const schema = z
+  .object({ ...base, ...message, kind: z.literal('case-study'), tags: z.array(z.string().min(1)).min(1), maxAge: durationSchema.optional() })
+  .strict();
+
+function promotionCandidates(def: CaseStudyCampaign, ctx: PlanContext): Candidate[] {
   const maxAge = durationMs(def.maxAge, 30);
   const stale = durationMs(def.staleAfter, 7);
   const out: Candidate[] = [];
@@ -44,3 +51,15 @@ export function promotionCandidates(def: CaseStudyCampaign, ctx: PlanContext): C
   }
   return out;
 }
+
+export const caseStudy: CampaignKindModule<CaseStudyCampaign> = {
+  kind: 'case-study',
+  description: 'promotes each new content item with one of its tags, once per member, while fresh',
+  schema,
+  messages: (def) => [{ step: 'promote', path: '', spec: def }],
+  topic: () => 'caseStudies',
+  candidates: promotionCandidates,
+  nextRun: () => 'continuous',
+  recheckAtSend: 'no',
+  content: (def) => ({ lookbackDays: Math.ceil(durationMs(def.maxAge, 30) / DAY_MS), tags: def.tags }),
+};

@@ -1,9 +1,42 @@
-// Recurring newsletter: each cron occurrence (in a named zone or the member's own) is an
-// issue; its digest holds content items the member has not been sent by this campaign yet.
+// Newsletter: one issue per cron occurrence (in a fixed zone or each member's own), a digest
+// of content items not sent to this member before, newest first, for the member's program.
 import { DateTime } from 'luxon';
-import type { NewsletterCampaign } from '../campaigns/types.ts';
-import { cronOccurrences, durationMs, issueGranularity, issueKey, zoneOf, type IssueGranularity } from './time.ts';
-import type { Candidate, MemberHistory, PlanContext, PlannerContentItem } from './types.ts';
+import { z } from 'zod';
+import { CronExpressionParser } from 'cron-parser';
+import { cronOccurrences, DAY_MS, durationMs, issueGranularity, issueKey, zoneOf, type IssueGranularity } from '../../planner/time.ts';
+import type { Candidate, MemberHistory, PlanContext, PlannerContentItem } from '../../planner/types.ts';
+import { base, durationSchema, message, zone as zoneSchema } from '../schema.ts';
+import type { NewsletterCampaign } from '../types.ts';
+import type { CampaignKindModule } from './types.ts';
+
+const schema = z
+  .object({
+    ...base,
+    ...message,
+    kind: z.literal('newsletter'),
+    schedule: z
+      .object({
+        cron: z.string().superRefine((v, ctx) => {
+          if (v.trim().split(/\s+/).length !== 5) return void ctx.addIssue({ code: 'custom', message: 'cron must have 5 fields: minute hour day-of-month month day-of-week' });
+          try {
+            CronExpressionParser.parse(v, { currentDate: 0, tz: 'UTC' });
+          } catch (e) {
+            ctx.addIssue({ code: 'custom', message: `bad cron expression: ${(e as Error).message}` });
+          }
+        }),
+        timezone: z.union([z.literal('member'), zoneSchema]),
+      })
+      .strict(),
+    digest: z
+      .object({
+        maxItems: z.number().int().positive(),
+        tags: z.array(z.string()).optional(),
+        lookback: durationSchema.optional(),
+        skipIfEmpty: z.boolean().optional(),
+      })
+      .strict(),
+  })
+  .strict();
 
 const granularities = new Map<string, IssueGranularity>();
 
@@ -36,7 +69,7 @@ export function digestItems(def: NewsletterCampaign, program: string, issueAt: D
     .slice(0, def.digest.maxItems);
 }
 
-export function newsletterCandidates(def: NewsletterCampaign, ctx: PlanContext): Candidate[] {
+function newsletterCandidates(def: NewsletterCampaign, ctx: PlanContext): Candidate[] {
   const zone = def.schedule.timezone === 'member' ? zoneOf(ctx.member.timezone) : def.schedule.timezone;
   const stale = durationMs(def.staleAfter, 3);
   const from = new Date(ctx.now.getTime() - stale);
@@ -83,3 +116,19 @@ export function newsletterCandidates(def: NewsletterCampaign, ctx: PlanContext):
 function asObject(v: unknown): Record<string, unknown> {
   return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 }
+
+export const newsletter: CampaignKindModule<NewsletterCampaign> = {
+  kind: 'newsletter',
+  description: 'a digest of new content items on a cron schedule (a fixed zone or each member\'s own)',
+  schema,
+  messages: (def) => [{ step: 'issue', path: '', spec: def }],
+  topic: () => 'newsletter',
+  candidates: newsletterCandidates,
+  nextRun: (def, now) => {
+    const zone = def.schedule.timezone === 'member' ? 'Pacific/Kiritimati' : def.schedule.timezone; // earliest zone on Earth
+    return cronOccurrences(def.schedule.cron, zone, now, new Date(now.getTime() + 400 * DAY_MS))[0];
+  },
+  recheckAtSend: 'no',
+  // an issue still due (within staleAfter) digests items from its own lookback
+  content: (def) => ({ lookbackDays: Math.ceil((durationMs(def.digest.lookback, 90) + durationMs(def.staleAfter, 3)) / DAY_MS), ...(def.digest.tags?.length ? { tags: def.digest.tags } : {}) }),
+};
