@@ -13,6 +13,7 @@ import { validateProject } from '../../engine/campaigns/validate.ts';
 import { ManualClock } from '../../engine/clock.ts';
 import { InvalidInputError } from '../../engine/errors.ts';
 import { createEngine, type Engine } from '../../engine/main.ts';
+import { ledgerModels } from '../../engine/ledger/models.ts';
 import { simulate } from '../../engine/planner/index.ts';
 import { ROOT_DIR, type Store } from '../../engine/store/index.ts';
 import { openTestStore } from '../support/db.ts';
@@ -100,7 +101,7 @@ describe('a campaign kind added as one module', () => {
     engine = await createEngine(testConfig({ SMTP_URL: sink.url }), { store, clock, campaigns: [campaign] });
     const report = await engine.scheduler.plan(campaign, { now: clock.now() });
     expect(report.created).toBe(1);
-    for (const b of await store.models.SendBatch.find({ campaign: 'partner-nudge' }).lean()) await engine.scheduler.runBatch(String(b._id));
+    for (const b of await (await ledgerModels(store)).SendBatch.find({ campaign: 'partner-nudge' }).lean()) await engine.scheduler.runBatch(String(b._id));
     expect(sink.messages.map((m) => [m.to[0], m.subject])).toEqual([['pat@partners.example', 'A week with Partner Network']]);
   });
 });
