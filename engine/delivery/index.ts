@@ -13,7 +13,7 @@ import type { Transport } from './transport.ts';
 export type { Address, Attachment, OutgoingMessage, SendResult, Transport } from './transport.ts';
 export { OutboxTransport, createOutboxTransport, classifyOutboxError, composeRfc822, safeFileSegment } from './outbox.ts';
 export type { OutboxFs, OutboxTransportOptions } from './outbox.ts';
-export { SendGridTransport, createSendGridTransport, classifySendGridError, groupForBatch, retryAfterMsFromHeaders, MAX_PERSONALIZATIONS } from './sendgrid.ts';
+export { SendGridTransport, createSendGridTransport, classifySendGridError, retryAfterMsFromHeaders } from './sendgrid.ts';
 export type { SendGridTransportOptions } from './sendgrid.ts';
 export { SmtpTransport, createSmtpTransport, classifySmtpError, providerIdFromSmtpResponse } from './smtp.ts';
 export type { SmtpTransportOptions } from './smtp.ts';

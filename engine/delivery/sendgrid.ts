@@ -1,12 +1,11 @@
 // SendGrid transport: posts to the v3 Mail Send API through @sendgrid/mail and
-// maps HTTP outcomes to TransientError / PermanentError. Besides send() it offers
-// sendBatch(), which folds messages with identical bodies into one request with
-// one personalization per recipient, and otherwise sends one request per message.
+// maps HTTP outcomes to TransientError / PermanentError. One request per message: every
+// body carries its own recipient token (tracking links, unsubscribe), so no two recipients
+// ever share a body and a multi-personalization request would never apply.
 import http from 'node:http';
 import https from 'node:https';
 import { Client } from '@sendgrid/client';
 import { MailService } from '@sendgrid/mail';
-import pLimit from 'p-limit';
 import type { Clock } from '../clock.ts';
 import { PermanentError, TransientError } from '../errors.ts';
 import type { OutgoingMessage, SendResult, Transport } from './transport.ts';
@@ -15,16 +14,11 @@ export interface SendGridTransportOptions {
   apiKey: string;
   /** API origin; defaults to SendGrid's. Tests point it at the local stand-in (config.SENDGRID_API_URL). */
   baseUrl?: string;
-  /** requests in flight at once during sendBatch; default 4 */
-  concurrency?: number;
   /** per-request timeout; default 30 s */
   timeoutMs?: number;
   /** used only to turn X-RateLimit-Reset (an epoch time) into a wait */
   clock: Clock;
 }
-
-/** The API refuses more than 1000 personalizations per request. */
-export const MAX_PERSONALIZATIONS = 1000;
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ECONNABORTED', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_NETWORK', 'ERR_SOCKET_CONNECTION_TIMEOUT']);
 
@@ -93,35 +87,6 @@ export function classifySendGridError(raw: unknown, now: Date): TransientError |
   return new PermanentError(`SendGrid request could not be built: ${err?.message ?? String(raw)}`, { cause: raw, code: 'SENDGRID_INVALID_MESSAGE' });
 }
 
-/** Messages that may share one request: same sender, subject, bodies and attachments. */
-function bodyKey(m: OutgoingMessage): string {
-  return JSON.stringify([m.from.email, m.from.name ?? '', m.subject, m.text, m.html, m.attachments?.map((a) => [a.filename, a.contentType, String(a.content)]) ?? []]);
-}
-
-/**
- * Split messages into request groups: identical bodies share a request, at most MAX_PERSONALIZATIONS
- * per request and never the same address twice (the API rejects duplicates). Returns indices.
- */
-export function groupForBatch(messages: readonly OutgoingMessage[], maxPerRequest = MAX_PERSONALIZATIONS): number[][] {
-  const open = new Map<string, Array<{ indices: number[]; emails: Set<string> }>>();
-  const groups: number[][] = [];
-  messages.forEach((m, i) => {
-    const key = bodyKey(m);
-    const email = m.to.email.toLowerCase();
-    const candidates = open.get(key) ?? [];
-    let target = candidates.find((g) => g.indices.length < maxPerRequest && !g.emails.has(email));
-    if (!target) {
-      target = { indices: [], emails: new Set() };
-      candidates.push(target);
-      open.set(key, candidates);
-      groups.push(target.indices);
-    }
-    target.indices.push(i);
-    target.emails.add(email);
-  });
-  return groups;
-}
-
 function personalization(m: OutgoingMessage) {
   return {
     to: [{ email: m.to.email, ...(m.to.name ? { name: m.to.name } : {}) }],
@@ -130,17 +95,15 @@ function personalization(m: OutgoingMessage) {
   };
 }
 
-/** The Mail Send request for messages sharing one body (the first one supplies it). */
-function mailData(group: readonly OutgoingMessage[]) {
-  const first = group[0];
-  if (!first) throw new Error('empty SendGrid group');
+/** The Mail Send request for one message. */
+function mailData(first: OutgoingMessage) {
   return {
     from: { email: first.from.email, ...(first.from.name ? { name: first.from.name } : {}) },
     subject: first.subject,
     // the helper emits content as [text/plain, text/html], the order the API requires
     text: first.text,
     html: first.html,
-    personalizations: group.map(personalization),
+    personalizations: [personalization(first)],
     attachments: first.attachments?.map((a) => ({
       filename: a.filename,
       type: a.contentType,
@@ -154,12 +117,10 @@ export class SendGridTransport implements Transport {
   readonly name = 'sendgrid';
   private readonly mail: MailService;
   private readonly clock: Clock;
-  private readonly concurrency: number;
   private readonly agents: { http: http.Agent; https: https.Agent };
 
   constructor(options: SendGridTransportOptions) {
     this.clock = options.clock;
-    this.concurrency = options.concurrency ?? 4;
     // Own keep-alive agents so close() can destroy the sockets and the process can exit.
     this.agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
     const client = new Client();
@@ -172,9 +133,9 @@ export class SendGridTransport implements Transport {
   }
 
   /** One request; resolves to the X-Message-Id SendGrid assigned. */
-  private async post(group: readonly OutgoingMessage[]): Promise<string> {
+  private async post(message: OutgoingMessage): Promise<string> {
     try {
-      const [response] = await this.mail.send(mailData(group) as Parameters<MailService['send']>[0]);
+      const [response] = await this.mail.send(mailData(message) as Parameters<MailService['send']>[0]);
       return header(response.headers as Headers, 'x-message-id') ?? `sendgrid-${response.statusCode}`;
     } catch (err) {
       throw classifySendGridError(err, this.clock.now());
@@ -182,34 +143,7 @@ export class SendGridTransport implements Transport {
   }
 
   async send(message: OutgoingMessage): Promise<SendResult> {
-    return { providerId: await this.post([message]) };
-  }
-
-  /**
-   * Send many messages with as few requests as honesty allows: messages whose from/subject/text/html
-   * are identical share a request (one personalization each, carrying that recipient's headers,
-   * Message-ID and custom_args); personalised bodies get one request each. Requests run with
-   * bounded concurrency. If a shared request is rejected with a 4xx (one bad address poisons the
-   * whole request), its messages are retried one per request so only the bad one fails.
-   */
-  async sendBatch(messages: OutgoingMessage[]): Promise<Array<SendResult | Error>> {
-    const results: Array<SendResult | Error> = new Array(messages.length);
-    const limit = pLimit(this.concurrency);
-    /** Sends one request; returns the indices to retry one by one (a shared request rejected with 4xx). */
-    const runGroup = async (indices: number[]): Promise<number[]> => {
-      try {
-        const providerId = await this.post(indices.map((i) => messages[i] as OutgoingMessage));
-        for (const i of indices) results[i] = { providerId };
-        return [];
-      } catch (err) {
-        if (indices.length > 1 && err instanceof PermanentError && err.code === 'SENDGRID_REJECTED') return indices;
-        for (const i of indices) results[i] = err as Error;
-        return [];
-      }
-    };
-    const isolate = (await Promise.all(groupForBatch(messages).map((g) => limit(() => runGroup(g))))).flat();
-    await Promise.all(isolate.map((i) => limit(() => runGroup([i]))));
-    return results;
+    return { providerId: await this.post(message) };
   }
 
   async close(): Promise<void> {

@@ -41,10 +41,10 @@ export function createSendRateLimiter(messagesPerSecond: number): SendRateLimite
   return { messagesPerSecond, acquire };
 }
 
-/** A transport whose sends wait for the limiter first. A batch takes one slot per message. */
+/** A transport whose sends wait for the limiter first. */
 export function throttleTransport(transport: Transport, limiter: SendRateLimiter): Transport {
   if (limiter.messagesPerSecond === 0) return transport;
-  const throttled: Transport = {
+  return {
     name: transport.name,
     async send(message: OutgoingMessage): Promise<SendResult> {
       await limiter.acquire();
@@ -52,14 +52,6 @@ export function throttleTransport(transport: Transport, limiter: SendRateLimiter
     },
     close: () => transport.close(),
   };
-  const batch = transport.sendBatch?.bind(transport);
-  if (batch) {
-    throttled.sendBatch = async (messages: OutgoingMessage[]) => {
-      for (let i = 0; i < messages.length; i++) await limiter.acquire();
-      return batch(messages);
-    };
-  }
-  return throttled;
 }
 
 // ---------------------------------------------------------------------------

@@ -37,12 +37,6 @@ export interface Transport {
   readonly name: string;
   /** Send one message; resolves when the provider accepted it. Throws TransientError or PermanentError. */
   send(message: OutgoingMessage): Promise<SendResult>;
-  /**
-   * Optional: send many messages in as few provider calls as the provider allows (SendGrid
-   * personalizations). Never rejects as a whole: result i is the SendResult or the
-   * TransientError/PermanentError for messages[i].
-   */
-  sendBatch?(messages: OutgoingMessage[]): Promise<Array<SendResult | Error>>;
   /** Release pooled connections. */
   close(): Promise<void>;
 }

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../engine/clock.ts';
 import { PermanentError, TransientError } from '../../engine/errors.ts';
-import { SendGridTransport, groupForBatch, retryAfterMsFromHeaders } from '../../engine/delivery/index.ts';
+import { SendGridTransport, retryAfterMsFromHeaders } from '../../engine/delivery/index.ts';
 import { SendGridStandin, validateMailSend } from '../support/sendgrid-standin.ts';
 import { makeMessage, runTransportContract } from './transport-contract.ts';
 
@@ -27,7 +27,7 @@ describe('sendgrid transport against the v3 stand-in', () => {
   let transport: SendGridTransport;
   beforeAll(async () => {
     standin = await SendGridStandin.start();
-    transport = new SendGridTransport({ apiKey: standin.apiKey, baseUrl: standin.baseUrl, clock, concurrency: 3 });
+    transport = new SendGridTransport({ apiKey: standin.apiKey, baseUrl: standin.baseUrl, clock });
   });
   beforeEach(() => standin.reset());
   afterAll(async () => {
@@ -91,59 +91,17 @@ describe('sendgrid transport against the v3 stand-in', () => {
     expect((err as Error).message).toMatch(/reserved/);
   });
 
-  it('a batch of identical bodies goes out as one request with one personalization per member', async () => {
+  it('two members with the same subject and body still get one request each, each with their own headers', async () => {
     const shared = { subject: 'Meetup tonight', html: '<p>See you at 7</p>', text: 'See you at 7' };
-    const msgs = Array.from({ length: 5 }, () => makeMessage(shared));
-    const results = await transport.sendBatch(msgs);
-    expect(standin.requests).toHaveLength(1);
-    expect(results.every((r) => !(r instanceof Error))).toBe(true);
+    const msgs = [makeMessage(shared), makeMessage(shared)];
+    for (const m of msgs) await transport.send(m);
+    expect(standin.requests).toHaveLength(2);
     for (const m of msgs) {
       const d = standin.deliveries.find((x) => x.messageId === m.messageId);
       expect(d?.to).toBe(m.to.email);
       expect(d?.headers['list-unsubscribe']).toBe(m.headers['List-Unsubscribe']);
       expect(d?.customArgs.sendLogId).toBe(m.tags.sendLogId);
     }
-  });
-
-  it('personalised bodies are sent one request each', async () => {
-    const msgs = Array.from({ length: 4 }, () => makeMessage());
-    const results = await transport.sendBatch(msgs);
-    expect(standin.requests).toHaveLength(4);
-    expect(results.map((r) => (r instanceof Error ? 'err' : 'ok'))).toEqual(['ok', 'ok', 'ok', 'ok']);
-  });
-
-  it('one bad address in a shared request fails only that member, the others are delivered', async () => {
-    const shared = { subject: 'Same', html: '<p>same</p>', text: 'same' };
-    const good = [makeMessage(shared), makeMessage(shared)];
-    const bad = makeMessage({ ...shared, to: { email: 'not-an-address' } });
-    const results = await transport.sendBatch([good[0]!, bad, good[1]!]);
-    expect(results[0]).not.toBeInstanceOf(Error);
-    expect(results[1]).toBeInstanceOf(PermanentError);
-    expect(results[2]).not.toBeInstanceOf(Error);
-    expect(standin.deliveries.map((d) => d.to).sort()).toEqual([good[0]!.to.email, good[1]!.to.email].sort());
-  });
-
-  it('a transient failure of a shared request is reported for each of its members', async () => {
-    const shared = { subject: 'S', html: '<p>s</p>', text: 's' };
-    standin.respond({ status: 503, times: 1 });
-    const results = await transport.sendBatch([makeMessage(shared), makeMessage(shared)]);
-    expect(results.every((r) => r instanceof TransientError)).toBe(true);
-  });
-});
-
-describe('groupForBatch', () => {
-  const shared = { subject: 'S', html: '<p>s</p>', text: 's' };
-  it('groups identical bodies and keeps personalised ones apart', () => {
-    const a = makeMessage(shared), b = makeMessage(shared), c = makeMessage(), d = makeMessage(shared);
-    expect(groupForBatch([a, b, c, d])).toEqual([[0, 1, 3], [2]]);
-  });
-  it('never puts the same address twice in one request', () => {
-    const to = { email: 'same@example.org' };
-    expect(groupForBatch([makeMessage({ ...shared, to }), makeMessage({ ...shared, to })])).toEqual([[0], [1]]);
-  });
-  it('splits at the personalization limit', () => {
-    const msgs = Array.from({ length: 5 }, () => makeMessage(shared));
-    expect(groupForBatch(msgs, 2)).toEqual([[0, 1], [2, 3], [4]]);
   });
 });
 

@@ -18,7 +18,6 @@ function recordingTransport(): Transport & { startedAt: number[] } {
     name: 'recording',
     startedAt,
     send: async (_m: OutgoingMessage): Promise<SendResult> => { startedAt.push(monotonicMs()); return { providerId: 'x' }; },
-    sendBatch: async (ms: OutgoingMessage[]) => { startedAt.push(monotonicMs()); return ms.map(() => ({ providerId: 'x' })); },
     close: async () => {},
   };
 }
@@ -43,13 +42,6 @@ describe('messages-per-second throttle', () => {
     // (A single gap can be short when the timer before it fired late; the rate still holds.)
     const spans = a.startedAt.slice(4).map((t, i) => t - (a.startedAt[i] as number));
     expect(Math.min(...spans)).toBeGreaterThanOrEqual(65);
-  });
-
-  it('a batch of n messages takes n slots', async () => {
-    const t = throttleTransport(recordingTransport(), createSendRateLimiter(40));
-    const start = monotonicMs();
-    await t.sendBatch!(Array.from({ length: 9 }, () => makeMessage()));
-    expect(monotonicMs() - start).toBeGreaterThanOrEqual(180); // 8 gaps of 25 ms
   });
 
   it('rate 0 means unthrottled and returns the transport untouched', async () => {

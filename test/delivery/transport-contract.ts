@@ -88,6 +88,25 @@ export function runTransportContract(name: string, setup: () => Promise<Contract
       }
     });
 
+    it('two members of one step (same subject and body) each get their own message with their own unsubscribe header', async () => {
+      const h = await setup();
+      try {
+        const shared = { subject: 'Meetup tonight', html: '<p>See you at 7</p>', text: 'See you at 7' };
+        const msgs = [makeMessage(shared), makeMessage(shared)];
+        await Promise.all(msgs.map((m) => h.transport.send(m)));
+        const delivered = await h.delivered();
+        for (const m of msgs) {
+          const mine = delivered.filter((d) => d.messageId === m.messageId);
+          expect(mine).toHaveLength(1);
+          expect(mine[0]!.to).toBe(m.to.email);
+          expect(mine[0]!.headers['list-unsubscribe']).toBe(m.headers['List-Unsubscribe']);
+        }
+      } finally {
+        await h.transport.close();
+        await h.dispose();
+      }
+    });
+
     it('a provider that says "try later" surfaces as TransientError', async () => {
       const h = await setup();
       try {
