@@ -125,6 +125,9 @@ export class SmtpTransport implements Transport {
       ...parseConnectionUrl(options.url),
       pool: true,
       maxConnections: options.poolSize,
+      // nodemailer closes a pooled connection after 100 messages by default; keep each one for
+      // the whole send (a relay that wants fewer per connection says so, and we reconnect).
+      maxMessages: Infinity,
       // nodemailer's own limit counts per pool; a fractional rate is expressed as 1 per (1000/rate) ms.
       ...(rate && rate > 0 ? rate >= 1 ? { rateLimit: Math.floor(rate), rateDelta: 1000 } : { rateLimit: 1, rateDelta: Math.round(1000 / rate) } : {}),
       connectionTimeout: timeout,

@@ -62,6 +62,8 @@ export class SmtpSink {
   readonly messages: ReceivedMessage[] = [];
   /** every RCPT TO seen, accepted or not, in order (lower-cased): lets tests count attempts */
   readonly rcptAttempts: string[] = [];
+  /** SMTP connections opened to this sink so far (lets tests see a pool reconnect) */
+  connections = 0;
   private rules: ActiveRule[] = [];
   private queueCounter = 0;
   private waiters: Array<{ n: number; resolve: () => void }> = [];
@@ -79,7 +81,10 @@ export class SmtpSink {
       disabledCommands: ['STARTTLS'],
       logger: false,
       closeTimeout: 200,
-      onConnect: (_session, cb) => cb(sink?.match('connect', undefined) ?? null),
+      onConnect: (_session, cb) => {
+        if (sink) sink.connections++;
+        cb(sink?.match('connect', undefined) ?? null);
+      },
       onRcptTo: (address: SMTPServerAddress, _session, cb) => {
         const email = address.address.toLowerCase();
         sink?.rcptAttempts.push(email);
@@ -127,6 +132,7 @@ export class SmtpSink {
     this.clearReplies();
     this.messages.length = 0;
     this.rcptAttempts.length = 0;
+    this.connections = 0;
   }
 
   /** Messages received for one recipient. */
