@@ -97,7 +97,7 @@ export function awardIfEmailDomain<F extends string>(name: string, suffixes: rea
 }
 
 /** Award when a field's value is one of these (compared case-insensitively), e.g. an OSI-approved licence id. */
-export function awardIfFieldIn<F extends string>(name: string, field: NoInfer<F>, values: readonly string[]): ApplicationRule<F> {
+export function awardIfFieldIn<F extends string>(name: string, field: F, values: readonly string[]): ApplicationRule<F> {
   const allowed = new Map(values.map((v) => [v.toLowerCase(), v]));
   return {
     name,
