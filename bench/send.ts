@@ -16,7 +16,7 @@ import { SMTPServer } from 'smtp-server';
 import pLimit from 'p-limit';
 import { loadConfig } from '../engine/config.ts';
 import { createEngine } from '../engine/main.ts';
-import { drain } from '../engine/cli/operate.ts';
+import { drain } from '../engine/scheduler/drain.ts';
 import { defineCampaign, validateDefinition } from '../engine/campaigns/index.ts';
 import { openStore, resolveDatabase, ROOT_DIR } from '../engine/store/index.ts';
 import { systemClock } from '../engine/clock.ts';

@@ -12,7 +12,7 @@ import { importMembers } from './audience/index.ts';
 import { engagementReport } from './reports/kpi.ts';
 import { reportAsTable } from './reports/kpi-format.ts';
 import { loadPrograms } from './campaigns/index.ts';
-import { sendNow } from './cli/operate.ts';
+import { sendNow } from './scheduler/send-now.ts';
 import { FlywheelError } from './errors.ts';
 import { countDelivered } from './ledger/index.ts';
 

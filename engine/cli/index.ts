@@ -1,4 +1,4 @@
-// The `flywheel` command line: one file per command group, registered here.
+// The `flywheel` command line: one file per command, registered here.
 import { Command } from 'commander';
 import { applicationsCommand } from './applications.ts';
 import { campaignsCommand } from './campaigns.ts';
@@ -7,7 +7,12 @@ import { planCommand } from './plan.ts';
 import { previewCommand } from './preview.ts';
 import { segmentsCommand } from './segments.ts';
 import { validateCommand } from './validate.ts';
-import { reportCommand, runCommand, sendCommand, serveCommand, startCommand, workerCommand } from './operate.ts';
+import { reportCommand } from './report.ts';
+import { runCommand } from './run.ts';
+import { sendCommand } from './send.ts';
+import { serveCommand } from './serve.ts';
+import { startCommand } from './start.ts';
+import { workerCommand } from './worker.ts';
 
 export function buildCli(): Command {
   const program = new Command('flywheel')

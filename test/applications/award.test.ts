@@ -6,7 +6,7 @@ import { openTestStore } from '../support/db.ts';
 import { SmtpSink } from '../support/smtp-sink.ts';
 import { testConfig } from '../support/engine.ts';
 import { createEngine, type Engine } from '../../engine/main.ts';
-import { drain } from '../../engine/cli/operate.ts';
+import { drain } from '../../engine/scheduler/drain.ts';
 import { ManualClock } from '../../engine/clock.ts';
 import { simulate, type PlannerMember } from '../../engine/planner/index.ts';
 import { decideApplication, submitApplication } from '../../engine/applications/index.ts';

@@ -6,7 +6,7 @@ import { openTestStore } from '../support/db.ts';
 import { SmtpSink } from '../support/smtp-sink.ts';
 import { broadcastCampaign, settleTracking, ShiftableClock, testConfig } from '../support/engine.ts';
 import { createEngine, type Engine } from '../../engine/main.ts';
-import { sendNow } from '../../engine/cli/operate.ts';
+import { sendNow } from '../../engine/scheduler/send-now.ts';
 import { engagementReport } from '../../engine/reports/kpi.ts';
 import type { Store } from '../../engine/store/index.ts';
 

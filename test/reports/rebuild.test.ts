@@ -7,7 +7,7 @@ import { openTestStore } from '../support/db.ts';
 import { SmtpSink, type ReceivedMessage } from '../support/smtp-sink.ts';
 import { broadcastCampaign, settleTracking, ShiftableClock, testConfig } from '../support/engine.ts';
 import { createEngine, type Engine } from '../../engine/main.ts';
-import { sendNow } from '../../engine/cli/operate.ts';
+import { sendNow } from '../../engine/scheduler/send-now.ts';
 import { readRollups, sumBy } from '../../engine/reports/rollups.ts';
 import { compareRollups, rebuildRollups, recomputeRollups } from '../../engine/reports/rebuild.ts';
 import type { Store } from '../../engine/store/index.ts';

@@ -5,7 +5,7 @@ import { openTestStore } from '../support/db.ts';
 import { SmtpSink } from '../support/smtp-sink.ts';
 import { broadcastCampaign, seedMembers, testConfig } from '../support/engine.ts';
 import { createEngine, type Engine } from '../../engine/main.ts';
-import { drain } from '../../engine/cli/operate.ts';
+import { drain } from '../../engine/scheduler/drain.ts';
 import type { Store } from '../../engine/store/index.ts';
 import { ledgerModels } from '../../engine/ledger/models.ts';
 

@@ -1,0 +1,21 @@
+// `flywheel send CAMPAIGN [STEP]`: one step to its whole audience now (engine: scheduler/send-now.ts).
+import { Command } from 'commander';
+import type { SingleBar } from 'cli-progress';
+import { sendNow } from '../scheduler/send-now.ts';
+import { withExitCodes } from './exit-codes.ts';
+import { sendProgressBar, withEngine } from './engine-session.ts';
+
+export function sendCommand(): Command {
+  return new Command('send')
+    .description('Send one step of a campaign to its whole audience now, whatever its schedule. Members who already got it are skipped.')
+    .argument('<campaign>', 'campaign name (see `flywheel campaigns list`)')
+    .argument('[step]', 'step id; defaults to the campaign\'s first step')
+    .action(withExitCodes(async (name: string, stepArg: string | undefined) => {
+      let progress: SingleBar | undefined;
+      await withEngine({ onSendProgress: (n) => progress?.increment(n), processEveryMs: 250 }, async (engine) => {
+        const outcome = await sendNow(engine, name, stepArg, (total) => { progress = sendProgressBar(total); });
+        progress?.stop();
+        process.stdout.write(outcome);
+      });
+    }));
+}
