@@ -8,7 +8,7 @@ import mjml2html from 'mjml';
 import type { InputIssue } from '../errors.ts';
 import { issueFromTemplateError, issuesFromMjml, tagErrorSource } from './issues.ts';
 import { rewriteHrefs, specialLinkSpec, type LinkKey, type LinkSpec } from './links.ts';
-import { compileRecipientPass, type CompiledParts } from './recipient-pass.ts';
+import { compileRecipientPass, type CompiledParts, type Filler } from './recipient-pass.ts';
 import {
   BACKSLASH_STANDIN, BRACE_STANDIN, createSharedPassEnv, memberPlaceholder, neutraliseData, type SharedPassData,
 } from './shared-pass.ts';
@@ -164,6 +164,22 @@ export class TemplateLibrary {
     } catch (err) {
       issues.push({ file: loaded.src.file, subject: template, message: `compiled template is not valid Handlebars: ${(err as Error).message}` });
       return { issues, linkTargets: [] };
+    }
+  }
+
+  /**
+   * A subject line alone, both passes prepared, no MJML: what `flywheel plan` prints for every
+   * planned send, so a plan of thousands of members costs no message compiles.
+   */
+  subjectLine(source: string, data: Record<string, unknown>, locale: string): { filler?: Filler; issues: InputIssue[] } {
+    const issues: InputIssue[] = [];
+    const context = { ...neutraliseData(data), member: memberPlaceholder(), sender: neutraliseData(this.sender) };
+    const firstPass = this.firstPassText(source, context, { locale, links: new Set<LinkKey>() }, 'subject', issues);
+    if (firstPass === undefined) return { issues };
+    try {
+      return { filler: compileRecipientPass(firstPass, 'text'), issues };
+    } catch (err) {
+      return { issues: [...issues, { subject: 'subject', message: `not valid Handlebars: ${(err as Error).message}` }] };
     }
   }
 

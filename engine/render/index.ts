@@ -7,7 +7,7 @@ import { InvalidInputError, type InputIssue } from '../errors.ts';
 import type { TrackingUrls } from '../tracking/tokens.ts';
 import { TemplateLibrary } from './compile.ts';
 import { prepareLinks } from './links.ts';
-import { fillMessage } from './recipient-pass.ts';
+import { fillMessage, fillText, type Filler } from './recipient-pass.ts';
 import type { CompiledMessage, MessageSample, Renderer, RenderRequest } from './types.ts';
 
 export type { CompiledMessage, MemberView, MessageSample, RenderedMessage, Renderer, RenderRequest, SendRef } from './types.ts';
@@ -25,6 +25,7 @@ export function createRenderer(opts: RendererOptions): Renderer {
   const library = new TemplateLibrary(opts.templatesDir, { name: opts.senderName, postalAddress: opts.postalAddress });
   const cache = new Map<string, Promise<CompiledMessage>>();
   const cacheSize = opts.cacheSize ?? 256;
+  const subjects = new Map<string, Filler>();
 
   async function compile(template: string, sample: MessageSample, locale: string): Promise<CompiledMessage> {
     const outcome = await library.compile({ template, locale, data: sample.data, subject: sample.subject, preheader: sample.preheader ?? '' });
@@ -69,6 +70,21 @@ export function createRenderer(opts: RendererOptions): Renderer {
       return outcome.issues;
     },
     prepare,
+    subject(req) {
+      const locale = req.member.locale;
+      const key = `${locale}\u0000${req.subject}\u0000${contentHash({ subject: req.subject, data: req.data })}`;
+      let filler = subjects.get(key);
+      if (!filler) {
+        const outcome = library.subjectLine(req.subject, req.data, locale);
+        if (!outcome.filler || outcome.issues.length) {
+          throw new InvalidInputError('TEMPLATE_INVALID', 'The subject cannot be rendered:', outcome.issues, 'Fix the subject or the campaign data, then run `flywheel validate`.');
+        }
+        filler = outcome.filler;
+        subjects.set(key, filler);
+        if (subjects.size > cacheSize * 16) subjects.delete(subjects.keys().next().value as string);
+      }
+      return fillText(filler, req.member, locale);
+    },
     templates: () => library.templates(),
   };
 }

@@ -66,6 +66,13 @@ export interface LinkContext {
   urls: TrackingUrls;
 }
 
+/** A text part (a subject line) for one member, without tracking links: the plan's view of it. */
+export function fillText(filler: Filler, member: MemberView, locale: string): string {
+  const data: RecipientPassData = { zone: member.timezone, locale, track: (url) => url };
+  const ctx: Record<string, unknown> = { member: memberContext(member), _u: {}, _lb: '{', _bs: '\\', _subject: '', _preheader: '' };
+  return filler(ctx, { data }).replace(/\s+/g, ' ').trim();
+}
+
 export function fillMessage(parts: CompiledParts, links: LinkContext, member: MemberView, send: SendRef, locale: string): RenderedMessage {
   const { urls } = links;
   const rt = urls.recipient({ ...send, memberId: member.id, program: member.program });

@@ -74,6 +74,11 @@ export interface Renderer {
   check(template: string, sample: MessageSample): Promise<InputIssue[]>;
   /** Compile once for a step and fill many recipients synchronously (throws InvalidInputError TEMPLATE_INVALID). */
   prepare(template: string, sample: MessageSample, locale: string): Promise<CompiledMessage>;
+  /**
+   * The subject as this member will read it (both Handlebars passes, no MJML and no tracking):
+   * cheap enough for every line of a plan. Throws InvalidInputError TEMPLATE_INVALID.
+   */
+  subject(req: Pick<RenderRequest, 'subject' | 'data' | 'member'>): string;
   /** Template names available under the templates folder. */
   templates(): string[];
 }
