@@ -6,6 +6,7 @@
 // This file orchestrates; the lease, the result writer, the triage (pure) and retry hand-offs
 // live beside it, and every read or write of the send ledger goes through engine/ledger/.
 import pLimit from 'p-limit';
+import type { Types } from 'mongoose';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import type { Store } from '../store/index.ts';
@@ -14,7 +15,7 @@ import type { TrackingUrls } from '../tracking/tokens.ts';
 import type { CounterBuffer } from '../reports/counters.ts';
 import { sendResultDeltas } from '../reports/raw-events.ts';
 import {
-  batchById, markBatchFinished, payloadById, settledAtAttempt, suppress, suppressedKeys, resultKey,
+  batchById, markBatchFinished, postponeBatch, payloadById, settledAtAttempt, suppress, suppressedKeys, resultKey,
   type BatchRecipient, type ResultStatus, type SendResultDoc,
 } from '../ledger/index.ts';
 import type { Transport, Address } from './transport.ts';
@@ -74,7 +75,7 @@ export async function runBatch(deps: SenderDeps, batchId: string): Promise<Batch
     const watch = await CampaignWatch.start(store, batch.campaign, batch.step);
     if (watch.current() === 'paused') {
       const until = new Date(clock.now().getTime() + PAUSED_RECHECK_MS);
-      await deps.schedule(batchId, until);
+      await postpone(deps, batch._id, until);
       return { status: 'postponed', until, reason: 'campaign paused' };
     }
     const cancelled = watch.current() === 'removed';
@@ -166,7 +167,10 @@ export async function runBatch(deps: SenderDeps, batchId: string): Promise<Batch
       await flushCounters(deps);
       const reason = tally.leaseLost > 0 ? 'lease could not be renewed' : 'campaign paused';
       const until = new Date(clock.now().getTime() + (tally.leaseLost > 0 ? deps.leaseMs : PAUSED_RECHECK_MS));
-      await deps.schedule(batchId, until);
+      // A paused batch is due again when it is re-checked; a batch whose lease was lost stays due
+      // (another worker may take it as soon as the lease passes, and `drain` keeps waiting for it).
+      if (tally.leaseLost > 0) await deps.schedule(batchId, until);
+      else await postpone(deps, batch._id, until);
       deps.log.warn({ batchId, run: lease.run, ...tally }, `${reason}; the rest of the batch goes to the next run`);
       return { status: 'postponed', until, reason };
     }
@@ -190,4 +194,10 @@ export async function runBatch(deps: SenderDeps, batchId: string): Promise<Batch
  */
 async function flushCounters(deps: SenderDeps): Promise<void> {
   await deps.counters.flush().catch((err: unknown) => deps.log.warn({ err }, 'counters not written yet; they stay buffered'));
+}
+
+/** Put a paused batch off to `until`: its due time first (what the sweep reads), then its job. */
+async function postpone(deps: SenderDeps, batchId: Types.ObjectId, until: Date): Promise<void> {
+  await postponeBatch(deps.store, batchId, until);
+  await deps.schedule(String(batchId), until);
 }

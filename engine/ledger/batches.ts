@@ -50,6 +50,15 @@ export async function markBatchFinished(store: Store, id: Types.ObjectId, at: Da
   await SendBatch.updateOne({ _id: id }, { $set: { finishedAt: at } });
 }
 
+/**
+ * A batch put off to `until` (its campaign is paused, its run lost the lease) is due then: the
+ * sweep looks for overdue batches, and must not take a postponed one for a lost one.
+ */
+export async function postponeBatch(store: Store, id: Types.ObjectId, until: Date): Promise<void> {
+  const { SendBatch } = await ledgerModels(store);
+  await SendBatch.updateOne({ _id: id }, { $set: { dueAt: until } });
+}
+
 /** Unfinished batches due before `before` (their job was lost or their worker died). */
 export async function overdueBatchIds(store: Store, before: Date): Promise<string[]> {
   const { SendBatch } = await ledgerModels(store);

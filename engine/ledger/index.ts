@@ -7,7 +7,7 @@ export {
   recordFirstOpen, recordFirstClick, recordFirstEngagements, membersWhoEngaged, type PlannedSendRecord, type CampaignSend,
 } from './send-log.ts';
 export {
-  storePayloads, payloadById, createBatches, batchById, markBatchFinished, overdueBatchIds, countUnfinishedBatchesDue,
+  storePayloads, payloadById, createBatches, batchById, markBatchFinished, postponeBatch, overdueBatchIds, countUnfinishedBatchesDue,
   retryBatchId, recordRetryBatch, retryBatchesOfEarlierRuns, type PayloadRecord, type BatchRecord, type StoredBatch, type RetryKind,
 } from './batches.ts';
 export { claimBatchRun, extendBatchLease, endBatchLease, type BatchRun } from './leases.ts';

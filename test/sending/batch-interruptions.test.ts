@@ -117,6 +117,23 @@ describe('a batch interrupted while it sends', () => {
     expect(await engine!.scheduler.sweep()).toBe(0);
   }, 30_000);
 
+  it('a paused campaign\'s batch waits with one job, however often the sweep runs', async () => {
+    const { campaign, batchId } = await paced(4, 0, { processEveryMs: 100 });
+    await setCampaignState(store, campaign.name, 'paused');
+    await engine!.scheduler.start({ recurring: false });
+    const jobsOfBatch = () => store.db.collection('agendaJobs').countDocuments({ name: 'flywheel:send-batch', 'data.batchId': batchId, nextRunAt: { $ne: null } });
+    await new Promise((r) => setTimeout(r, 500)); // its job runs and finds the campaign paused
+    clock.advance(LEASE_MS + 60_000);
+    for (let sweep = 0; sweep < 3; sweep++) {
+      clock.advance(30_000); // the sweep runs again and again while the campaign stays paused
+      await engine!.scheduler.sweep();
+      for (let i = 0; i < 30 && (await store.db.collection('agendaJobs').countDocuments({ 'data.batchId': batchId, nextRunAt: { $lte: new Date() } })) > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    }
+    await engine!.scheduler.stop();
+    expect(sink.messages).toHaveLength(0);
+    expect(await jobsOfBatch()).toBe(1);
+  }, 30_000);
+
   it('a counter flush that fails does not fail the batch or repeat a send: the batch finishes and the numbers stay buffered for the next flush', async () => {
     // the counters' connection is gone (a database restart, say); everything else works
     const lost = await openStore(testMongoUri(), store.db.databaseName);
