@@ -59,7 +59,7 @@ export function mountMemberRoutes(app: FastifyInstance, deps: MemberRouteDeps): 
   // RFC 8058 one-click (body "List-Unsubscribe=One-Click", urlencoded or multipart) and the confirmation form.
   app.post<{ Params: { rt: string }; Body: Body }>('/u/:rt', { config: ONE_CLICK_LIMIT }, (req, reply) => withRef(req.params.rt, reply, async (ref) => {
     const oneClick = field(req.body, 'List-Unsubscribe') === 'One-Click';
-    await deps.journal.accept(ref, oneClick ? 'one-click' : 'link', (p) => db(p));
+    await deps.journal.accept(ref, oneClick ? 'one-click' : 'link', deps.health.isUp ? (p) => db(p) : undefined);
     return oneClick ? reply.code(200).type('text/plain').send('unsubscribed') : reply.type('text/html').send(unsubscribedPage());
   }));
 

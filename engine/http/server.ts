@@ -48,7 +48,7 @@ export async function buildServer(deps: ServerDeps) {
   // Request lines only at debug: pixels and clicks are too many to log one by one.
   const httpLog = deps.log.child({ component: 'http' }, { level: deps.log.levelVal <= 20 || deps.log.levelVal > 40 ? deps.log.level : 'warn' });
   // Recipient tokens are ~120 characters (they carry the send's context): above Fastify's 100 default.
-  const app = Fastify({ loggerInstance: httpLog, trustProxy: true, maxParamLength: 400, bodyLimit: BODY_LIMIT });
+  const app = Fastify({ loggerInstance: httpLog, trustProxy: true, routerOptions: { maxParamLength: 400 }, bodyLimit: BODY_LIMIT });
   installErrorHandler(app as never);
   await app.register(rateLimit, { global: false });
 

@@ -65,14 +65,32 @@ async function main() {
   const [port, debugPort] = [await freePort(), await freePort()];
   const args = spec.args.map((a) => a.replaceAll('{port}', String(port)).replaceAll('{debugPort}', String(debugPort)));
   const withPdeathsig = existsSync('/usr/bin/setpriv') ? ['/usr/bin/setpriv', ['--pdeathsig', 'KILL', '--', spec.bin, ...args]] : [spec.bin, args];
-  server = spawn(withPdeathsig[0], withPdeathsig[1], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   let readyAt;
-  server.stderr.on('data', (b) => { stderr = (stderr + b.toString()).slice(-4000); log(b.toString().trimEnd()); });
-  server.once('exit', (code, signal) => {
-    if (stopping) return;
-    if (readyAt) shutdown(1, `${spec.name} exited unexpectedly (code ${code}, signal ${signal})`);
-  });
+  const restarts = [];
+  const spawnServer = () => {
+    server = spawn(withPdeathsig[0], withPdeathsig[1], { stdio: ['ignore', 'ignore', 'pipe'] });
+    server.stderr.on('data', (b) => { stderr = (stderr + b.toString()).slice(-4000); log(b.toString().trimEnd()); });
+    server.once('exit', (code, signal) => {
+      if (stopping || !readyAt) return;
+      // Supervise: a crashed server is started again on the same port and files (its clients
+      // reconnect by themselves); only if it keeps crashing does the guard give up, and then
+      // every command using it sees the control connection close.
+      const now = Date.now();
+      while (restarts.length && restarts[0] < now - 60_000) restarts.shift();
+      if (restarts.length >= 5) return shutdown(1, `${spec.name} exited unexpectedly 6 times within a minute (last: code ${code}, signal ${signal})`);
+      restarts.push(now);
+      log(`${spec.name} exited unexpectedly (code ${code}, signal ${signal}); restarting it`);
+      spawnServer();
+      void (async () => {
+        const until = Date.now() + spec.startTimeoutMs;
+        while (!stopping && !(await canConnect(port)) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+        if (!stopping && control) writeLock({ state: 'ready', port, serverPid: server.pid, controlPort: control.address().port, name: spec.name, restarts: restarts.length });
+        log(`${spec.name} ready again on 127.0.0.1:${port} (pid ${server.pid})`);
+      })();
+    });
+  };
+  spawnServer();
   const deadline = Date.now() + spec.startTimeoutMs;
   while (!(await canConnect(port))) {
     if (server.exitCode !== null || server.signalCode !== null || Date.now() > deadline) {

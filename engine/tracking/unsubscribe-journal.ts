@@ -25,10 +25,14 @@ export class UnsubscribeJournal {
     this.timer.unref();
   }
 
-  /** Durably accept an unsubscribe, then try to apply it now; 'kept' = applied later. */
-  async accept(ref: RecipientRef, via: UnsubscribeVia, applyWithin: (p: Promise<unknown>) => Promise<unknown>): Promise<'applied' | 'kept'> {
+  /**
+   * Durably accept an unsubscribe, then (with `applyWithin`, i.e. while the database is up) try to
+   * apply it now; 'kept' = it waits in the journal and is applied when the database is back.
+   */
+  async accept(ref: RecipientRef, via: UnsubscribeVia, applyWithin?: (p: Promise<unknown>) => Promise<unknown>): Promise<'applied' | 'kept'> {
     const at = this.deps.clock.now();
     const path = await this.spool.writeDurably({ ref: { ...ref, sentAt: ref.sentAt.toISOString() }, via, at: at.toISOString() });
+    if (!applyWithin) return 'kept';
     try {
       await applyWithin(unsubscribeMember(this.deps, ref, via, at));
       this.spool.remove(path);
