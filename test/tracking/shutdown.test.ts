@@ -52,7 +52,7 @@ describe('graceful shutdown', () => {
 
     const first = await serve();
     const load1 = drive(first.base, tokens, 8);
-    await new Promise((r) => setTimeout(r, 1500));
+    await new Promise((r) => setTimeout(r, 2500));
     await first.stop(); // mid-load
     const answered1 = await load1.stop();
 
@@ -62,7 +62,7 @@ describe('graceful shutdown', () => {
     const answered2 = await load2.stop();
     await second.stop();
 
-    expect(answered1).toBeGreaterThan(50);
+    expect(answered1).toBeGreaterThan(10); // the stop really came mid-load
     const persisted = await store.models.Event.collection.countDocuments({ type: 'open', campaign: 'shutdown-test' } as never);
     expect(persisted).toBe(answered1 + answered2);
   }, 60_000);
