@@ -10,11 +10,12 @@ import { kindOf, type CampaignDefinition, type LoadedCampaign, type MessageSpec 
 import { loadConfig, type Config } from '../config.ts';
 import { FlywheelError } from '../errors.ts';
 import type { MemberView, RenderedMessage } from '../render/index.ts';
+import type { SendRef } from '../render/types.ts';
+import { messageHeaders } from '../render/headers.ts';
 import { createMemberPreviewLoader, type MemberPreviewLoader, type PreviewMessage } from '../render/preview-data.ts';
 import { loadSample } from '../render/samples.ts';
 import { sampleSends } from '../campaigns/samples.ts';
 import { screenshotHtml } from '../render/screenshot.ts';
-import type { TrackingUrls } from '../tracking/tokens.ts';
 import { createRendering, loadProjectCampaigns, withStoreOnly } from '../main.ts';
 
 export type { MemberPreviewLoader, PreviewMessage } from '../render/preview-data.ts';
@@ -110,9 +111,13 @@ export function stepMessage(def: CampaignDefinition, step: string): MessageSpec 
   return kindOf(def).messages(def).find((m) => m.step === step)?.spec;
 }
 
-export async function writePreview(config: Config, message: PreviewMessage, outDir: string, screenshot: boolean): Promise<string[]> {
-  const { renderer, urls } = createRendering(config);
-  const rendered = await renderer.render({ ...message, send: PREVIEW_SEND });
+/**
+ * Write the message files. `send` is the send the links and headers are signed for: a
+ * placeholder by default; a real send's reference reproduces exactly what it delivered.
+ */
+export async function writePreview(config: Config, message: PreviewMessage, outDir: string, screenshot: boolean, send: SendRef = PREVIEW_SEND): Promise<string[]> {
+  const { renderer, urls, from } = createRendering(config);
+  const rendered = await renderer.render({ ...message, send });
   mkdirSync(outDir, { recursive: true });
   const files = {
     html: join(outDir, 'message.html'),
@@ -121,7 +126,7 @@ export async function writePreview(config: Config, message: PreviewMessage, outD
   };
   writeFileSync(files.html, rendered.html);
   writeFileSync(files.text, rendered.text);
-  writeFileSync(files.headers, headers(config, message.member, rendered, urls));
+  writeFileSync(files.headers, headerLines(config, message.member, rendered, messageHeaders(urls, from, urls.recipient({ ...send, memberId: message.member.id, program: message.member.program }), send)));
   const paths = Object.values(files);
   if (screenshot) {
     const shots = [
@@ -135,15 +140,14 @@ export async function writePreview(config: Config, message: PreviewMessage, outD
   return paths.map((p) => resolve(p));
 }
 
-function headers(config: Config, member: MemberView, m: RenderedMessage, urls: TrackingUrls): string {
-  const unsubscribe = urls.unsubscribe(urls.recipient({ ...PREVIEW_SEND, memberId: member.id, program: member.program }));
+/** headers.txt: the addressing a mail client shows, then the headers the sender adds (render/headers.ts). */
+function headerLines(config: Config, member: MemberView, m: RenderedMessage, added: Record<string, string>): string {
   return [
     `From: ${config.FLYWHEEL_FROM}`,
     `To: ${member.name} <${member.email}>`,
     `Subject: ${m.subject}`,
     `X-Preheader: ${m.preheader}`,
-    `List-Unsubscribe: <${unsubscribe}>`,
-    'List-Unsubscribe-Post: List-Unsubscribe=One-Click',
+    ...Object.entries(added).map(([name, value]) => `${name}: ${value}`),
     '',
   ].join('\n');
 }

@@ -7,6 +7,7 @@ import { FlywheelError } from '../errors.ts';
 import { candidates, mayReceive, type MemberHistory, type PlannerContentItem, type PlannerMember } from '../planner/index.ts';
 import type { Store } from '../store/index.ts';
 import type { MemberView } from './types.ts';
+import { memberView } from './member-view.ts';
 
 /** Everything needed to render one message for one member. */
 export interface PreviewMessage {
@@ -27,19 +28,7 @@ const OPEN_DELAY_MS = 3_600_000;
 
 /** The member fields templates see, from a stored member document. */
 export function memberViewOf(doc: PlannerMember): MemberView {
-  const name = (doc.name ?? '').trim();
-  return {
-    id: String(doc._id),
-    email: doc.email,
-    name,
-    firstName: name.split(/\s+/)[0] ?? '',
-    program: doc.program,
-    locale: doc.locale || 'en',
-    timezone: doc.timezone || 'UTC',
-    ...(doc.country ? { country: doc.country } : {}),
-    ...(doc.expiresAt ? { expiresAt: doc.expiresAt } : {}),
-    attributes: doc.attributes ?? {},
-  };
+  return memberView({ ...doc, id: String(doc._id) });
 }
 
 /**
