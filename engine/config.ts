@@ -15,6 +15,13 @@ const schema = z.object({
   FLYWHEEL_DATA_DIR: z.string().default('.data'),
   FLYWHEEL_CAMPAIGNS_DIR: z.string().default('campaigns'),
   FLYWHEEL_TEMPLATES_DIR: z.string().default('templates'),
+  /** Markdown content items (front matter + body) */
+  FLYWHEEL_CONTENT_DIR: z.string().default('content'),
+  /** one feed request, connect to last byte */
+  FLYWHEEL_FEED_TIMEOUT_MS: positiveInt.default(10_000),
+  /** feed bodies larger than this are refused */
+  FLYWHEEL_FEED_MAX_BYTES: positiveInt.default(5 * 1024 * 1024),
+  FLYWHEEL_FEED_MAX_REDIRECTS: z.coerce.number().int().nonnegative().default(5),
   FLYWHEEL_TRANSPORT: z.enum(['outbox', 'smtp', 'sendgrid']).default('outbox'),
   FLYWHEEL_OUTBOX_DIR: z.string().default('outbox'),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must look like smtp://user:pass@host:port').default('smtp://127.0.0.1:2525'),
@@ -59,7 +66,7 @@ export type Config = Omit<z.infer<typeof schema>, 'FLYWHEEL_SECRET'> & { FLYWHEE
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Folder settings, made absolute once here so that every command works from any directory. */
-const DIRECTORIES = ['FLYWHEEL_DATA_DIR', 'FLYWHEEL_CAMPAIGNS_DIR', 'FLYWHEEL_TEMPLATES_DIR', 'FLYWHEEL_OUTBOX_DIR'] as const;
+const DIRECTORIES = ['FLYWHEEL_DATA_DIR', 'FLYWHEEL_CAMPAIGNS_DIR', 'FLYWHEEL_TEMPLATES_DIR', 'FLYWHEEL_CONTENT_DIR', 'FLYWHEEL_OUTBOX_DIR'] as const;
 
 /**
  * Parse the environment; every bad variable is named in one error. Relative folder settings

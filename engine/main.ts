@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { Config } from './config.ts';
+import { PROJECT_ROOT, type Config } from './config.ts';
+import { InvalidInputError } from './errors.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { createLogger, type Logger } from './log.ts';
 import { openDatabase, type Database, type Store } from './store/index.ts';
@@ -23,6 +24,7 @@ import { loadApplicationSpecs, REVIEW_DIGEST_JOB, sendReviewDigests, type Resolv
 import { HitWriter } from './tracking/hit-writer.ts';
 import { UnsubscribeJournal } from './tracking/unsubscribe-journal.ts';
 import { DatabaseHealth } from './store/health.ts';
+import { ContentPoller, HttpFeedFetcher, loadFeeds, type FeedDefinition, type FeedFetcher } from './content/index.ts';
 
 /** The database named by config (or the embedded one), for commands that need nothing else. */
 export function openStoreOnly(config: Config, options: { onProgress?: (line: string) => void } = {}): Promise<Database> {
@@ -77,6 +79,10 @@ export interface EngineOptions {
   counters?: CounterBuffer;
   /** load campaigns from files (default) or use these */
   campaigns?: LoadedCampaign[];
+  /** use these feeds; by default campaigns/feeds.ts, or none when `campaigns` are given in code */
+  feeds?: FeedDefinition[];
+  /** use this feed fetcher instead of HTTP with the configured limits */
+  feedFetcher?: FeedFetcher;
   /** progress lines for one-time work such as building the embedded database */
   onProgress?: (line: string) => void;
   /** job polling interval for this process */
@@ -101,6 +107,10 @@ export async function createEngine(config: Config, options: EngineOptions = {}) 
     await registerCampaigns(store, campaigns, clock.now());
     const applicationSpecs = options.applicationSpecs ?? (await loadApplicationSpecs(config.FLYWHEEL_CAMPAIGNS_DIR));
     const applications = { store, specs: applicationSpecs };
+    const programs = campaigns.find((c) => c.programs)?.programs;
+    const programNames = programs ? Object.keys(programs) : undefined;
+    const feeds = options.feeds ?? (options.campaigns ? [] : await loadFeedsOrFail(config, programNames));
+    const content = createContentPoller(config, { store, clock, log, feeds, programs: programNames, fetcher: options.feedFetcher });
 
     const { renderer, signer, urls, from } = createRendering(config);
     const transport = options.transport ?? createTransport(config, { clock });
@@ -128,7 +138,16 @@ export async function createEngine(config: Config, options: EngineOptions = {}) 
       },
       processEveryMs: options.processEveryMs ?? 2000,
       batchConcurrency: 2,
-      recurringJobs: [{ name: REVIEW_DIGEST_JOB, every: '1 hour', run: (now) => sendReviewDigests({ ...applications, transport, from, log }, now) }],
+      recurringJobs: [
+        { name: REVIEW_DIGEST_JOB, every: '1 hour', run: (now) => sendReviewDigests({ ...applications, transport, from, log }, now) },
+        {
+          name: CONTENT_POLL_JOB,
+          every: '1 minute',
+          // every feed is bounded by its timeout; a few run at once
+          lockLifetimeMs: Math.max(60_000, config.FLYWHEEL_FEED_TIMEOUT_MS * (content.feeds.length + 2)),
+          run: () => content.runDue(),
+        },
+      ],
     });
     closers.push(() => scheduler.stop());
 
@@ -158,7 +177,7 @@ export async function createEngine(config: Config, options: EngineOptions = {}) 
     });
 
     return {
-      config, clock, log, store, campaigns, applications, renderer, transport, counters, scheduler, signer, urls, http,
+      config, clock, log, store, campaigns, applications, content, renderer, transport, counters, scheduler, signer, urls, http,
       /** tracking hits writer, unsubscribe journal and database health (created with the HTTP server) */
       get tracking() { return trackingParts(); },
       /** Stop everything this engine started, in reverse order; the embedded database last. */
@@ -172,6 +191,26 @@ export async function createEngine(config: Config, options: EngineOptions = {}) 
     await database?.close();
     throw e;
   }
+}
+
+export const CONTENT_POLL_JOB = 'flywheel:content-poll';
+
+/** Feed definitions from campaigns/feeds.ts; a bad file stops start-up like a bad campaign file. */
+export async function loadFeedsOrFail(config: Config, programs?: readonly string[]): Promise<FeedDefinition[]> {
+  const { feeds, issues } = await loadFeeds(config.FLYWHEEL_CAMPAIGNS_DIR, PROJECT_ROOT, programs);
+  if (issues.length) throw new InvalidInputError('FEEDS_INVALID', `${issues.length} problem(s) in feed definitions:`, issues, 'Fix the fields named above; `flywheel validate` re-checks every file.');
+  return feeds;
+}
+
+/** The content stage alone (feeds CLI commands need no renderer, transport or scheduler). */
+export function createContentPoller(config: Config, deps: { store: Store; clock: Clock; log: Logger; feeds: FeedDefinition[]; programs?: readonly string[]; fetcher?: FeedFetcher }): ContentPoller {
+  return new ContentPoller({
+    store: deps.store, clock: deps.clock, log: deps.log, feeds: deps.feeds,
+    fetcher: deps.fetcher ?? new HttpFeedFetcher({ timeoutMs: config.FLYWHEEL_FEED_TIMEOUT_MS, maxBytes: config.FLYWHEEL_FEED_MAX_BYTES, maxRedirects: config.FLYWHEEL_FEED_MAX_REDIRECTS }),
+    contentDir: config.FLYWHEEL_CONTENT_DIR,
+    rootDir: PROJECT_ROOT,
+    ...(deps.programs ? { programs: deps.programs } : {}),
+  });
 }
 
 /** "Name <email>" or "email" */

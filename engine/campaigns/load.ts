@@ -1,6 +1,7 @@
 // Loading campaign files: import every campaigns/*.ts (tsx runs TypeScript directly),
 // validate each default export, and report every problem at once with file, campaign and
-// field. Files named `segments.ts` or starting with `_` are shared libraries, not campaigns.
+// field. Files named `segments.ts` or starting with `_` are shared libraries, not campaigns;
+// `feeds.ts` holds the content feeds (read by the content stage).
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
@@ -15,7 +16,7 @@ import { formatPath } from './schema.ts';
 import type { CampaignDefinition, LoadedCampaign } from './types.ts';
 
 export function isCampaignFile(name: string): boolean {
-  return name.endsWith('.ts') && !name.endsWith('.d.ts') && !name.startsWith('_') && name !== 'segments.ts' && name !== PROGRAMS_FILE && !name.endsWith('.test.ts');
+  return name.endsWith('.ts') && !name.endsWith('.d.ts') && !name.startsWith('_') && name !== 'segments.ts' && name !== PROGRAMS_FILE && name !== 'feeds.ts' && !name.endsWith('.test.ts');
 }
 
 export function displayPath(file: string): string {

@@ -13,6 +13,8 @@ import { sendCommand } from './send.ts';
 import { serveCommand } from './serve.ts';
 import { startCommand } from './start.ts';
 import { workerCommand } from './worker.ts';
+import { feedsCommand } from './feeds.ts';
+import { contentCommand } from './content.ts';
 
 export function buildCli(): Command {
   const program = new Command('flywheel')
@@ -21,6 +23,7 @@ export function buildCli(): Command {
     .showHelpAfterError('(add --help for usage)');
   for (const cmd of [
     validateCommand(), campaignsCommand(), planCommand(), previewCommand(), membersCommand(), segmentsCommand(),
+    feedsCommand(), contentCommand(),
     sendCommand(), runCommand(), workerCommand(), serveCommand(), startCommand(), reportCommand(), applicationsCommand(),
   ]) program.addCommand(cmd);
   return program;

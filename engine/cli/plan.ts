@@ -12,6 +12,8 @@ import { InvalidInputError, type InputIssue } from '../errors.ts';
 import { simulate, type MemberChange, type PlannerMember } from '../planner/index.ts';
 import { memberViewOf } from '../render/preview-data.ts';
 import { createRendering, loadProjectCampaigns, openStoreOnly } from '../main.ts';
+import { kindOf } from '../campaigns/index.ts';
+import { recentItems } from '../content/index.ts';
 import { printTable } from './campaigns.ts';
 import { withExitCodes } from './exit-codes.ts';
 
@@ -60,7 +62,8 @@ Examples:
         try {
           const filter = await audienceFilter(db.store, campaign, from);
           const members = (await db.store.models.Member.find(opts.member ? { $and: [filter, { email: opts.member.toLowerCase() }] } : filter).lean()) as unknown as PlannerMember[];
-          const content = await db.store.models.ContentItem.find({}).lean();
+          const needs = kindOf(campaign.definition).content?.(campaign.definition);
+          const content = needs ? await recentItems(db.store, new Date(from.getTime() - needs.lookbackDays * 86_400_000)) : [];
           const byEmail = new Map(members.map((m) => [m.email, m]));
           const rsvp = idsFor(answers, byEmail, '--rsvp');
           const changes = renewalChanges(campaign, renewals, byEmail);

@@ -6,21 +6,29 @@ import { loadConfig } from '../config.ts';
 import { InvalidInputError } from '../errors.ts';
 import { withExitCodes } from './exit-codes.ts';
 import { createRendering } from '../main.ts';
+import { loadFeeds, loadLocalItems } from '../content/index.ts';
+import { ROOT_DIR } from '../store/index.ts';
 
 export function validateCommand(): Command {
   return new Command('validate')
-    .description('Check every campaign file and the templates it uses (unknown template, bad field, bad schedule, negative delay, unknown program...)')
+    .description('Check every campaign file and the templates it uses (unknown template, bad field, bad schedule, negative delay, unknown program...), the feeds in campaigns/feeds.ts and the Markdown items under content/')
     .option('--no-render', 'only check that templates exist; skip rendering them with sample data')
     .action(
       withExitCodes(async (opts: { render: boolean }) => {
         const config = loadConfig();
         const checker = opts.render ? createRendering(config).renderer : undefined;
         const report = await validateProject({ campaignsDir: config.FLYWHEEL_CAMPAIGNS_DIR, templatesDir: config.FLYWHEEL_TEMPLATES_DIR, checker });
-        if (report.issues.length) {
-          throw new InvalidInputError('VALIDATION_FAILED', `${report.issues.length} problem(s) found:`, report.issues, 'Fix the fields named above and run `flywheel validate` again.');
+        // content sources are checked with the campaigns that use them
+        const programs = report.campaigns.find((c) => c.programs)?.programs;
+        const programNames = programs ? Object.keys(programs) : undefined;
+        const feeds = await loadFeeds(config.FLYWHEEL_CAMPAIGNS_DIR, ROOT_DIR, programNames);
+        const local = loadLocalItems(config.FLYWHEEL_CONTENT_DIR, ROOT_DIR, programNames);
+        const issues = [...report.issues, ...feeds.issues, ...local.issues];
+        if (issues.length) {
+          throw new InvalidInputError('VALIDATION_FAILED', `${issues.length} problem(s) found:`, issues, 'Fix the fields named above and run `flywheel validate` again.');
         }
         for (const c of report.campaigns) process.stdout.write(`ok  ${c.name.padEnd(32)} ${c.kind.padEnd(11)} ${c.file}\n`);
-        process.stdout.write(`${report.campaigns.length} campaign(s) valid${checker ? ', templates render with sample data' : ''}.\n`);
+        process.stdout.write(`${report.campaigns.length} campaign(s) valid${checker ? ', templates render with sample data' : ''}; ${feeds.feeds.length} feed(s) and ${local.items.length} content item(s) valid.\n`);
       }),
     );
 }

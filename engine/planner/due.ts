@@ -56,6 +56,7 @@ export interface DueInput {
   member: PlannerMember;
   history: MemberHistory;
   content: readonly PlannerContentItem[];
+  delivered?: ReadonlySet<string>;
   now: Date;
 }
 

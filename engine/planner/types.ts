@@ -111,6 +111,8 @@ export interface PlanContext {
   member: PlannerMember;
   history: MemberHistory;
   content: readonly PlannerContentItem[];
+  /** item guids this member already has from any campaign (content deliveries); digests and promotions skip them */
+  delivered?: ReadonlySet<string>;
   now: Date;
   /** latest instant the caller cares about (dueSends: now; simulate: end of the run) */
   horizon: Date;

@@ -5,6 +5,7 @@ import { kindOf, type LoadedCampaign } from '../campaigns/index.ts';
 import { systemClock, type Clock } from '../clock.ts';
 import { FlywheelError } from '../errors.ts';
 import { candidates, mayReceive, type MemberHistory, type PlannerContentItem, type PlannerMember } from '../planner/index.ts';
+import { deliveredTo, recentItems } from '../content/index.ts';
 import type { Store } from '../store/index.ts';
 import type { MemberView } from './types.ts';
 import { memberView } from './member-view.ts';
@@ -38,8 +39,8 @@ export function memberViewOf(doc: PlannerMember): MemberView {
  * with engagement (open, click, RSVP yes). History is otherwise empty: the preview shows the
  * step as the planner would build it, not whether it is still due.
  */
-export function previewCandidate(campaign: LoadedCampaign, member: PlannerMember, content: readonly PlannerContentItem[], step: string, now: Date): Candidate | undefined {
-  const base = { member, content, now, horizon: new Date(now.getTime() + HORIZON_MS) };
+export function previewCandidate(campaign: LoadedCampaign, member: PlannerMember, content: readonly PlannerContentItem[], step: string, now: Date, delivered?: ReadonlySet<string>): Candidate | undefined {
+  const base = { member, content, delivered, now, horizon: new Date(now.getTime() + HORIZON_MS) };
   for (const engaged of [false, true]) {
     const history: MemberHistory = { sends: [], ...(engaged ? { rsvp: 'yes' as const } : {}) };
     for (let round = 0; round <= campaign.steps.length; round++) {
@@ -64,7 +65,10 @@ export function previewCandidate(campaign: LoadedCampaign, member: PlannerMember
   return undefined;
 }
 
+/** The next occurrence at or after `now` (a newsletter's next issue); else the latest one before it. */
 function nearest(list: Candidate[], now: Date): Candidate | undefined {
+  const upcoming = list.filter((c) => c.dueAt >= now).sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime())[0];
+  if (upcoming) return upcoming;
   const distance = (c: Candidate) => Math.abs(c.dueAt.getTime() - now.getTime());
   return list.reduce<Candidate | undefined>((best, c) => (!best || distance(c) < distance(best) ? c : best), undefined);
 }
@@ -89,9 +93,9 @@ export function createMemberPreviewLoader(deps: MemberPreviewDeps): MemberPrevie
         `${stepId === undefined ? `Campaign "${name}" has several steps; name one` : `Campaign "${name}" has no step "${stepId}"`} (steps: ${campaign.steps.join(', ')}).`);
     }
     const now = (deps.clock ?? systemClock).now();
-    const { member, content } = await readMemberAndContent(deps.store, campaign, email);
+    const { member, content, delivered } = await readMemberAndContent(deps.store, campaign, email, now);
 
-    const candidate = previewCandidate(campaign, member, content, stepId, now);
+    const candidate = previewCandidate(campaign, member, content, stepId, now, delivered);
     if (!candidate) {
       if (!mayReceive(campaign, member, now)) {
         throw new FlywheelError('PREVIEW_NOT_IN_AUDIENCE',
@@ -111,16 +115,18 @@ export function createMemberPreviewLoader(deps: MemberPreviewDeps): MemberPrevie
   };
 }
 
-async function readMemberAndContent(store: Store, campaign: LoadedCampaign, email: string): Promise<{ member: PlannerMember; content: PlannerContentItem[] }> {
+async function readMemberAndContent(store: Store, campaign: LoadedCampaign, email: string, now: Date): Promise<{ member: PlannerMember; content: PlannerContentItem[]; delivered?: Set<string> }> {
   const address = email.trim().toLowerCase();
   const member = (await store.models.Member.findOne({ email: address }).lean()) as PlannerMember | null;
   if (!member) {
     throw new FlywheelError('PREVIEW_MEMBER_NOT_FOUND', `No member with the email address ${address}.`,
       { hint: 'Check the spelling, or import the member first.' });
   }
-  // only kinds that read content (digests, promotions) get it; newest first, bounded (the planner keeps what it needs)
-  const content = kindOf(campaign.definition).content
-    ? ((await store.models.ContentItem.find({}).sort({ publishedAt: -1 }).limit(500).lean()) as PlannerContentItem[])
-    : [];
-  return { member, content };
+  // only kinds that read content (digests, promotions) get it, and only their window; the items this
+  // member already has (from any campaign) are left out, so a newsletter preview shows the real next issue
+  const needs = kindOf(campaign.definition).content?.(campaign.definition);
+  if (!needs) return { member, content: [] };
+  const since = new Date(now.getTime() - needs.lookbackDays * 86_400_000);
+  const [content, delivered] = await Promise.all([recentItems(store, since), deliveredTo(store, String(member._id), since)]);
+  return { member, content, delivered };
 }

@@ -32,7 +32,7 @@ export interface SchedulerDeps {
   processEveryMs: number;
   /** batches run at once by this worker */
   batchConcurrency: number;
-  /** other stages' periodic work (e.g. the applications review digest), run like the tick */
+  /** other stages' periodic work (the applications review digest, content polling), each its own job so it never delays a tick */
   recurringJobs?: readonly RecurringJob[];
 }
 
@@ -41,6 +41,8 @@ export interface RecurringJob {
   /** Agenda interval, e.g. '1 hour' */
   every: string;
   run(now: Date): Promise<unknown>;
+  /** how long one run may hold the job before Agenda frees it (default: Agenda's) */
+  lockLifetimeMs?: number;
 }
 
 export interface TickReport {
@@ -85,7 +87,9 @@ export class Scheduler {
       }
     }, { concurrency: deps.batchConcurrency, lockLifetime: deps.sender.leaseMs });
     this.agenda.define(JOB.sweep, async () => { await this.sweep(); }, { concurrency: 1 });
-    for (const job of deps.recurringJobs ?? []) this.agenda.define(job.name, async () => { await job.run(deps.clock.now()); }, { concurrency: 1 });
+    for (const job of deps.recurringJobs ?? []) {
+      this.agenda.define(job.name, async () => { await job.run(deps.clock.now()); }, { concurrency: 1, ...(job.lockLifetimeMs ? { lockLifetime: job.lockLifetimeMs } : {}) });
+    }
     this.agenda.on('error', (err) => deps.log.error({ err }, 'scheduler error'));
     this.agenda.ready.catch((err: unknown) => deps.log.error({ err }, 'scheduler could not initialise'));
     this.agenda.on('fail', (err, job) => {

@@ -6,6 +6,8 @@ import { audienceFilter } from '../audience/index.ts';
 import { dueSends, candidates, type MemberHistory, type PlannedSend, type PlannerContentItem, type PlannerMember } from '../planner/index.ts';
 import { toPlannedSend } from '../planner/due.ts';
 import { enqueuePlanned, type EnqueueResult } from './enqueue.ts';
+import { claimContentForSends } from './content-claims.ts';
+import { deliveredSince, recentItems } from '../content/index.ts';
 import { campaignSends, sendsDueSince } from '../ledger/index.ts';
 import { earliestSendTime, frequencyCapDecision, SEVEN_DAYS_MS, type FrequencyCap, type SendWindow, type SentEmail } from '../planner/send-timing.ts';
 
@@ -29,20 +31,22 @@ export async function planCampaign(deps: PlanDeps, campaign: LoadedCampaign, sco
   const members = (await store.models.Member.find(filter).lean()) as unknown as PlannerMember[];
   if (members.length === 0) return { planned: 0, created: 0, existing: 0, batchIds: [] };
 
-  const [history, content] = await Promise.all([loadHistory(store, campaign.name), contentFor(store, campaign, scope.now)]);
-  const planned: PlannedSend[] = [];
+  const [history, { content, delivered }] = await Promise.all([loadHistory(store, campaign.name), contentFor(store, campaign, scope.now)]);
+  let planned: PlannedSend[] = [];
   for (const member of members) {
     const h = history.get(String(member._id)) ?? { sends: [] };
+    const had = delivered.get(String(member._id));
     if (scope.forceStep) {
       const horizon = new Date(scope.now.getTime() + 400 * 86_400_000);
-      const first = candidates(campaign, { member, history: h, content, now: scope.now, horizon })
+      const first = candidates(campaign, { member, history: h, content, delivered: had, now: scope.now, horizon })
         .filter((c) => c.step === scope.forceStep)
         .sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime())[0];
       if (first) planned.push(toPlannedSend(campaign, member, first, scope.now));
     } else {
-      planned.push(...dueSends({ campaign, member, history: h, content, now: scope.now }));
+      planned.push(...dueSends({ campaign, member, history: h, content, delivered: had, now: scope.now }));
     }
   }
+  if (content.length) planned = await claimContentForSends(store, planned, new Map(content.map((c) => [c.guid, c.publishedAt])), scope.now);
   const byId = new Map(members.map((m) => [String(m._id), m]));
   await applyTiming(deps, campaign.definition.sendWindow, planned, byId, scope.now);
   const result = await enqueuePlanned(store, planned, { batchSize: deps.batchSize, messageIdDomain: deps.messageIdDomain, members: byId });
@@ -106,10 +110,19 @@ async function applyTiming(deps: PlanDeps, window: SendWindow | undefined, plann
   }
 }
 
-/** The content items the campaign's kind reads (none for kinds that read none), inside its window. */
-async function contentFor(store: Store, campaign: LoadedCampaign, now: Date): Promise<PlannerContentItem[]> {
+/**
+ * The content a campaign's planner can use: nothing for kinds without content, else the items
+ * of the kind's window and, per member, the items any campaign already gave them.
+ */
+export async function contentFor(store: Store, campaign: LoadedCampaign, now: Date): Promise<{ content: PlannerContentItem[]; delivered: Map<string, Set<string>> }> {
+  const since = contentSince(campaign, now);
+  if (!since) return { content: [], delivered: new Map() };
+  const [content, delivered] = await Promise.all([recentItems(store, since), deliveredSince(store, since)]);
+  return { content, delivered };
+}
+
+/** Start of the content window a campaign's kind reads, or undefined when it reads no content. */
+export function contentSince(campaign: LoadedCampaign, now: Date): Date | undefined {
   const needs = kindOf(campaign.definition).content?.(campaign.definition);
-  if (!needs) return [];
-  const since = new Date(now.getTime() - needs.lookbackDays * 86_400_000);
-  return (await store.models.ContentItem.find({ publishedAt: { $gte: since } }).lean()) as PlannerContentItem[];
+  return needs ? new Date(now.getTime() - needs.lookbackDays * 86_400_000) : undefined;
 }

@@ -122,23 +122,6 @@ const eventSchema = new Schema(
   { versionKey: false },
 );
 
-/** Content items feeding newsletters and case-study promotion. */
-const contentItemSchema = new Schema(
-  {
-    guid: { type: String, required: true, unique: true },
-    source: { type: String, default: 'local' },
-    title: { type: String, required: true },
-    url: { type: String, required: true },
-    summary: { type: String, default: '' },
-    imageUrl: { type: String },
-    imageAlt: { type: String },
-    tags: { type: [String], default: [], index: true },
-    programs: { type: [String], default: [] },
-    publishedAt: { type: Date, required: true, index: true },
-  },
-  { timestamps: true },
-);
-
 /** Registered campaigns: what the files said last, and operator state. */
 const campaignStateSchema = new Schema(
   {
@@ -160,7 +143,6 @@ const campaignStateSchema = new Schema(
 const dailyQuotaSchema = new Schema({ _id: String, used: { type: Number, default: 0 } }, { versionKey: false });
 
 export type MemberDoc = InferSchemaType<typeof memberSchema> & { _id: mongoose.Types.ObjectId };
-export type ContentItemDoc = InferSchemaType<typeof contentItemSchema> & { _id: mongoose.Types.ObjectId };
 export type CampaignStateDoc = InferSchemaType<typeof campaignStateSchema> & { _id: mongoose.Types.ObjectId };
 
 export function bindModels(conn: mongoose.Connection) {
@@ -169,7 +151,6 @@ export function bindModels(conn: mongoose.Connection) {
     Rollup: conn.model('Rollup', rollupSchema, 'rollups'),
     Reach: conn.model('Reach', reachSchema, 'reach'),
     Event: conn.model('Event', eventSchema, 'events'),
-    ContentItem: conn.model('ContentItem', contentItemSchema, 'content_items'),
     CampaignState: conn.model('CampaignState', campaignStateSchema, 'campaigns'),
     DailyQuota: conn.model('DailyQuota', dailyQuotaSchema, 'daily_quota'),
   };

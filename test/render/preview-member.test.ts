@@ -11,6 +11,7 @@ import { loadConfig } from '../../engine/config.ts';
 import { createMemberPreviewLoader } from '../../engine/render/preview-data.ts';
 import type { Store } from '../../engine/store/index.ts';
 import { openTestStore } from '../support/db.ts';
+import { upsertItems } from '../../engine/content/index.ts';
 import caseStudies from '../../campaigns/case-studies.ts';
 import hackathon from '../../campaigns/hackathon-contributors.ts';
 import onboarding from '../../campaigns/onboarding-education.ts';
@@ -40,10 +41,10 @@ beforeAll(async () => {
     member({ email: 'grace@example.edu', name: 'Grace Hopper', program: 'education', timezone: 'America/New_York', awardedAt: new Date(now.getTime() - 2 * DAY) }),
     member({ email: 'linus@example.org', name: 'Linus Chen', program: 'contributor', timezone: 'America/New_York' }),
   ]);
-  await store.models.ContentItem.create({
+  await upsertItems(store, 'local', [{
     guid: 'cs-acme', title: 'How Acme Labs halved build times', url: 'https://flywheel.example/customers/acme',
-    summary: 'Acme moved CI to Flywheel runners.', tags: ['case-study'], publishedAt: new Date(now.getTime() - DAY),
-  });
+    summary: 'Acme moved CI to Flywheel runners.', html: '', tags: ['case-study'], programs: [], publishedAt: new Date(now.getTime() - DAY),
+  }], now);
 });
 
 afterAll(async () => {

@@ -18,6 +18,8 @@ function promotionCandidates(def: CaseStudyCampaign, ctx: PlanContext): Candidat
   for (const item of ctx.content) {
     if (!def.tags.some((t) => item.tags?.includes(t))) continue;
     if (item.programs?.length && !item.programs.includes(ctx.member.program)) continue;
+    // once per member: not when another campaign (a digest, another promotion) already gave it
+    if (ctx.delivered?.has(item.guid)) continue;
     const appeared = Math.max(item.publishedAt.getTime(), item.createdAt?.getTime() ?? 0);
     out.push({
       step: 'promote',

@@ -75,6 +75,8 @@ function newsletterCandidates(def: NewsletterCampaign, ctx: PlanContext): Candid
   const from = new Date(ctx.now.getTime() - stale);
   const issues = cronOccurrences(def.schedule.cron, zone, from, ctx.horizon);
   const sent = itemsAlreadySent(ctx.history);
+  // items another campaign (or an earlier issue) already gave this member
+  for (const guid of ctx.delivered ?? []) sent.add(guid);
   const granularity = granularityOf(def.schedule.cron);
   const issuesSent = ctx.history.sends.filter((s) => s.step === 'issue' && s.status === 'sent').length;
   const out: Candidate[] = [];
