@@ -6,7 +6,7 @@ import { openTestStore } from '../support/db.ts';
 import { SmtpSink } from '../support/smtp-sink.ts';
 import { testConfig } from '../support/engine.ts';
 import { FeedServer, atom, rss2 } from './feed-fixtures.ts';
-import { createEngine, type Engine } from '../../engine/main.ts';
+import { createContentPoller, createEngine, type Engine } from '../../engine/main.ts';
 import { ManualClock } from '../../engine/clock.ts';
 import { defineCampaign, validateDefinition, where, type CampaignDefinition } from '../../engine/campaigns/index.ts';
 import type { FeedDefinition } from '../../engine/content/index.ts';
@@ -134,12 +134,14 @@ describe('feeds feeding a newsletter and case-study promotion', () => {
     }
   });
 
-  it('a slow feed does not hold up an issue: it goes out on time with what is stored', async () => {
+  it('a slow feed does not hold up an issue: it goes out on time with what is stored', { timeout: 30_000 }, async () => {
     await store.models.Member.create({ email: 'late@example.org', name: 'Late Joiner', program: 'education', status: 'active', timezone: 'UTC' });
-    server.set('/blog.xml', { delayMs: 4000, body: rss2([]) });
+    server.set('/blog.xml', { delayMs: 9000, body: rss2([]) });
     clock.set('2026-06-15T09:01:00Z');
+    // a poller with a long deadline, so the feed is still hanging while the issue goes out
+    const patient = createContentPoller(testConfig({ FLYWHEEL_FEED_TIMEOUT_MS: '6000' }), { store, clock, log: engine.log, feeds: engine.content.feeds.filter((f) => f.name === 'blog') });
     let pollDone = false;
-    const polling = engine.content.poll().then((r) => { pollDone = true; return r; });
+    const polling = patient.poll().then((r) => { pollDone = true; return r; });
     const before = sink.messages.length;
     await sendDue('2026-06-15T09:01:00Z');
     await sink.waitForMessages(before + 1);
