@@ -8,7 +8,7 @@ import { DateTime } from 'luxon';
 import { systemClock } from '../clock.ts';
 import { loadConfig } from '../config.ts';
 import { FlywheelError } from '../errors.ts';
-import { openDatabase, ROOT_DIR } from '../store/index.ts';
+import { withStoreOnly } from '../main.ts';
 import {
   applicationStats, businessDaysLeft, decideApplication, importApplications, listApplications, loadApplicationSpecs,
   LIST_STATUSES, specFor, type ApplicationDeps, type ListStatus,
@@ -17,13 +17,8 @@ import { withExitCodes } from './exit-codes.ts';
 
 async function withApplications(fn: (deps: ApplicationDeps) => Promise<void>): Promise<void> {
   const config = loadConfig();
-  const specs = await loadApplicationSpecs(resolve(ROOT_DIR, config.FLYWHEEL_CAMPAIGNS_DIR));
-  const db = await openDatabase(config);
-  try {
-    await fn({ store: db.store, specs });
-  } finally {
-    await db.close();
-  }
+  const specs = await loadApplicationSpecs(config.FLYWHEEL_CAMPAIGNS_DIR);
+  await withStoreOnly(config, (store) => fn({ store, specs }));
 }
 
 function table(header: string[], rows: string[][]): string {
