@@ -39,6 +39,12 @@ async function main(): Promise<void> {
     const imported = await importMembers(engine.store, join(ROOT_DIR, 'content', 'sample-members.csv'), { programs, displayName: 'content/sample-members.csv' });
     const subscribed = await engine.store.models.Member.countDocuments({ status: 'active', 'topics.newsletter': { $ne: false }, unsubscribedAt: null });
     say(`   ${imported.rows} rows: ${imported.created} new, ${imported.updated} updated; ${subscribed} active members get the newsletter`);
+    // content for digests and promotions: the Markdown items, and the sample feeds (which cannot
+    // be reached without a network: each is recorded as failing and nothing else is affected)
+    const local = await engine.content.syncLocal();
+    const polled = await engine.content.poll();
+    const failing = polled.filter((r) => r.status === 'failed').length;
+    say(`   content: ${local.created + local.updated + local.unchanged} Markdown item(s) from content/; ${polled.length} feed(s) polled, ${failing} unreachable (see \`npx flywheel feeds list\`)`);
 
     say(`3. Sending the "${CAMPAIGN}" newsletter through the outbox transport (Agenda runs the batches)…`);
     const before = await countDelivered(engine.store, CAMPAIGN);
