@@ -33,7 +33,7 @@ export class DatabaseHealth {
     if (this.inFlight) return this.up;
     this.inFlight = true;
     try {
-      await withDeadline(this.store.db.command({ ping: 1 }), this.options.deadlineMs ?? 1000);
+      await withDeadline(this.store.db.command({ ping: 1 }), this.options.deadlineMs ?? 2500);
       this.set(true);
     } catch (err) {
       this.set(false, err);
