@@ -107,6 +107,8 @@ export interface RenewalStep extends MessageSpec {
 export interface RenewalCampaign extends CampaignBase {
   kind: 'renewal';
   steps: readonly RenewalStep[];
+  /** a renewal within this many days after a reminder counts as that step's conversion; default 14 */
+  attributionDays?: number;
 }
 
 // ---------------------------------------------------------------------------- case study

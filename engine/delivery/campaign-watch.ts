@@ -10,6 +10,8 @@ const RECHECK_MS = 1000;
 
 export class CampaignWatch {
   private state: CampaignSendState = 'active';
+  /** the campaign's kind as registered (reports attribute renewals to renewal reminders) */
+  kind?: string;
   private checkedAt = 0;
   private refreshing?: Promise<void>;
 
@@ -32,8 +34,9 @@ export class CampaignWatch {
   }
 
   private async refresh(): Promise<void> {
-    const doc = await this.store.models.CampaignState.findOne({ name: this.campaign }, { state: 1, steps: 1 }).lean();
+    const doc = await this.store.models.CampaignState.findOne({ name: this.campaign }, { state: 1, steps: 1, kind: 1 }).lean();
     this.checkedAt = monotonicMs();
+    this.kind = doc?.kind ?? undefined;
     const stepRemoved = doc !== null && doc.steps.length > 0 && !doc.steps.includes(this.step);
     this.state = doc?.state === 'removed' || stepRemoved ? 'removed' : doc?.state === 'paused' ? 'paused' : 'active';
   }

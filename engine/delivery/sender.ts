@@ -79,6 +79,7 @@ export async function runBatch(deps: SenderDeps, batchId: string): Promise<Batch
       return { status: 'postponed', until, reason: 'campaign paused' };
     }
     const cancelled = watch.current() === 'removed';
+    const renewalReminder = watch.kind === 'renewal';
 
     const recipients = batch.recipients;
     const done = lease.run > 1 ? await settledAtAttempt(store, recipients.map((r) => r.sendLogId), batch.attempt) : new Set<string>();
@@ -91,7 +92,7 @@ export async function runBatch(deps: SenderDeps, batchId: string): Promise<Batch
       const at = clock.now();
       writer.add({ _id: resultKey(r.sendLogId, batch.attempt), sendLogId: r.sendLogId, ...base, status, at, ...extra });
       // Counted from the same fact the rebuild reads back (the result), at the same instant.
-      deps.counters.countAll({ campaign: batch.campaign, step: batch.step, program: r.program, memberId: String(r.memberId), at }, sendResultDeltas(status, extra.bounce));
+      deps.counters.countAll({ campaign: batch.campaign, step: batch.step, program: r.program, memberId: String(r.memberId), at, renewalReminder }, sendResultDeltas(status, extra.bounce));
       deps.onProgress?.(1);
     };
 

@@ -41,6 +41,7 @@ export class CounterBuffer {
   private shardSeq = 0;
   private pendingReach = new Map<string, { _id: string; program: string; month: string; memberId: string }>();
   private readonly seenReach = new Set<string>();
+  private pendingReminders = new Map<string, { _id: string; memberId: string; campaign: string; step: string; at: Date }>();
   private flushing: Promise<void> = Promise.resolve();
   private timer?: NodeJS.Timeout;
   private readonly log?: CounterBufferOptions['log'];
@@ -62,7 +63,13 @@ export class CounterBuffer {
   /** Count `by` of `metric` for one event. Cheap: memory only until the next flush. */
   count(ctx: RollupContext, metric: RollupMetric, by = 1): void {
     this.shardFor(ctx).totals[metric] += by;
-    if (metric === 'sent' && ctx.memberId && ctx.program) this.reached(ctx.program, ctx.memberId, ctx.at);
+    if (metric === 'sent' && ctx.memberId) {
+      if (ctx.program) this.reached(ctx.program, ctx.memberId, ctx.at);
+      if (ctx.renewalReminder) {
+        const id = `${ctx.memberId}|${ctx.campaign}|${ctx.step}|${rollupDay(ctx.at)}`;
+        this.pendingReminders.set(id, { _id: id, memberId: ctx.memberId, campaign: ctx.campaign, step: ctx.step, at: ctx.at });
+      }
+    }
   }
 
   /** Count several metrics of one event at once, e.g. `{ csatCount: 1, csatSum: 4 }`. */
@@ -77,7 +84,7 @@ export class CounterBuffer {
 
   /** Numbers counted but not yet written (for shutdown logs and tests). */
   get unflushed(): number {
-    let n = this.pendingReach.size;
+    let n = this.pendingReach.size + this.pendingReminders.size;
     for (const s of this.shards.values()) if (s.version !== s.flushedVersion) n++;
     return n;
   }
@@ -122,7 +129,8 @@ export class CounterBuffer {
   private async writeOnce(): Promise<void> {
     const dirty = [...this.shards.values()].filter((s) => s.version !== s.flushedVersion);
     const reach = [...this.pendingReach.values()];
-    if (dirty.length === 0 && reach.length === 0) return;
+    const reminders = [...this.pendingReminders.values()];
+    if (dirty.length === 0 && reach.length === 0 && reminders.length === 0) return;
     const written = dirty.map((s) => ({ shard: s, version: s.version }));
     const ops = dirty.map((s) => ({
       updateOne: {
@@ -134,13 +142,15 @@ export class CounterBuffer {
     try {
       if (ops.length) await this.store.models.Rollup.bulkWrite(ops as never, { ordered: false });
       if (reach.length) await insertKeyed(this.store.models.Reach.collection, reach);
+      if (reminders.length) await insertKeyed(this.store.models.RenewalReminder.collection, reminders);
     } catch (err) {
       this.failedFlushes++;
-      this.log?.error({ err, writer: this.writer, shards: dirty.length, reach: reach.length }, 'counter flush failed; the numbers stay buffered and are written again on the next flush');
+      this.log?.error({ err, writer: this.writer, shards: dirty.length, reach: reach.length, reminders: reminders.length }, 'counter flush failed; the numbers stay buffered and are written again on the next flush');
       throw err;
     }
     for (const { shard, version } of written) shard.flushedVersion = version;
     for (const r of reach) this.pendingReach.delete(r._id);
+    for (const r of reminders) this.pendingReminders.delete(r._id);
     this.forgetCleanShards();
   }
 

@@ -5,7 +5,7 @@ import type { RollupTotals } from './metrics.ts';
 import { readRollups, sumBy, type RollupFilter } from './rollups.ts';
 
 export interface EngagementFigures extends RollupTotals {
-  /** sent minus bounces: what reached a mailbox as far as we know */
+  /** sent minus the bounces reported after sending: what reached a mailbox as far as we know */
   delivered: number;
   /** every open: human + machine */
   opens: number;
@@ -16,6 +16,7 @@ export interface EngagementFigures extends RollupTotals {
   /** click-to-open rate: unique clicks / unique opens */
   ctor: number;
   unsubscribeRate: number;
+  /** bounces / (sent + failed): every address we tried */
   bounceRate: number;
   /** average satisfaction score; null when nobody answered */
   csatAverage: number | null;
@@ -24,7 +25,7 @@ export interface EngagementFigures extends RollupTotals {
 const ratio = (n: number, d: number) => (d > 0 ? n / d : 0);
 
 export function engagementFigures(t: RollupTotals): EngagementFigures {
-  const delivered = Math.max(0, t.sent - t.bounces);
+  const delivered = Math.max(0, t.sent - t.bouncedAfterSend);
   return {
     ...t,
     delivered,
@@ -33,7 +34,7 @@ export function engagementFigures(t: RollupTotals): EngagementFigures {
     clickRate: ratio(t.uniqueClicks, delivered),
     ctor: ratio(t.uniqueClicks, t.uniqueOpens),
     unsubscribeRate: ratio(t.unsubscribes, delivered),
-    bounceRate: ratio(t.bounces, t.sent),
+    bounceRate: ratio(t.bounces, t.sent + t.failed),
     csatAverage: t.csatCount > 0 ? t.csatSum / t.csatCount : null,
   };
 }

@@ -24,6 +24,8 @@ export interface RollupContext {
   at: Date;
   /** the member a send went to; `sent` with a member also marks them reached that month */
   memberId?: string;
+  /** a renewal reminder: `sent` also records it for attribution */
+  renewalReminder?: boolean;
 }
 
 /** The UTC calendar day of an instant, "YYYY-MM-DD": the rollups' time grain. */

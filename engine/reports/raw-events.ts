@@ -15,7 +15,7 @@
 //   csat          data.score (number); one document per member and step
 //                 (key `csat:<campaign>:<step>:<memberId>`), holding the latest answer
 //                                                                -> csatCount, csatSum
-//   bounce        reported after sending (VERP, webhook)         -> bounces
+//   bounce        reported after sending (VERP, webhook)         -> bounces, bouncedAfterSend
 //   soft-bounce   temporary failure reported after sending       -> softBounces
 //   complaint                                                    -> complaints
 //   provider-<event>  SendGrid processed/delivered/deferred/dropped, kept raw -> nothing (yet)
@@ -46,7 +46,7 @@ export function rawEventDeltas(type: string, data: RawEventData = {}): Deltas {
     case 'click': return data.machine ? { clicks: 1, machineClicks: 1 } : { clicks: 1 };
     case 'first-click': return { uniqueClicks: 1 };
     case 'unsubscribe': return { unsubscribes: 1 };
-    case 'bounce': return { bounces: 1 };
+    case 'bounce': return { bounces: 1, bouncedAfterSend: 1 };
     case 'complaint': return { complaints: 1 };
     case 'soft-bounce': return { softBounces: 1 };
     case 'csat': return typeof data.score === 'number' ? { csatCount: 1, csatSum: data.score } : {};

@@ -51,8 +51,10 @@ export const ROLLUP_METRICS = [
   'sent',
   /** could not be delivered for good (render error, permanent refusal, retries exhausted) */
   'failed',
-  /** hard bounces: at send time (5xx) or reported later (VERP, provider webhook) */
+  /** hard bounces: at send time (5xx, also counted failed) or reported later (VERP, provider webhook) */
   'bounces',
+  /** the bounces reported after a message was accepted (sent, then bounced: not delivered) */
+  'bouncedAfterSend',
   /** spam complaints (feedback loops, provider webhook) */
   'complaints',
   /** every open a person made (the pixel, not a privacy proxy or scanner) */
@@ -109,6 +111,18 @@ const reachSchema = new Schema(
   { versionKey: false },
 );
 
+/** Renewal reminders sent, for attribution: `_id` = `<memberId>|<campaign>|<step>|<day>`; keyed, insert-only. */
+const renewalReminderSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    memberId: { type: String, required: true },
+    campaign: { type: String, required: true },
+    step: { type: String, required: true },
+    at: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+
 /** Raw engagement events, idempotent by key (e.g. provider event id). Never scanned by reports. */
 const eventSchema = new Schema(
   {
@@ -150,6 +164,7 @@ export function bindModels(conn: mongoose.Connection) {
     Member: conn.model('Member', memberSchema, 'members'),
     Rollup: conn.model('Rollup', rollupSchema, 'rollups'),
     Reach: conn.model('Reach', reachSchema, 'reach'),
+    RenewalReminder: conn.model('RenewalReminder', renewalReminderSchema, 'renewal_reminders'),
     Event: conn.model('Event', eventSchema, 'events'),
     CampaignState: conn.model('CampaignState', campaignStateSchema, 'campaigns'),
     DailyQuota: conn.model('DailyQuota', dailyQuotaSchema, 'daily_quota'),

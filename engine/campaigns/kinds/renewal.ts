@@ -16,6 +16,8 @@ const schema = z
     steps: z
       .array(z.object({ ...message, id: stepId, before: durationSchema.optional(), after: durationSchema.optional(), at: localTime.optional() }).strict())
       .min(1, 'a renewal series needs at least one step'),
+    /** a renewal within this many days after a reminder is that step's conversion (reports) */
+    attributionDays: z.number().int('must be a whole number of days').min(1).max(365).optional(),
   })
   .strict()
   .superRefine((d, ctx) => {

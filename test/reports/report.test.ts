@@ -1,0 +1,182 @@
+// The JSON report over a known history: members with application, award, expiry and renewal
+// dates across two years; sends, human and machine opens, clicks, bounces, RSVPs and CSAT
+// answers counted through the live counter API. Every figure is asserted.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Types } from 'mongoose';
+import { openTestStore } from '../support/db.ts';
+import { CounterBuffer } from '../../engine/reports/counters.ts';
+import { sendResultDeltas } from '../../engine/reports/raw-events.ts';
+import { buildReport, type Report, type ReportOptions } from '../../engine/reports/report.ts';
+import type { RawEventType, RawEventData } from '../../engine/reports/raw-events.ts';
+import type { Store } from '../../engine/store/index.ts';
+
+let store: Store;
+let report: Report;
+const d = (iso: string) => new Date(iso.length === 10 ? `${iso}T10:00:00Z` : iso);
+const ids = Object.fromEntries(['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'X'].map((k) => [k, new Types.ObjectId()]));
+const options: Omit<ReportOptions, 'now'> & { now: Date } = {
+  from: '2026-01-01', to: '2026-12-31', now: d('2026-12-20T12:00:00Z'),
+  // Good Friday 2026 is a day off
+  calendar: { zone: 'UTC', holidays: ['2026-04-03'] },
+  campaigns: [
+    { name: 'news', kind: 'newsletter' }, { name: 'cases', kind: 'case-study' }, { name: 'meetup', kind: 'event' },
+    { name: 'renewal', kind: 'renewal' }, { name: 'renewal-startups', kind: 'renewal', attributionDays: 21 },
+  ],
+};
+
+async function seedMembers() {
+  const m = (key: string, program: string, dates: Record<string, unknown>) => ({ _id: ids[key], email: `${key.toLowerCase()}@example.org`, program, status: 'active', ...dates });
+  await store.models.Member.insertMany([
+    // applied Friday, awarded Monday: 1 business day across a weekend
+    m('A', 'education', { appliedAt: d('2026-03-06T16:00:00Z'), awardedAt: d('2026-03-09T09:00:00Z'), expiresAt: d('2027-03-09') }),
+    // applied Thursday before Good Friday, awarded Tuesday: 2 business days across a holiday and a weekend
+    m('B', 'education', { appliedAt: d('2026-04-02'), awardedAt: d('2026-04-07'), expiresAt: d('2027-04-07') }),
+    // three weeks: 15 business days, over the promise
+    m('C', 'education', { appliedAt: d('2026-05-01'), awardedAt: d('2026-05-22'), expiresAt: d('2027-05-22') }),
+    // imported without an application date; renewed before expiry
+    m('D', 'education', { awardedAt: d('2025-02-01'), expiresAt: d('2027-02-01'), renewals: [{ renewedAt: d('2026-01-20'), expiresAt: d('2027-02-01') }] }),
+    // lapsed
+    m('E', 'education', { awardedAt: d('2025-03-01'), expiresAt: d('2026-03-01') }),
+    // term ends after "now": pending
+    m('F', 'education', { awardedAt: d('2025-12-28'), expiresAt: d('2026-12-28') }),
+    // renewed in 2025 and, late, in 2026
+    m('G', 'startups', { awardedAt: d('2024-05-01'), expiresAt: d('2027-05-10'), renewals: [{ renewedAt: d('2025-04-20'), expiresAt: d('2026-05-01') }, { renewedAt: d('2026-05-10'), expiresAt: d('2027-05-10') }] }),
+    m('H', 'startups', { awardedAt: d('2025-08-01'), expiresAt: d('2026-08-01') }),
+  ]);
+}
+
+async function seedEngagement() {
+  const c = new CounterBuffer(store, { writer: 'history' });
+  const at = (campaign: string, step: string, program: string, when: string, member?: string, renewalReminder = false) =>
+    ({ campaign, step, program, at: d(when), memberId: member ? String(ids[member]) : undefined, renewalReminder });
+  const ev = (campaign: string, step: string, program: string, when: string, type: RawEventType, data?: RawEventData) => c.countEvent(at(campaign, step, program, when), type, data);
+  // outside the period
+  c.countAll(at('news', 'issue-0', 'education', '2025-12-15', 'F'), sendResultDeltas('sent'));
+  // newsletter: 4 sent, 1 refused for good (bounce at send time); engagement the next day
+  for (const k of ['A', 'B', 'C', 'D']) c.countAll(at('news', 'issue-1', 'education', '2026-06-01', k), sendResultDeltas('sent'));
+  c.countAll(at('news', 'issue-1', 'education', '2026-06-01', 'X'), sendResultDeltas('failed', true));
+  for (const t of ['open', 'open', 'open'] as const) ev('news', 'issue-1', 'education', '2026-06-02', t, { machine: false });
+  for (let i = 0; i < 2; i++) ev('news', 'issue-1', 'education', '2026-06-02', 'open', { machine: true });
+  for (const t of ['first-open', 'first-open', 'click', 'click', 'click', 'first-click', 'first-click', 'unsubscribe', 'complaint', 'bounce'] as const) ev('news', 'issue-1', 'education', '2026-06-02', t);
+  // case-study promotion to startups
+  for (const k of ['G', 'H']) c.countAll(at('cases', 'promo', 'startups', '2026-07-01', k), sendResultDeltas('sent'));
+  for (const t of ['open', 'first-open', 'click', 'first-click'] as const) ev('cases', 'promo', 'startups', '2026-07-03', t);
+  // event invite: three RSVPs, one changes from yes to no; three satisfaction answers
+  for (const k of ['A', 'B', 'C']) c.countAll(at('meetup', 'invite', 'education', '2026-09-01', k), sendResultDeltas('sent'));
+  ev('meetup', 'invite', 'education', '2026-09-02', 'rsvp', { answer: 'yes' });
+  ev('meetup', 'invite', 'education', '2026-09-02', 'rsvp', { answer: 'yes' });
+  ev('meetup', 'invite', 'education', '2026-09-02', 'rsvp', { answer: 'no' });
+  ev('meetup', 'invite', 'education', '2026-09-03', 'rsvp', { answer: 'no', previous: 'yes' });
+  for (const score of [5, 4, 3]) ev('meetup', 'invite', 'education', '2026-09-10', 'csat', { score });
+  // renewal reminders
+  const remind = (campaign: string, step: string, program: string, when: string, k: string) => c.countAll(at(campaign, step, program, when, k, true), sendResultDeltas('sent'));
+  remind('renewal', 'r-30', 'education', '2026-01-02', 'D'); // 18 days before D renews: outside 14
+  remind('renewal', 'r-14', 'education', '2026-01-18', 'D'); // 2 days before: converts
+  remind('renewal', 'r-30', 'education', '2026-01-30', 'E'); // E lapses
+  remind('renewal-startups', 'r-30', 'startups', '2026-04-01', 'G');
+  remind('renewal-startups', 'r-7', 'startups', '2026-04-24', 'G'); // 16 days before G renews: inside this campaign's 21
+  remind('renewal-startups', 'r-30', 'startups', '2026-07-02', 'H');
+  await c.close();
+}
+
+beforeAll(async () => {
+  store = await openTestStore('reports_report');
+  await seedMembers();
+  await seedEngagement();
+  report = await buildReport(store, options);
+});
+afterAll(async () => { await store?.close(); });
+
+const zero = {
+  sent: 0, failed: 0, bounces: 0, bouncedAfterSend: 0, complaints: 0, humanOpens: 0, machineOpens: 0, uniqueOpens: 0, clicks: 0, uniqueClicks: 0,
+  unsubscribes: 0, rsvpYes: 0, rsvpNo: 0, csatCount: 0, csatSum: 0, delivered: 0, opens: 0, openRate: 0, clickRate: 0, ctor: 0, unsubscribeRate: 0, bounceRate: 0, csatAverage: null,
+};
+const news = { ...zero, sent: 4, failed: 1, bounces: 2, bouncedAfterSend: 1, complaints: 1, humanOpens: 3, machineOpens: 2, opens: 5, uniqueOpens: 2, clicks: 3, uniqueClicks: 2, unsubscribes: 1, delivered: 3, openRate: 2 / 3, clickRate: 2 / 3, ctor: 1, unsubscribeRate: 1 / 3, bounceRate: 0.4 };
+const cases = { ...zero, sent: 2, delivered: 2, humanOpens: 1, opens: 1, uniqueOpens: 1, clicks: 1, uniqueClicks: 1, openRate: 0.5, clickRate: 0.5, ctor: 1 };
+const meetup = { ...zero, sent: 3, delivered: 3, rsvpYes: 1, rsvpNo: 2, csatCount: 3, csatSum: 12, csatAverage: 4 };
+const renewal = { ...zero, sent: 3, delivered: 3 };
+const renewalStartups = { ...zero, sent: 3, delivered: 3 };
+
+describe('the JSON report over a known history', () => {
+  it('names its period and filters', () => {
+    expect(report.period).toEqual({ from: '2026-01-01', to: '2026-12-31' });
+    expect(report.filters).toEqual({ program: null, campaign: null });
+  });
+
+  it('engagement per campaign: sends, human and machine opens apart, unique opens and clicks, CTOR, bounces, RSVPs, CSAT', () => {
+    expect(report.engagement.byCampaign).toEqual([
+      { campaign: 'cases', kind: 'case-study', ...cases },
+      { campaign: 'meetup', kind: 'event', ...meetup },
+      { campaign: 'news', kind: 'newsletter', ...news },
+      { campaign: 'renewal', kind: 'renewal', ...renewal },
+      { campaign: 'renewal-startups', kind: 'renewal', ...renewalStartups },
+    ]);
+  });
+
+  it('engagement per step, per program and in total', () => {
+    expect(report.engagement.byStep.map((s) => [s.campaign, s.step, s.sent])).toEqual([
+      ['cases', 'promo', 2], ['meetup', 'invite', 3], ['news', 'issue-1', 4], ['renewal', 'r-14', 1], ['renewal', 'r-30', 2],
+      ['renewal-startups', 'r-30', 2], ['renewal-startups', 'r-7', 1],
+    ]);
+    const education = report.engagement.byProgram.find((p) => p.program === 'education')!;
+    expect(education).toEqual({
+      program: 'education', ...zero, sent: 10, failed: 1, bounces: 2, bouncedAfterSend: 1, complaints: 1, humanOpens: 3, machineOpens: 2, opens: 5, uniqueOpens: 2,
+      clicks: 3, uniqueClicks: 2, unsubscribes: 1, rsvpYes: 1, rsvpNo: 2, csatCount: 3, csatSum: 12, csatAverage: 4, delivered: 9,
+      openRate: 2 / 9, clickRate: 2 / 9, ctor: 1, unsubscribeRate: 1 / 9, bounceRate: 2 / 11,
+    });
+    expect(report.engagement.total).toMatchObject({ sent: 15, delivered: 14, uniqueOpens: 3, uniqueClicks: 3, opens: 6 });
+  });
+
+  it('engagement over time, per day, without the day outside the period', () => {
+    expect(report.engagement.byDay.map((r) => [r.day, r.sent, r.opens])).toEqual([
+      ['2026-01-02', 1, 0], ['2026-01-18', 1, 0], ['2026-01-30', 1, 0], ['2026-04-01', 1, 0], ['2026-04-24', 1, 0],
+      ['2026-06-01', 4, 0], ['2026-06-02', 0, 5], ['2026-07-01', 2, 0], ['2026-07-02', 1, 0], ['2026-07-03', 0, 1],
+      ['2026-09-01', 3, 0], ['2026-09-02', 0, 0], ['2026-09-03', 0, 0], ['2026-09-10', 0, 0],
+    ]);
+  });
+
+  it('membership and retention per program: new, active, renewals due/renewed/lapsed, renewal rate, returning, time to award in business days', () => {
+    expect(report.programs).toEqual([
+      {
+        program: 'education',
+        newMembers: 3, activeAtEnd: 5, renewalsDue: 3, renewed: 1, lapsed: 1, pending: 1, renewalRate: 0.5, returningYearOverYear: 1,
+        timeToAward: { count: 3, medianBusinessDays: 2, withinTenBusinessDays: 2 / 3, days: [1, 2, 15] },
+        participation: { rsvpYes: 1, caseStudyClicks: 0 },
+        csat: { count: 3, average: 4 },
+        membersReached: 5,
+      },
+      {
+        program: 'startups',
+        newMembers: 0, activeAtEnd: 1, renewalsDue: 2, renewed: 1, lapsed: 1, pending: 0, renewalRate: 0.5, returningYearOverYear: 1,
+        timeToAward: { count: 0, medianBusinessDays: null, withinTenBusinessDays: null, days: [] },
+        participation: { rsvpYes: 0, caseStudyClicks: 1 },
+        csat: { count: 0, average: null },
+        membersReached: 2,
+      },
+    ]);
+  });
+
+  it('attribution: a renewal within the campaign\'s window after a reminder converts that step; median days reminder to renewal', () => {
+    expect(report.attribution).toEqual([
+      { campaign: 'renewal', step: 'r-14', reminders: 1, conversions: 1, conversionRate: 1, medianDaysToRenewal: 2, windowDays: 14 },
+      { campaign: 'renewal', step: 'r-30', reminders: 2, conversions: 0, conversionRate: 0, medianDaysToRenewal: null, windowDays: 14 },
+      { campaign: 'renewal-startups', step: 'r-30', reminders: 2, conversions: 0, conversionRate: 0, medianDaysToRenewal: null, windowDays: 21 },
+      { campaign: 'renewal-startups', step: 'r-7', reminders: 1, conversions: 1, conversionRate: 1, medianDaysToRenewal: 16, windowDays: 21 },
+    ]);
+  });
+
+  it('filters by program and campaign, and by a shorter period', async () => {
+    const startups = await buildReport(store, { ...options, program: 'startups' });
+    expect(startups.programs.map((p) => p.program)).toEqual(['startups']);
+    expect(startups.engagement.byCampaign.map((c) => c.campaign)).toEqual(['cases', 'renewal-startups']);
+    const june = await buildReport(store, { ...options, from: '2026-06-01', to: '2026-06-30', campaign: 'news' });
+    expect(june.engagement.total).toEqual(news);
+    expect(june.programs.find((p) => p.program === 'education')).toMatchObject({ newMembers: 0, renewalsDue: 0, renewalRate: null, activeAtEnd: 5 });
+    expect(june.attribution).toEqual([]);
+  });
+
+  it('a period that is not a date is refused, naming the option', async () => {
+    await expect(buildReport(store, { ...options, from: '2026-13-01' })).rejects.toThrow(/--from: "2026-13-01" is not a date; write YYYY-MM-DD/);
+    await expect(buildReport(store, { ...options, from: '2026-12-01', to: '2026-11-01' })).rejects.toThrow(/--from: 2026-12-01 is after --to 2026-11-01/);
+  });
+});
