@@ -56,6 +56,10 @@ const schema = z.object({
   FLYWHEEL_APPLY_RATE_LIMIT: positiveInt.default(10),
   /** largest application request body, in bytes */
   FLYWHEEL_APPLY_BODY_LIMIT: positiveInt.default(16_384),
+  /** zone whose calendar days count as business days (time to award, review due dates) */
+  FLYWHEEL_BUSINESS_TIMEZONE: z.string().default('UTC'),
+  /** days off, YYYY-MM-DD, comma-separated; Saturdays and Sundays are never business days */
+  FLYWHEEL_HOLIDAYS: z.string().default(''),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().default('development'),
 });

@@ -9,8 +9,8 @@ import { createEngine } from './main.ts';
 import { ROOT_DIR } from './store/index.ts';
 import { freePort } from './store/embedded.ts';
 import { importMembers } from './audience/index.ts';
-import { engagementReport } from './reports/kpi.ts';
-import { reportAsTable } from './reports/kpi-format.ts';
+import { reportFor, reportAsText } from './reports/index.ts';
+import { calendarFromConfig } from './calendar/config.ts';
 import { loadPrograms } from './campaigns/index.ts';
 import { sendNow } from './scheduler/send-now.ts';
 import { FlywheelError } from './errors.ts';
@@ -80,8 +80,8 @@ async function main(): Promise<void> {
     say(`   ${requests} pixel request(s) answered`);
 
     say('5. Results');
-    const rows = await engagementReport(engine.store, { campaign: CAMPAIGN });
-    say(reportAsTable(rows).trimEnd().replace(/^/gm, '   '));
+    const report = await reportFor(engine.store, engine.campaigns, calendarFromConfig(engine.config), engine.clock.now(), { campaign: CAMPAIGN });
+    say(reportAsText(report).trimEnd().replace(/^/gm, '   '));
     say();
     say(`Messages: ${emlCount} .eml file(s) (each with an .html twin) in ${relative(process.cwd(), outboxDir) || '.'}/`);
     say('Next: `npx flywheel report`, `npx flywheel campaigns list`, `npx flywheel plan onboarding-education --days 90`,');

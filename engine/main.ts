@@ -18,6 +18,7 @@ import { createTransport, defaultRetryPolicy, type Address, type Transport } fro
 import { MongoDailyCapStore } from './delivery/daily-cap-store.ts';
 import { SEVEN_DAYS_MS } from './planner/send-timing.ts';
 import { CounterBuffer } from './reports/counters.ts';
+import { calendarFromConfig } from './calendar/config.ts';
 import { Scheduler } from './scheduler/index.ts';
 import { buildServer } from './http/server.ts';
 import { loadApplicationSpecs, REVIEW_DIGEST_JOB, sendReviewDigests, type ResolvedApplicationSpec } from './applications/index.ts';
@@ -170,8 +171,9 @@ export async function createEngine(config: Config, options: EngineOptions = {}) 
       }
       return tracking;
     };
+    const reports = config.FLYWHEEL_DASHBOARD_PASSWORD ? { password: config.FLYWHEEL_DASHBOARD_PASSWORD, campaigns, calendar: calendarFromConfig(config) } : undefined;
     const http = () => buildServer({
-      store, counters, clock, signer, urls, log, dashboard, ...trackingParts(),
+      store, counters, clock, signer, urls, log, dashboard, reports, ...trackingParts(),
       applications: { deps: applications, ratePerMinute: config.FLYWHEEL_APPLY_RATE_LIMIT, bodyLimit: config.FLYWHEEL_APPLY_BODY_LIMIT },
       publicOrigin: new URL(config.FLYWHEEL_PUBLIC_URL).origin,
     });

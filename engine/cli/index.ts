@@ -7,7 +7,7 @@ import { planCommand } from './plan.ts';
 import { previewCommand } from './preview.ts';
 import { segmentsCommand } from './segments.ts';
 import { validateCommand } from './validate.ts';
-import { reportCommand } from './report.ts';
+import { kpisCommand, reportCommand } from './report.ts';
 import { runCommand } from './run.ts';
 import { sendCommand } from './send.ts';
 import { serveCommand } from './serve.ts';
@@ -24,7 +24,7 @@ export function buildCli(): Command {
   for (const cmd of [
     validateCommand(), campaignsCommand(), planCommand(), previewCommand(), membersCommand(), segmentsCommand(),
     feedsCommand(), contentCommand(),
-    sendCommand(), runCommand(), workerCommand(), serveCommand(), startCommand(), reportCommand(), applicationsCommand(),
+    sendCommand(), runCommand(), workerCommand(), serveCommand(), startCommand(), reportCommand(), kpisCommand(), applicationsCommand(),
   ]) program.addCommand(cmd);
   return program;
 }

@@ -1,29 +1,78 @@
-// `flywheel report`: engagement per campaign and program, as a table, JSON or CSV.
-import { Command } from 'commander';
+// `flywheel report` and `flywheel kpis rebuild`: read the rollups (never raw events) and print
+// the report as a table, JSON, CSV or one self-contained HTML file.
+import { writeFile } from 'node:fs/promises';
+import { Command, Option } from 'commander';
+import { SingleBar, Presets } from 'cli-progress';
 import { loadConfig } from '../config.ts';
-import { openStoreOnly } from '../main.ts';
-import { engagementReport } from '../reports/kpi.ts';
-import { reportAsCsv, reportAsTable } from '../reports/kpi-format.ts';
+import { systemClock } from '../clock.ts';
+import { loadProjectCampaigns, openStoreOnly } from '../main.ts';
+import { calendarFromConfig } from '../calendar/config.ts';
+import { reportFor, reportAsCsv, reportAsHtml, reportAsText, reportCharts, rebuildRollups } from '../reports/index.ts';
 import { withExitCodes } from './exit-codes.ts';
 import { progressLine } from './engine-session.ts';
 
+
+interface ReportOpts { program?: string; campaign?: string; from?: string; to?: string; format: 'table' | 'json' | 'csv' | 'html'; output?: string }
+
 export function reportCommand(): Command {
   return new Command('report')
-    .description('Engagement figures per campaign and program: sends, opens, clicks, unsubscribes, bounces')
+    .description('Engagement, membership and retention figures per campaign, step and program, from the rollups kept at event time')
+    .option('--program <name>', 'only members and sends of this program')
     .option('--campaign <name>', 'only this campaign')
-    .option('--json', 'print JSON')
-    .option('--csv', 'print CSV')
-    .action(withExitCodes(async (opts: { campaign?: string; json?: boolean; csv?: boolean }) => {
+    .option('--from <YYYY-MM-DD>', 'first day (UTC) of the period; default: a year before --to')
+    .option('--to <YYYY-MM-DD>', 'last day (UTC) of the period, included; default: today')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv', 'html']).default('table'))
+    .option('-o, --output <file>', 'write to this file instead of standard output (e.g. report.html)')
+    .addHelpText('after', '\nExamples:\n  flywheel report --program education --from 2026-01-01 --to 2026-12-31\n  flywheel report --format html -o report.html\n  flywheel report --campaign renewal --format json')
+    .action(withExitCodes(async (opts: ReportOpts) => {
       const config = loadConfig();
+      const calendar = calendarFromConfig(config);
+      const campaigns = await loadProjectCampaigns(config);
       const db = await openStoreOnly(config, { onProgress: progressLine });
       try {
-        const rows = await engagementReport(db.store, { campaign: opts.campaign });
-        if (opts.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-        else if (opts.csv) process.stdout.write(reportAsCsv(rows));
-        else process.stdout.write(rows.length ? reportAsTable(rows) : 'No sends recorded yet.\n');
+        const report = await reportFor(db.store, campaigns, calendar, systemClock.now(), opts);
+        const out = opts.format === 'json' ? `${JSON.stringify(report, null, 2)}\n`
+          : opts.format === 'csv' ? reportAsCsv(report)
+          : opts.format === 'html' ? reportAsHtml(report, await reportCharts(report))
+          : reportAsText(report);
+        if (opts.output) {
+          await writeFile(opts.output, out);
+          process.stderr.write(`wrote ${opts.output}\n`);
+        } else process.stdout.write(out);
       } finally {
         await db.close();
       }
     }));
 }
 
+export function kpisCommand(): Command {
+  const kpis = new Command('kpis').description('Maintain the engagement rollups reports read');
+  kpis.addCommand(new Command('rebuild')
+    .description('Recompute every rollup from the raw send results and engagement events, say where the live numbers differed, and replace them. Stop workers and servers first: they count while it runs.')
+    .option('--dry-run', 'only compare; change nothing')
+    .action(withExitCodes(async (opts: { dryRun?: boolean }) => {
+      const config = loadConfig();
+      const db = await openStoreOnly(config, { onProgress: progressLine });
+      const bar = process.stderr.isTTY ? new SingleBar({ format: 'reading raw records |{bar}| {value} read', stream: process.stderr }, Presets.shades_classic) : undefined;
+      bar?.start(0, 0);
+      try {
+        const { recomputeRollups, compareRollups } = await import('../reports/rebuild.ts');
+        const { readRollups } = await import('../reports/rollups.ts');
+        const onProgress = (p: { results: number; events: number }) => { bar?.setTotal(p.results + p.events); bar?.update(p.results + p.events); };
+        const differences = opts.dryRun
+          ? compareRollups(await readRollups(db.store), await recomputeRollups(db.store, onProgress))
+          : (await rebuildRollups(db.store, systemClock.now(), onProgress)).differences;
+        bar?.stop();
+        if (differences.length === 0) process.stdout.write('The live rollups agree with the raw records.\n');
+        else {
+          process.stdout.write(`${differences.length} figure(s) differed from the raw records${opts.dryRun ? '' : ' and were replaced'}:\n`);
+          for (const d of differences.slice(0, 50)) process.stdout.write(`  ${d.day} ${d.campaign}/${d.step}${d.program ? ` (${d.program})` : ''} ${d.metric}: live ${d.live}, raw ${d.raw}\n`);
+          if (differences.length > 50) process.stdout.write(`  ... and ${differences.length - 50} more\n`);
+        }
+      } finally {
+        bar?.stop();
+        await db.close();
+      }
+    })));
+  return kpis;
+}

@@ -7,6 +7,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { Logger } from 'pino';
 import type { Agenda } from 'agenda';
 import { mountDashboard } from './dashboard.ts';
+import { mountReports, type ReportsDeps } from './reports.ts';
 import type { TokenSigner, TrackingUrls } from '../tracking/tokens.ts';
 import type { TrackingDeps } from '../tracking/events.ts';
 import type { HitWriter } from '../tracking/hit-writer.ts';
@@ -31,6 +32,8 @@ export interface ServerDeps extends TrackingDeps {
   dashboard?: { agenda: Agenda; password: string };
   /** the public application form and API at /apply/:program */
   applications?: Omit<ApplyRouteOptions, 'clock'>;
+  /** the reports at /reports, behind the same password as /dash */
+  reports?: Omit<ReportsDeps, 'store' | 'clock'>;
   /** extra routes mounted by later stages (webhooks) */
   mount?: Array<(app: import('fastify').FastifyInstance) => Promise<void> | void>;
 }
@@ -53,6 +56,7 @@ export async function buildServer(deps: ServerDeps) {
   await app.register(rateLimit, { global: false });
 
   if (deps.dashboard) await mountDashboard(app as never, deps.dashboard.agenda, deps.dashboard.password, deps.publicOrigin);
+  if (deps.reports) await mountReports(app as never, { store: deps.store, clock: deps.clock, ...deps.reports });
 
   app.get('/healthz', async (_req, reply) => {
     const up = deps.health.isUp || (await deps.health.check());
