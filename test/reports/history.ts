@@ -51,7 +51,7 @@ export async function seedEngagement(store: Store) {
   c.countAll(at('news', 'issue-1', 'education', '2026-06-01', 'X'), sendResultDeltas('failed', true));
   for (const t of ['open', 'open', 'open'] as const) ev('news', 'issue-1', 'education', '2026-06-02', t, { machine: false });
   for (let i = 0; i < 2; i++) ev('news', 'issue-1', 'education', '2026-06-02', 'open', { machine: true });
-  for (const t of ['first-open', 'first-open', 'click', 'click', 'click', 'first-click', 'first-click', 'unsubscribe', 'complaint', 'bounce'] as const) ev('news', 'issue-1', 'education', '2026-06-02', t);
+  for (const t of ['first-open', 'first-open', 'click', 'click', 'click', 'first-click', 'first-click', 'unsubscribe', 'complaint', 'bounce', 'soft-bounce'] as const) ev('news', 'issue-1', 'education', '2026-06-02', t);
   // case-study promotion to startups
   for (const k of ['G', 'H']) c.countAll(at('cases', 'promo', 'startups', '2026-07-01', k), sendResultDeltas('sent'));
   for (const t of ['open', 'first-open', 'click', 'first-click'] as const) ev('cases', 'promo', 'startups', '2026-07-03', t);

@@ -20,9 +20,9 @@ afterAll(async () => { await store?.close(); });
 
 const zero = {
   sent: 0, failed: 0, bounces: 0, bouncedAfterSend: 0, complaints: 0, humanOpens: 0, machineOpens: 0, uniqueOpens: 0, clicks: 0, uniqueClicks: 0,
-  unsubscribes: 0, rsvpYes: 0, rsvpNo: 0, csatCount: 0, csatSum: 0, delivered: 0, opens: 0, openRate: 0, clickRate: 0, ctor: 0, unsubscribeRate: 0, bounceRate: 0, csatAverage: null,
+  unsubscribes: 0, rsvpYes: 0, rsvpNo: 0, csatCount: 0, csatSum: 0, machineClicks: 0, softBounces: 0, delivered: 0, opens: 0, openRate: 0, clickRate: 0, ctor: 0, unsubscribeRate: 0, bounceRate: 0, csatAverage: null,
 };
-const news = { ...zero, sent: 4, failed: 1, bounces: 2, bouncedAfterSend: 1, complaints: 1, humanOpens: 3, machineOpens: 2, opens: 5, uniqueOpens: 2, clicks: 3, uniqueClicks: 2, unsubscribes: 1, delivered: 3, openRate: 2 / 3, clickRate: 2 / 3, ctor: 1, unsubscribeRate: 1 / 3, bounceRate: 0.4 };
+const news = { ...zero, softBounces: 1, sent: 4, failed: 1, bounces: 2, bouncedAfterSend: 1, complaints: 1, humanOpens: 3, machineOpens: 2, opens: 5, uniqueOpens: 2, clicks: 3, uniqueClicks: 2, unsubscribes: 1, delivered: 3, openRate: 2 / 3, clickRate: 2 / 3, ctor: 1, unsubscribeRate: 1 / 3, bounceRate: 0.4 };
 const cases = { ...zero, sent: 2, delivered: 2, humanOpens: 1, opens: 1, uniqueOpens: 1, clicks: 1, uniqueClicks: 1, openRate: 0.5, clickRate: 0.5, ctor: 1 };
 const meetup = { ...zero, sent: 3, delivered: 3, rsvpYes: 1, rsvpNo: 2, csatCount: 3, csatSum: 12, csatAverage: 4 };
 const renewal = { ...zero, sent: 3, delivered: 3 };
@@ -51,7 +51,7 @@ describe('the JSON report over a known history', () => {
     ]);
     const education = report.engagement.byProgram.find((p) => p.program === 'education')!;
     expect(education).toEqual({
-      program: 'education', ...zero, sent: 10, failed: 1, bounces: 2, bouncedAfterSend: 1, complaints: 1, humanOpens: 3, machineOpens: 2, opens: 5, uniqueOpens: 2,
+      program: 'education', ...zero, softBounces: 1, sent: 10, failed: 1, bounces: 2, bouncedAfterSend: 1, complaints: 1, humanOpens: 3, machineOpens: 2, opens: 5, uniqueOpens: 2,
       clicks: 3, uniqueClicks: 2, unsubscribes: 1, rsvpYes: 1, rsvpNo: 2, csatCount: 3, csatSum: 12, csatAverage: 4, delivered: 9,
       openRate: 2 / 9, clickRate: 2 / 9, ctor: 1, unsubscribeRate: 1 / 9, bounceRate: 2 / 11,
     });
