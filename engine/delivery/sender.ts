@@ -13,6 +13,7 @@ import type { Store } from '../store/index.ts';
 import type { Renderer, CompiledMessage } from '../render/index.ts';
 import type { TrackingUrls } from '../tracking/tokens.ts';
 import type { CounterBuffer } from '../reports/counters.ts';
+import { sendsRenewalReminders } from '../reports/metrics.ts';
 import { sendResultDeltas } from '../reports/raw-events.ts';
 import {
   batchById, markBatchFinished, postponeBatch, payloadById, settledAtAttempt, suppress, suppressedKeys, resultKey,
@@ -79,7 +80,7 @@ export async function runBatch(deps: SenderDeps, batchId: string): Promise<Batch
       return { status: 'postponed', until, reason: 'campaign paused' };
     }
     const cancelled = watch.current() === 'removed';
-    const renewalReminder = watch.kind === 'renewal';
+    const renewalReminder = sendsRenewalReminders(watch.kind);
 
     const recipients = batch.recipients;
     const done = lease.run > 1 ? await settledAtAttempt(store, recipients.map((r) => r.sendLogId), batch.attempt) : new Set<string>();

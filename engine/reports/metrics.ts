@@ -37,3 +37,13 @@ export function rollupDay(at: Date): string {
 export function reachMonth(at: Date): string {
   return at.toISOString().slice(0, 7);
 }
+
+/**
+ * Kinds whose sends reports treat specially: renewal reminders (attribution) and case-study
+ * promotions (participation). Named here rather than compared inline; a kind-module hook would
+ * be the better home.
+ */
+const RENEWAL_REMINDER_KINDS: ReadonlySet<string> = new Set(['renewal']);
+const CASE_STUDY_KINDS: ReadonlySet<string> = new Set(['case-study']);
+export const sendsRenewalReminders = (kind: string | undefined) => !!kind && RENEWAL_REMINDER_KINDS.has(kind);
+export const promotesCaseStudies = (kind: string | undefined) => !!kind && CASE_STUDY_KINDS.has(kind);

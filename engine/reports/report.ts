@@ -4,7 +4,7 @@
 import type { Store } from '../store/index.ts';
 import type { BusinessCalendar } from '../calendar/business-days.ts';
 import { InvalidInputError } from '../errors.ts';
-import { emptyTotals, addTotals, type RollupTotals } from './metrics.ts';
+import { emptyTotals, addTotals, promotesCaseStudies, sendsRenewalReminders, type RollupTotals } from './metrics.ts';
 import { readRollups, sumBy, type RollupRow } from './rollups.ts';
 import { engagementFigures, type EngagementFigures } from './kpi.ts';
 import { membershipFigures, type MemberFacts, type MembershipFigures } from './membership.ts';
@@ -108,7 +108,7 @@ export async function buildReport(store: Store, options: ReportOptions): Promise
   };
 
   const programs = programFigures(members as MemberFacts[], rows, reach, kindOf, range, options);
-  const attribution = !options.campaign || kindOf.get(options.campaign) === 'renewal'
+  const attribution = !options.campaign || sendsRenewalReminders(kindOf.get(options.campaign))
     ? await attribution_(store, members as Array<MemberFacts & { _id: unknown }>, range, windowOf, options.campaign)
     : [];
 
@@ -133,7 +133,7 @@ function programFigures(
     list.push(m);
   }
   const engagement = sumBy(rows.filter((r) => r.program), (r) => r.program);
-  const caseStudy = sumBy(rows.filter((r) => r.program && kindOf.get(r.campaign) === 'case-study'), (r) => r.program);
+  const caseStudy = sumBy(rows.filter((r) => r.program && promotesCaseStudies(kindOf.get(r.campaign))), (r) => r.program);
   const reached = new Map<string, Set<string>>();
   for (const r of reach) {
     let s = reached.get(r.program);
