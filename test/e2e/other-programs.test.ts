@@ -1,6 +1,6 @@
 // Another team's programs ("partners" and "students", test/fixtures/partners) run the demo
 // flow through the real command line with no engine change: only FLYWHEEL_CAMPAIGNS_DIR
-// points elsewhere. Validate, import members, plan, send, and read what members received.
+// and FLYWHEEL_CONTENT_DIR point elsewhere. Validate, import members, plan, send, and read what members received.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync, mkdtempSync } from 'node:fs';
@@ -20,6 +20,8 @@ function env(): NodeJS.ProcessEnv {
   return {
     ...process.env,
     FLYWHEEL_CAMPAIGNS_DIR: join(FIXTURE, 'campaigns'),
+    // the project's content names its own programs: this project has its own
+    FLYWHEEL_CONTENT_DIR: join(FIXTURE, 'content'),
     FLYWHEEL_SECRET: randomBytes(32).toString('base64url'),
     LOG_LEVEL: 'silent',
     MONGODB_URI: testMongoUri(),
