@@ -76,8 +76,10 @@ async function main(): Promise<void> {
     } finally {
       await app.close();
     }
+    // Hits are buffered off the request path; write them (and their counts) before the report reads them.
+    await engine.tracking.hits.flush(true);
     await engine.counters.flush();
-    say(`   ${requests} pixel request(s) answered`);
+    say(`   ${requests} pixel request(s) answered; seconds after delivery, so they count as machine opens (what mail-provider prefetching looks like)`);
 
     say('5. Results');
     const report = await reportFor(engine.store, engine.campaigns, calendarFromConfig(engine.config), engine.clock.now(), { campaign: CAMPAIGN });
