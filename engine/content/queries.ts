@@ -1,10 +1,10 @@
 // Every read and write of the content collections, by name. Other stages call these; none
 // touches content_items, feed_sources or content_deliveries directly.
 import type { Store } from '../store/index.ts';
+import { insertKeyed } from '../store/keyed-insert.ts';
 import { contentModels, type ContentItemDoc, type FeedSourceDoc } from './models.ts';
 import { contentHashOf, type NormalisedItem } from './normalise.ts';
 
-const DUPLICATE_KEY = 11000;
 
 /** The item fields the planner and the CLI read. */
 export interface StoredItem {
@@ -29,21 +29,6 @@ export interface UpsertCounts {
   created: number;
   updated: number;
   unchanged: number;
-}
-
-/** Insert-or-ignore by `_id`; returns the indexes that already existed. */
-async function insertKeyed(collection: { insertMany(docs: never[], o: object): Promise<unknown> }, docs: object[]): Promise<Set<number>> {
-  const duplicates = new Set<number>();
-  if (docs.length === 0) return duplicates;
-  try {
-    await collection.insertMany(docs as never[], { ordered: false });
-  } catch (e) {
-    const raw = (e as { writeErrors?: unknown }).writeErrors;
-    const list = (Array.isArray(raw) ? raw : raw ? [raw] : []) as Array<{ index: number; code: number }>;
-    if (list.length === 0 || list.some((w) => w.code !== DUPLICATE_KEY)) throw e;
-    for (const w of list) duplicates.add(w.index);
-  }
-  return duplicates;
 }
 
 /**
