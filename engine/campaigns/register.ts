@@ -2,7 +2,7 @@
 // that disappeared from a file has its pending sends cancelled; a campaign whose file is
 // gone is marked removed. Completed sends are never touched, so edits only change the future.
 import { InvalidInputError } from '../errors.ts';
-import { nextRunAt } from '../planner/next-run.ts';
+import { nextRunAt } from './next-run.ts';
 import type { Store } from '../store/index.ts';
 import { isDuplicateKeyError } from '../store/keyed-insert.ts';
 import { cancelPendingSends } from '../ledger/index.ts';

@@ -14,7 +14,7 @@ import type { SendRef } from '../render/types.ts';
 import { messageHeaders } from '../render/headers.ts';
 import { createMemberPreviewLoader, type MemberPreviewLoader, type PreviewMessage } from '../render/preview-data.ts';
 import { loadSample } from '../render/samples.ts';
-import { sampleSends } from '../campaigns/samples.ts';
+import { sampleSends } from '../planner/samples.ts';
 import { screenshotHtml } from '../render/screenshot.ts';
 import { createRendering, loadProjectCampaigns, withStoreOnly } from '../main.ts';
 

@@ -1,7 +1,7 @@
 // `flywheel validate`: checks every campaign file and the templates it references; exits
 // 1 with precise issues (file, campaign, field) when anything is wrong. Needs no database.
 import { Command } from 'commander';
-import { validateProject } from '../campaigns/validate.ts';
+import { validateProject } from '../render/validate-project.ts';
 import { loadConfig } from '../config.ts';
 import { InvalidInputError } from '../errors.ts';
 import { withExitCodes } from './exit-codes.ts';

@@ -6,7 +6,7 @@ import { sendlogNodes } from '../audience/compile.ts';
 import { programOffers, programView } from '../audience/programs.ts';
 import type { LoadedCampaign } from '../campaigns/types.ts';
 import { kindOf } from '../campaigns/kinds/index.ts';
-import type { Candidate, MemberHistory, PlanContext, PlannedSend, PlannerContentItem, PlannerMember } from './types.ts';
+import type { Candidate, MemberHistory, PlanContext, PlannedSend, PlannerContentItem, PlannerMember } from '../campaigns/plan-types.ts';
 
 /** Gate shared by every kind: erased, globally unsubscribed, outside the audience. */
 export function mayReceive(campaign: LoadedCampaign, member: PlannerMember, now: Date): boolean {

@@ -2,9 +2,9 @@
 // interesting instant to the next (a candidate's due time, a member change), recording
 // each send in a simulated history so branches, digests and RSVPs play out. Pure.
 import type { LoadedCampaign } from '../campaigns/types.ts';
-import { DAY_MS } from './time.ts';
+import { DAY_MS } from '../campaigns/time.ts';
 import { candidates, dueSends } from './due.ts';
-import type { MemberHistory, PlannedSend, PlannerContentItem, PlannerMember } from './types.ts';
+import type { MemberHistory, PlannedSend, PlannerContentItem, PlannerMember } from '../campaigns/plan-types.ts';
 
 export interface MemberChange {
   at: Date;

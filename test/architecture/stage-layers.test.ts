@@ -20,7 +20,6 @@ const ROOT_MODULES = ['main', 'demo'];
  */
 const KNOWN_UPWARD: Record<string, string> = {
   'campaigns -> audience': 'the segment DSL (where/and/or, audience/segment.ts) and the Programs type are what campaign files are written in; they belong in campaigns/, with audience/ compiling them to filters',
-  'campaigns -> planner': 'register.ts asks next-run, samples.ts runs simulate, kinds need planner/time.ts: the shared time helpers belong below both (or the per-kind planning in campaigns/kinds)',
   'scheduler -> delivery': 'the send-batch job calls delivery/sender runBatch directly; main.ts should hand the scheduler the batch runner',
   'render -> tracking': 'type only: renderer signs links with TrackingUrls (tracking/tokens.ts); link signing belongs in render/ or below it',
   'delivery -> tracking': 'type only: TrackingUrls for the List-Unsubscribe header, as render -> tracking',

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { loadCampaigns, registerKind, type CampaignKindModule, type LoadedCampaign } from '../../engine/campaigns/index.ts';
 import { base, message } from '../../engine/campaigns/schema.ts';
 import type { MessageSpec } from '../../engine/campaigns/types.ts';
-import { validateProject } from '../../engine/campaigns/validate.ts';
+import { validateProject } from '../../engine/render/validate-project.ts';
 import { ManualClock } from '../../engine/clock.ts';
 import { InvalidInputError } from '../../engine/errors.ts';
 import { createEngine, type Engine } from '../../engine/main.ts';

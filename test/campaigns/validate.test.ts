@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCampaigns } from '../../engine/campaigns/index.ts';
-import { validateProject } from '../../engine/campaigns/validate.ts';
+import { validateProject } from '../../engine/render/validate-project.ts';
 import { InvalidInputError } from '../../engine/errors.ts';
 import { ROOT_DIR } from '../../engine/store/index.ts';
 

@@ -4,8 +4,8 @@
 // no topic, no marketing cap.
 import { z } from 'zod';
 import { programView } from '../../audience/programs.ts';
-import { DAY_MS, durationMs } from '../../planner/time.ts';
-import type { Candidate, PlannerApplicationEvent } from '../../planner/types.ts';
+import { DAY_MS, durationMs } from '../time.ts';
+import type { Candidate, PlannerApplicationEvent } from '../plan-types.ts';
 import { base, message } from '../schema.ts';
 import { APPLICATION_STEPS, type ApplicationCampaign } from '../types.ts';
 import type { CampaignKindModule } from './types.ts';

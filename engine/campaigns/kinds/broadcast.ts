@@ -1,7 +1,7 @@
 // Broadcast: one message at one time, an instant or a local time in each member's zone.
 import { z } from 'zod';
-import { DAY_MS, durationMs, instantOrLocal, zoneOf } from '../../planner/time.ts';
-import type { Candidate, PlanContext } from '../../planner/types.ts';
+import { DAY_MS, durationMs, instantOrLocal, zoneOf } from '../time.ts';
+import type { Candidate, PlanContext } from '../plan-types.ts';
 import { base, message, topicSchema } from '../schema.ts';
 import type { BroadcastCampaign } from '../types.ts';
 import type { CampaignKindModule } from './types.ts';

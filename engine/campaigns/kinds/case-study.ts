@@ -1,8 +1,8 @@
 // Case-study promotion: each content item carrying one of the campaign's tags is promoted
 // once to each member (of the item's programs) while it is fresh.
 import { z } from 'zod';
-import { DAY_MS, durationMs } from '../../planner/time.ts';
-import type { Candidate, PlanContext } from '../../planner/types.ts';
+import { DAY_MS, durationMs } from '../time.ts';
+import type { Candidate, PlanContext } from '../plan-types.ts';
 import { base, durationSchema, message } from '../schema.ts';
 import type { CaseStudyCampaign } from '../types.ts';
 import type { CampaignKindModule } from './types.ts';

@@ -2,8 +2,8 @@
 // zone; engagement branches run `within` after the step they watch was sent.
 import { z } from 'zod';
 import { matchesSegment } from '../../audience/match.ts';
-import { durationMs, shift, zoneOf } from '../../planner/time.ts';
-import type { Candidate } from '../../planner/types.ts';
+import { durationMs, shift, zoneOf } from '../time.ts';
+import type { Candidate } from '../plan-types.ts';
 import { base, durationSchema, localTime, memberOnlySegment, message, stepId, topicSchema } from '../schema.ts';
 import type { DripCampaign } from '../types.ts';
 import type { CampaignKindModule } from './types.ts';

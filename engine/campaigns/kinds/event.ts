@@ -3,8 +3,8 @@
 import { createEvent, type EventAttributes } from 'ics';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
-import { localDateTime as localDateTimeIn, shift } from '../../planner/time.ts';
-import type { Candidate, PlannedSend } from '../../planner/types.ts';
+import { localDateTime as localDateTimeIn, shift } from '../time.ts';
+import type { Candidate, PlannedSend } from '../plan-types.ts';
 import { base, durationSchema, localDateTime, message, zone } from '../schema.ts';
 import type { EventCampaign } from '../types.ts';
 import type { CampaignKindModule, KindPlanContext } from './types.ts';

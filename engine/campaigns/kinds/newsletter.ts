@@ -3,8 +3,8 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { CronExpressionParser } from 'cron-parser';
-import { cronOccurrences, DAY_MS, durationMs, issueGranularity, issueKey, zoneOf, type IssueGranularity } from '../../planner/time.ts';
-import type { Candidate, MemberHistory, PlanContext, PlannerContentItem } from '../../planner/types.ts';
+import { cronOccurrences, DAY_MS, durationMs, issueGranularity, issueKey, zoneOf, type IssueGranularity } from '../time.ts';
+import type { Candidate, MemberHistory, PlanContext, PlannerContentItem } from '../plan-types.ts';
 import { base, durationSchema, message, zone as zoneSchema } from '../schema.ts';
 import type { NewsletterCampaign } from '../types.ts';
 import type { CampaignKindModule } from './types.ts';

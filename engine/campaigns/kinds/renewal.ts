@@ -3,8 +3,8 @@
 // reminders are no longer candidates, and the new cycle's start a year later.
 import { DateTime } from 'luxon';
 import { z } from 'zod';
-import { durationMs, localDate, shift, zoneOf } from '../../planner/time.ts';
-import type { Candidate, PlanContext } from '../../planner/types.ts';
+import { durationMs, localDate, shift, zoneOf } from '../time.ts';
+import type { Candidate, PlanContext } from '../plan-types.ts';
 import { base, durationSchema, localTime, message, stepId } from '../schema.ts';
 import type { RenewalCampaign } from '../types.ts';
 import type { CampaignKindModule } from './types.ts';

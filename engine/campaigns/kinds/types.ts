@@ -2,7 +2,7 @@
 // and one line in the registry (index.ts); nothing outside this folder branches on a kind.
 import type { z } from 'zod';
 import type { Topic } from '../../store/models.ts';
-import type { Candidate, PlanContext, PlannerMember } from '../../planner/types.ts';
+import type { Candidate, PlanContext, PlannerMember } from '../plan-types.ts';
 import type { SegmentNode } from '../../audience/segment.ts';
 import type { MemberFilter } from '../../audience/compile.ts';
 import type { ProgramTable } from '../../audience/programs.ts';

@@ -1,4 +1,6 @@
-// The planner's inputs and outputs. A PlannedSend is one (campaign, step, member,
+// The planner's inputs and outputs, kept in campaigns/ because the kinds (which the planner
+// calls) produce and read them too: a type both stages share lives in the lower one.
+// A PlannedSend is one (campaign, step, member,
 // occurrence): the scheduler turns it into a send-log record keyed
 // `${campaign}:${step}:${memberId}:${occurrence}`, so planning is idempotent by key.
 import type { Topic } from '../store/models.ts';

@@ -1,7 +1,7 @@
 // When a campaign next has something to do, for `flywheel campaigns list` and CampaignState.nextRunAt.
 // Member-relative kinds (drip, renewal, case study) run on every scheduler tick: undefined.
-import { kindOf } from '../campaigns/kinds/index.ts';
-import type { LoadedCampaign } from '../campaigns/types.ts';
+import { kindOf } from './kinds/index.ts';
+import type { LoadedCampaign } from './types.ts';
 
 export function nextRunAt(campaign: LoadedCampaign, now: Date): Date | undefined {
   const next = kindOf(campaign.definition).nextRun(campaign.definition, now);

@@ -1,8 +1,8 @@
-// Pure time arithmetic for the planner: durations in a member's zone (calendar days, so
+// Pure time arithmetic shared by the campaign kinds and the planner (it sits here, below both): durations in a member's zone (calendar days, so
 // 09:00 stays 09:00 across DST), local send times, and cron occurrences via cron-parser.
 import { DateTime } from 'luxon';
 import { CronExpressionParser } from 'cron-parser';
-import type { Duration, LocalTime } from '../campaigns/types.ts';
+import type { Duration, LocalTime } from './types.ts';
 
 export const DAY_MS = 86_400_000;
 

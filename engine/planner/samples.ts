@@ -1,10 +1,10 @@
 // Sample template data for each step of a campaign, produced by running the real planner
 // on synthetic members and content, so `flywheel validate` checks templates against the
 // data they will actually receive.
-import { simulate } from '../planner/simulate.ts';
-import type { PlannedSend, PlannerMember } from '../planner/types.ts';
-import { kindOf, type StepMessage } from './kinds/index.ts';
-import type { LoadedCampaign } from './types.ts';
+import { simulate } from './simulate.ts';
+import type { PlannedSend, PlannerMember } from '../campaigns/plan-types.ts';
+import { kindOf, type StepMessage } from '../campaigns/kinds/index.ts';
+import type { LoadedCampaign } from '../campaigns/types.ts';
 
 const DAY = 86_400_000;
 /** Fixed reference instant: samples must not depend on the wall clock. */

@@ -5,9 +5,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidInputError, type InputIssue } from '../errors.ts';
 import type { SegmentNode } from '../audience/segment.ts';
-import { loadCampaigns } from './load.ts';
-import { sampleSends, stepMessages } from './samples.ts';
-import type { LoadedCampaign } from './types.ts';
+import { loadCampaigns } from '../campaigns/load.ts';
+import { sampleSends, stepMessages } from '../planner/samples.ts';
+import type { LoadedCampaign } from '../campaigns/types.ts';
 
 export interface TemplateChecker {
   check(template: string, sample: { data: Record<string, unknown>; subject: string; preheader?: string }): Promise<InputIssue[]>;
