@@ -1,5 +1,6 @@
 // Environment variables -> one typed, validated Config. Every default here is
 // documented in README.md ("Configuration"); keep the two in step.
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +29,12 @@ const schema = z.object({
   SMTP_POOL_SIZE: positiveInt.default(5),
   SENDGRID_API_KEY: z.string().optional(),
   SENDGRID_API_URL: z.url().optional(),
+  /** the Event Webhook's verification key (SendGrid: Mail Settings > Signed Event Webhook); unset = POST /webhooks/sendgrid answers 503 */
+  SENDGRID_WEBHOOK_PUBLIC_KEY: z.string().superRefine((s, ctx) => {
+    try { parseWebhookPublicKey(s); } catch (e) { ctx.addIssue({ code: 'custom', message: `${(e as Error).message}; paste the verification key SendGrid shows (base64) or a PEM public key` }); }
+  }).optional(),
+  /** webhook requests whose signed timestamp is further than this from now are refused (replays) */
+  SENDGRID_WEBHOOK_MAX_AGE_S: positiveInt.default(600),
   /** messages per second across this process; 0 = no throttle */
   FLYWHEEL_SEND_RATE: nonNegative.default(0),
   /** messages per UTC day across all workers; 0 = no cap */
@@ -91,4 +98,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, announce: (line
   for (const key of DIRECTORIES) data[key] = resolve(PROJECT_ROOT, data[key]);
   const secret = data.FLYWHEEL_SECRET ?? loadOrCreateSecret(data.FLYWHEEL_DATA_DIR, announce);
   return { ...data, FLYWHEEL_SECRET: secret };
+}
+
+/** The verification key SendGrid shows (base64 DER SubjectPublicKeyInfo) or a PEM; throws with the reason. */
+export function parseWebhookPublicKey(text: string): KeyObject {
+  const trimmed = text.trim();
+  let key: KeyObject;
+  try {
+    key = trimmed.includes('BEGIN PUBLIC KEY')
+      ? createPublicKey(trimmed)
+      : createPublicKey({ key: Buffer.from(trimmed.replace(/\s+/g, ''), 'base64'), format: 'der', type: 'spki' });
+  } catch {
+    throw new Error('is not a public key');
+  }
+  if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') throw new Error('is not an ECDSA P-256 public key');
+  return key;
 }

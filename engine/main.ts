@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { PROJECT_ROOT, type Config } from './config.ts';
+import { parseWebhookPublicKey, PROJECT_ROOT, type Config } from './config.ts';
 import { InvalidInputError } from './errors.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -176,6 +176,10 @@ export async function createEngine(config: Config, options: EngineOptions = {}) 
       store, counters, clock, signer, urls, log, dashboard, reports, ...trackingParts(),
       applications: { deps: applications, ratePerMinute: config.FLYWHEEL_APPLY_RATE_LIMIT, bodyLimit: config.FLYWHEEL_APPLY_BODY_LIMIT },
       publicOrigin: new URL(config.FLYWHEEL_PUBLIC_URL).origin,
+      sendgridWebhook: {
+        publicKey: config.SENDGRID_WEBHOOK_PUBLIC_KEY ? parseWebhookPublicKey(config.SENDGRID_WEBHOOK_PUBLIC_KEY) : undefined,
+        maxAgeS: config.SENDGRID_WEBHOOK_MAX_AGE_S,
+      },
     });
 
     return {

@@ -18,6 +18,7 @@ import { mountMemberRoutes } from './member-routes.ts';
 import { installErrorHandler } from './errors.ts';
 import { PAGES_CSS } from './pages.ts';
 import { mountApplicationRoutes, type ApplyRouteOptions } from './applications.ts';
+import { mountSendGridWebhook, type SendGridWebhookOptions } from './webhook-routes.ts';
 
 export interface ServerDeps extends TrackingDeps {
   signer: TokenSigner;
@@ -34,7 +35,9 @@ export interface ServerDeps extends TrackingDeps {
   applications?: Omit<ApplyRouteOptions, 'clock'>;
   /** the reports at /reports, behind the same password as /dash */
   reports?: Omit<ReportsDeps, 'store' | 'clock'>;
-  /** extra routes mounted by later stages (webhooks) */
+  /** POST /webhooks/sendgrid (SendGrid's signed Event Webhook) */
+  sendgridWebhook?: SendGridWebhookOptions;
+  /** extra routes mounted by later stages */
   mount?: Array<(app: import('fastify').FastifyInstance) => Promise<void> | void>;
 }
 
@@ -99,6 +102,8 @@ export async function buildServer(deps: ServerDeps) {
       await mountApplicationRoutes(apply as never, { ...applications, clock: deps.clock });
     });
   }
+
+  if (deps.sendgridWebhook) await mountSendGridWebhook(app as never, deps, deps.sendgridWebhook);
 
   for (const mount of deps.mount ?? []) await mount(app as never);
   return app;

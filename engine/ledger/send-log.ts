@@ -64,10 +64,10 @@ export async function cancelPendingSends(store: Store, campaign: string, steps: 
 }
 
 /** What a tracked link needs to know about the send it came from. */
-export async function sendForTracking(store: Store, sendLogId: string): Promise<{ campaign: string; step: string; program?: string; memberId: string; email: string } | undefined> {
+export async function sendForTracking(store: Store, sendLogId: string): Promise<{ campaign: string; step: string; program?: string; topic?: string; memberId: string; email: string } | undefined> {
   const { SendLog } = await ledgerModels(store);
-  const r = await SendLog.findById(sendLogId, { campaign: 1, step: 1, program: 1, memberId: 1, email: 1 }).lean();
-  return r ? { campaign: r.campaign, step: r.step, program: r.program ?? undefined, memberId: String(r.memberId), email: r.email } : undefined;
+  const r = await SendLog.findById(sendLogId, { campaign: 1, step: 1, program: 1, topic: 1, memberId: 1, email: 1 }).lean();
+  return r ? { campaign: r.campaign, step: r.step, program: r.program ?? undefined, topic: r.topic ?? undefined, memberId: String(r.memberId), email: r.email } : undefined;
 }
 
 export async function recordFirstOpen(store: Store, sendLogId: string, at: Date): Promise<void> {
