@@ -10,8 +10,8 @@ import { acquireSharedServer, type SharedServer } from './shared-server.ts';
 
 export const FERRETDB_VERSION = 'v1.24.2';
 const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
-/** Names our build (the release plus ID_INDEX_PATCH): a cached build without the patch is rebuilt. */
-const FERRETDB_BUILD = `ferretdb-${FERRETDB_VERSION}-idindex`;
+/** Names our build (the release plus FERRETDB_PATCHES): a cached build without them is rebuilt. */
+const FERRETDB_BUILD = `ferretdb-${FERRETDB_VERSION}-idindex-updateconns`;
 
 /**
  * FerretDB 1.24's SQLite backend creates the `_id` index on `_ferretdb_sjson->"_id"` but looks
@@ -25,6 +25,30 @@ export const ID_INDEX_PATCH = {
   from: `IDColumn = DefaultColumn + "->'$._id'"`,
   to: 'IDColumn = DefaultColumn + `->"_id"`',
 } as const;
+
+/**
+ * FerretDB 1.24's `update` command defers closing each statement's read cursor to the end of the
+ * whole command, and each open cursor holds one of the 100 SQLite connections in its pool. A command
+ * with about 100 statements (a bulkWrite of 100 updateOne, a member import re-importing 1,000 rows)
+ * exhausts the pool; its next write waits for a connection forever, and so does every other client
+ * of the server. The fix closes each statement's cursor as soon as that statement is done.
+ */
+export const UPDATE_CONNECTIONS_PATCH = {
+  file: join('internal', 'handler', 'msg_update.go'),
+  from: '\t\tcloser := iterator.NewMultiCloser()\n\t\tdefer closer.Close()\n',
+  to: '\t\tcloser := iterator.NewMultiCloser()\n',
+  and: {
+    from: '\t\tresult, err := common.UpdateDocument(ctx, c, "update", iter, &u)\n',
+    to: '\t\tresult, err := common.UpdateDocument(ctx, c, "update", iter, &u)\n\t\tcloser.Close()\n',
+  },
+} as const;
+
+/** Every change our build makes to the FerretDB sources, each replacing exact text once. */
+const FERRETDB_PATCHES: ReadonlyArray<{ file: string; from: string; to: string }> = [
+  ID_INDEX_PATCH,
+  { file: UPDATE_CONNECTIONS_PATCH.file, from: UPDATE_CONNECTIONS_PATCH.from, to: UPDATE_CONNECTIONS_PATCH.to },
+  { file: UPDATE_CONNECTIONS_PATCH.file, ...UPDATE_CONNECTIONS_PATCH.and },
+];
 
 export type DatabaseKind = 'external' | 'mongod' | 'ferretdb' | 'memory-server';
 
@@ -113,7 +137,7 @@ async function startFerretDb(bin: string, dir: string): Promise<SharedServer> {
 /**
  * Build FerretDB once into <root>/.cache/bin. `go install …/cmd/ferretdb@v1.24.2` produces a binary
  * that panics at start (the module zip lacks build/version/version.txt, which release builds generate),
- * so we fetch the same module through the Go module proxy, add that one file, apply ID_INDEX_PATCH,
+ * so we fetch the same module through the Go module proxy, add that one file, apply FERRETDB_PATCHES,
  * and `go build` it.
  */
 export function buildFerretDb(rootDir: string, onProgress: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): string {
@@ -134,7 +158,7 @@ export function buildFerretDb(rootDir: string, onProgress: (line: string) => voi
     cpSync(info.Dir, src, { recursive: true });
     makeWritable(src);
     writeFileSync(join(src, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
-    applyIdIndexPatch(src);
+    applyPatches(src);
     onProgress('  [3/3] compiling (go build ./cmd/ferretdb)');
     const build = spawnSync('go', ['build', '-o', tmpOut, './cmd/ferretdb'], { cwd: src, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', env: { ...process.env, CGO_ENABLED: '0' } });
     if (build.status !== 0) throw new Error(build.stderr || `go build exited ${build.status}`);
@@ -152,12 +176,14 @@ export function buildFerretDb(rootDir: string, onProgress: (line: string) => voi
   }
 }
 
-function applyIdIndexPatch(src: string): void {
-  const file = join(src, ID_INDEX_PATCH.file);
-  const text = readFileSync(file, 'utf8');
-  // Fail the build rather than ship an unpatched server that silently scans.
-  if (!text.includes(ID_INDEX_PATCH.from)) throw new Error(`${ID_INDEX_PATCH.file} no longer contains the line the _id index patch replaces`);
-  writeFileSync(file, text.replace(ID_INDEX_PATCH.from, ID_INDEX_PATCH.to));
+function applyPatches(src: string): void {
+  for (const patch of FERRETDB_PATCHES) {
+    const file = join(src, patch.file);
+    const text = readFileSync(file, 'utf8');
+    // Fail the build rather than ship an unpatched server that silently scans or hangs.
+    if (text.split(patch.from).length !== 2) throw new Error(`${patch.file} no longer contains, exactly once, the text our patch replaces: ${JSON.stringify(patch.from)}`);
+    writeFileSync(file, text.replace(patch.from, patch.to));
+  }
 }
 
 function makeWritable(dir: string): void {

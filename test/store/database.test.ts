@@ -31,4 +31,17 @@ describe('the embedded database', () => {
     }
     expect(await coll.findOne({ _id: 'm7' as never })).toMatchObject({ n: 7 });
   });
+
+  // A bulkWrite of updates is one `update` command; FerretDB 1.24 held one pooled SQLite
+  // connection per statement until the command ended, so about 100 statements hung the command,
+  // and with it every other client of the server (a re-import of 1,000 members never returned).
+  it('applies 1,000 updates by _id in one bulk write instead of hanging', async () => {
+    const coll = store.db.collection<{ _id: string; n: number }>('bulk_updates');
+    await coll.insertMany(Array.from({ length: 1000 }, (_, i) => ({ _id: `u${i}`, n: 0 })));
+    const started = performance.now();
+    const res = await coll.bulkWrite(Array.from({ length: 1000 }, (_, i) => ({ updateOne: { filter: { _id: `u${i}` }, update: { $set: { n: i } } } })), { ordered: false });
+    expect(res.matchedCount).toBe(1000);
+    expect(await coll.countDocuments({ n: { $gt: 0 } })).toBe(999);
+    expect(performance.now() - started).toBeLessThan(20_000);
+  }, 30_000);
 });
