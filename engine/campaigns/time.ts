@@ -51,10 +51,34 @@ export function instantOrLocal(value: string, zone: string): Date {
 /** Cron occurrences in (from, to], evaluated in `zone`. */
 export function cronOccurrences(expr: string, zone: string, from: Date, to: Date): Date[] {
   if (to <= from) return [];
-  const it = CronExpressionParser.parse(expr, { currentDate: from, endDate: to, tz: zone });
   const out: Date[] = [];
-  while (it.hasNext()) out.push(it.next().toDate());
+  const f = from.getTime();
+  const t = to.getTime();
+  for (let chunk = Math.floor(f / CRON_CHUNK_MS); chunk * CRON_CHUNK_MS <= t; chunk++) {
+    for (const at of occurrencesInChunk(expr, zone, chunk)) if (at > f && at <= t) out.push(new Date(at));
+  }
   return out;
+}
+
+// Occurrences depend only on (expression, zone), not on the member: planning 100,000 members
+// in a dozen zones asks the same questions again and again. They are computed once per
+// 30-day chunk and kept (bounded; the cache is dropped when it grows past its limit).
+const CRON_CHUNK_MS = 30 * DAY_MS;
+const CRON_CACHE_LIMIT = 20_000;
+const cronChunks = new Map<string, number[]>();
+
+/** Occurrences at or after the chunk's start and before its end (cron-parser lists those after `currentDate`, up to `endDate` inclusive). */
+function occurrencesInChunk(expr: string, zone: string, chunk: number): number[] {
+  const key = `${expr}\u0000${zone}\u0000${chunk}`;
+  let list = cronChunks.get(key);
+  if (list) return list;
+  const start = chunk * CRON_CHUNK_MS;
+  const it = CronExpressionParser.parse(expr, { currentDate: new Date(start - 1), endDate: new Date(start + CRON_CHUNK_MS - 1), tz: zone });
+  list = [];
+  while (it.hasNext()) list.push(it.next().toDate().getTime());
+  if (cronChunks.size >= CRON_CACHE_LIMIT) cronChunks.clear();
+  cronChunks.set(key, list);
+  return list;
 }
 
 /** The most recent occurrence at or before `at`, if any within `lookbackMs`. */
