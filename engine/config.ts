@@ -49,6 +49,11 @@ const schema = z.object({
   /** ceiling of the delay after a first transient failure; doubles per attempt (tests shorten it) */
   FLYWHEEL_RETRY_BASE_MS: positiveInt.default(30_000),
   FLYWHEEL_FROM: z.string().default('Flywheel DevRel <devrel@flywheel.example>'),
+  /** VERP base address: SMTP mail leaves with envelope sender <local>+<token>@<domain>; unset = bounces@<FLYWHEEL_FROM's domain>; 'off' = the From address */
+  FLYWHEEL_BOUNCE_ADDRESS: z.string().regex(/^(off|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})$/, "must be an address without '+' such as bounces@mail.example.org, or off").optional(),
+  /** where `flywheel bounces serve` listens for the bounces and complaints sent to the VERP addresses */
+  FLYWHEEL_BOUNCE_SMTP_HOST: z.string().default('127.0.0.1'),
+  FLYWHEEL_BOUNCE_SMTP_PORT: z.coerce.number().int().min(0).max(65535).default(2526),
   FLYWHEEL_POSTAL_ADDRESS: z.string().default('Flywheel DevRel, 1 Example Street, Springfield, USA'),
   FLYWHEEL_PUBLIC_URL: z.url().default('http://127.0.0.1:8787'),
   FLYWHEEL_HTTP_HOST: z.string().default('127.0.0.1'),

@@ -14,6 +14,8 @@ import { openDatabase, type Database, type Store } from './store/index.ts';
 import { loadCampaigns, registerCampaigns, type LoadedCampaign } from './campaigns/index.ts';
 import { createRenderer, type Renderer } from './render/index.ts';
 import { TokenSigner, TrackingUrls } from './tracking/tokens.ts';
+import { parseBounceAddress, verpAddress, type BounceAddress } from './tracking/verp.ts';
+import type { BounceIntakeDeps } from './tracking/bounce-intake.ts';
 import { createTransport, defaultRetryPolicy, type Address, type Transport } from './delivery/index.ts';
 import { MongoDailyCapStore } from './delivery/daily-cap-store.ts';
 import { SEVEN_DAYS_MS } from './planner/send-timing.ts';
@@ -114,7 +116,7 @@ export async function createEngine(config: Config, options: EngineOptions = {}) 
     const content = createContentPoller(config, { store, clock, log, feeds, programs: programNames, fetcher: options.feedFetcher });
 
     const { renderer, signer, urls, from } = createRendering(config);
-    const transport = options.transport ?? createTransport(config, { clock });
+    const transport = options.transport ?? createTransport(config, { clock, returnPath: returnPathFor(config, signer) });
     closers.push(() => transport.close());
     const counters = options.counters ?? new CounterBuffer(store, { flushEveryMs: 1000, log });
     closers.push(() => counters.close());
@@ -217,6 +219,29 @@ export function createContentPoller(config: Config, deps: { store: Store; clock:
     rootDir: PROJECT_ROOT,
     ...(deps.programs ? { programs: deps.programs } : {}),
   });
+}
+
+/** What reading bounce reports needs (`flywheel bounces ingest|serve`): counters on the store, the bounce-token signer, the VERP address. */
+export function createBounceIntake(config: Config, store: Store, options: { clock?: Clock; log?: Logger } = {}): { deps: BounceIntakeDeps & { log: Logger }; close(): Promise<void> } {
+  const clock = options.clock ?? systemClock;
+  const log = options.log ?? createLogger(config.LOG_LEVEL);
+  const counters = new CounterBuffer(store, { flushEveryMs: 1000, log });
+  return {
+    deps: { store, counters, clock, log, signer: new TokenSigner(config.FLYWHEEL_SECRET), bounceAddress: bounceAddressOf(config) },
+    close: () => counters.close(),
+  };
+}
+
+/** FLYWHEEL_BOUNCE_ADDRESS (default bounces@<From's domain>), or undefined when VERP is off. */
+export function bounceAddressOf(config: Pick<Config, 'FLYWHEEL_BOUNCE_ADDRESS' | 'FLYWHEEL_FROM'>): BounceAddress | undefined {
+  if (config.FLYWHEEL_BOUNCE_ADDRESS === 'off') return undefined;
+  return parseBounceAddress(config.FLYWHEEL_BOUNCE_ADDRESS ?? `bounces@${parseAddress(config.FLYWHEEL_FROM).email.split('@')[1] ?? 'flywheel.local'}`);
+}
+
+/** The VERP envelope sender of each SMTP message: bounces+<sealed send id>@<bounce domain>. */
+function returnPathFor(config: Config, signer: TokenSigner): ((tags: { sendLogId: string }) => string) | undefined {
+  const base = bounceAddressOf(config);
+  return base && ((tags) => verpAddress(base, signer.bounceToken(tags.sendLogId)));
 }
 
 /** "Name <email>" or "email" */

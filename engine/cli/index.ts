@@ -15,6 +15,7 @@ import { startCommand } from './start.ts';
 import { workerCommand } from './worker.ts';
 import { feedsCommand } from './feeds.ts';
 import { contentCommand } from './content.ts';
+import { bouncesCommand } from './bounces.ts';
 
 export function buildCli(): Command {
   const program = new Command('flywheel')
@@ -24,7 +25,7 @@ export function buildCli(): Command {
   for (const cmd of [
     validateCommand(), campaignsCommand(), planCommand(), previewCommand(), membersCommand(), segmentsCommand(),
     feedsCommand(), contentCommand(),
-    sendCommand(), runCommand(), workerCommand(), serveCommand(), startCommand(), reportCommand(), kpisCommand(), applicationsCommand(),
+    sendCommand(), runCommand(), workerCommand(), serveCommand(), startCommand(), reportCommand(), kpisCommand(), applicationsCommand(), bouncesCommand(),
   ]) program.addCommand(cmd);
   return program;
 }

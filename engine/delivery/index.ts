@@ -9,6 +9,7 @@ import { createSendGridTransport } from './sendgrid.ts';
 import { createSmtpTransport } from './smtp.ts';
 import { createSendRateLimiter, throttleTransport } from './throttle.ts';
 import type { Transport } from './transport.ts';
+import type { SmtpTransportOptions } from './smtp.ts';
 
 export type { Address, Attachment, OutgoingMessage, SendResult, Transport } from './transport.ts';
 export { OutboxTransport, createOutboxTransport, classifyOutboxError, composeRfc822, safeFileSegment } from './outbox.ts';
@@ -36,15 +37,16 @@ type TransportConfig = Pick<
 /**
  * The transport named by FLYWHEEL_TRANSPORT, paced by FLYWHEEL_SEND_RATE (messages per second in
  * this process; 0 = unpaced). The daily cap is not applied here: it needs the shared store and is
- * reserved by the sender per batch (reserveDailyQuota).
+ * reserved by the sender per batch (reserveDailyQuota). `returnPath` gives SMTP messages their
+ * VERP envelope sender (main.ts builds it from the bounce-token signer).
  */
-export function createTransport(config: TransportConfig, deps: { clock: Clock }): Transport {
+export function createTransport(config: TransportConfig, deps: { clock: Clock; returnPath?: SmtpTransportOptions['returnPath'] }): Transport {
   const limiter = createSendRateLimiter(config.FLYWHEEL_SEND_RATE);
   switch (config.FLYWHEEL_TRANSPORT) {
     case 'outbox':
       return throttleTransport(createOutboxTransport({ dir: config.FLYWHEEL_OUTBOX_DIR, clock: deps.clock }), limiter);
     case 'smtp':
-      return throttleTransport(createSmtpTransport({ url: config.SMTP_URL, poolSize: config.SMTP_POOL_SIZE }), limiter);
+      return throttleTransport(createSmtpTransport({ url: config.SMTP_URL, poolSize: config.SMTP_POOL_SIZE, returnPath: deps.returnPath }), limiter);
     case 'sendgrid': {
       if (!config.SENDGRID_API_KEY) {
         throw new InvalidInputError('CONFIG_INVALID', 'Configuration error in environment variables:', [

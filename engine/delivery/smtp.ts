@@ -20,6 +20,12 @@ export interface SmtpTransportOptions {
   timeoutMs?: number;
   /** accept self-signed certificates (local relays); default false */
   allowSelfSigned?: boolean;
+  /**
+   * The envelope sender (the Return-Path the receiving server records) for one message: a VERP
+   * address whose token names the send, so a bounce or complaint says which send it is about.
+   * Omitted: the From address.
+   */
+  returnPath?: (tags: OutgoingMessage['tags']) => string;
 }
 
 /** Socket-level failures worth retrying: the relay may be back in a minute. */
@@ -115,8 +121,10 @@ export class SmtpTransport implements Transport {
   readonly name = 'smtp';
   private readonly mailer: nodemailer.Transporter<SMTPPool.SentMessageInfo>;
   private readonly qp = new QuotedPrintableCache();
+  private readonly returnPath?: SmtpTransportOptions['returnPath'];
 
   constructor(options: SmtpTransportOptions) {
+    this.returnPath = options.returnPath;
     const timeout = options.timeoutMs ?? 60_000;
     const rate = options.messagesPerSecond;
     // The URL is parsed here, not passed as `url`: nodemailer builds its transport from the URL
@@ -148,6 +156,7 @@ export class SmtpTransport implements Transport {
         messageId: `<${message.messageId}>`,
         from: formatAddress(message.from),
         to: formatAddress(message.to),
+        ...(this.returnPath ? { envelope: { from: this.returnPath(message.tags), to: message.to.email } } : {}),
         subject: message.subject,
         // Pre-encoded parts: see qp-cache.ts (the same bytes on the wire, a fifth of the CPU).
         // (`raw` on text/html is supported by nodemailer's MailComposer but missing from its types.)
