@@ -36,7 +36,7 @@ async function main(): Promise<void> {
 
     say('2. Importing sample members from content/sample-members.csv…');
     const programs = await loadPrograms(config.FLYWHEEL_CAMPAIGNS_DIR);
-    const imported = await importMembers(engine.store, join(ROOT_DIR, 'content', 'sample-members.csv'), { programs, displayName: 'content/sample-members.csv' });
+    const imported = await importMembers(engine.store, join(ROOT_DIR, 'content', 'sample-members.csv'), { programs, secret: engine.config.FLYWHEEL_SECRET, displayName: 'content/sample-members.csv' });
     const subscribed = await engine.store.models.Member.countDocuments({ status: 'active', 'topics.newsletter': { $ne: false }, unsubscribedAt: null });
     say(`   ${imported.rows} rows: ${imported.created} new, ${imported.updated} updated; ${subscribed} active members get the newsletter`);
     // content for digests and promotions: the Markdown items, and the sample feeds (which cannot

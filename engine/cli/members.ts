@@ -1,4 +1,4 @@
-// `flywheel members import FILE | export EMAIL | erase EMAIL`.
+// `flywheel members import FILE | export EMAIL | erase EMAIL | compact`.
 import { writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { Command } from 'commander';
@@ -7,8 +7,8 @@ import { eraseMember, exportMember, importMembers, openMemberFile } from '../aud
 import { loadPrograms } from '../campaigns/index.ts';
 import { systemClock } from '../clock.ts';
 import { loadConfig } from '../config.ts';
-import { formatIssue, InvalidInputError } from '../errors.ts';
-import type { Store } from '../store/index.ts';
+import { FlywheelError, formatIssue, InvalidInputError } from '../errors.ts';
+import { compactDatabase, type Store } from '../store/index.ts';
 import { withStoreOnly } from '../main.ts';
 import { withExitCodes } from './exit-codes.ts';
 
@@ -58,12 +58,14 @@ export function membersCommand(): Command {
           const progress = importProgress();
           const result = await importMembers(store, resolve(file), {
             programs,
+            secret: loadConfig().FLYWHEEL_SECRET,
             skipInvalid: opts.skipInvalid,
             displayName: basename(file),
             onProgress: progress.update,
           }).finally(progress.stop);
           for (const issue of result.skipped) process.stderr.write(`skipped ${formatIssue(issue)}\n`);
           process.stdout.write(`${result.rows} row(s): ${result.created} created, ${result.updated} updated, ${result.skippedRows} skipped\n`);
+          if (result.keptSuppressed) process.stdout.write(`${result.keptSuppressed} address(es) were erased before and stay unsubscribed\n`);
         });
       }),
     );
@@ -88,10 +90,31 @@ export function membersCommand(): Command {
       withExitCodes((email: string, opts: { yes?: boolean }) => {
         if (!opts.yes) return Promise.reject(new InvalidInputError('CONFIRMATION_REQUIRED', 'Erasure cannot be undone:', [{ subject: email, message: 'pass --yes to confirm' }]));
         return withStore(async (store) => {
-          const r = await eraseMember(store, email, systemClock.now());
-          process.stdout.write(`erased member ${r.memberId}; ${r.sendsScrubbed} send record(s) scrubbed\n`);
+          const config = loadConfig();
+          const r = await eraseMember(store, email, systemClock.now(), config.FLYWHEEL_SECRET);
+          process.stdout.write(`erased member ${r.memberId}; ${r.sendsScrubbed} send record(s) scrubbed; the address stays suppressed as a keyed hash\n`);
+          // the deleted documents are still in the database files until they are rewritten
+          const compacted = await compactDatabase(store).catch((cause: unknown) => {
+            throw new FlywheelError('COMPACT_FAILED', `The member is erased, but the database files could not be compacted: ${(cause as Error).message}`, {
+              hint: 'Old copies of the address stay in the database files until then. Run `flywheel members compact` when no other flywheel command is running.',
+              cause,
+            });
+          });
+          process.stdout.write(`database files compacted (${compacted.engine}, ${compacted.ms} ms)\n`);
+          process.stdout.write(`note: messages already sent are not erased: copies stay in ${config.FLYWHEEL_OUTBOX_DIR} (outbox transport) and at your mail provider\n`);
         });
       }),
+    );
+  cmd
+    .command('compact')
+    .description('Rewrite the database files without deleted documents (done after every erasure; run it again if that step failed)')
+    .action(
+      withExitCodes(() =>
+        withStore(async (store) => {
+          const compacted = await compactDatabase(store);
+          process.stdout.write(`database files compacted (${compacted.engine}, ${compacted.collections} collection(s), ${compacted.ms} ms)\n`);
+        }),
+      ),
     );
   return cmd;
 }

@@ -12,6 +12,6 @@ export {
 } from './batches.ts';
 export { claimBatchRun, extendBatchLease, endBatchLease, type BatchRun } from './leases.ts';
 export { resultKey, recordResults, settledAtAttempt, resultCountsOfStep, countDelivered } from './results.ts';
-export { suppressionKey, blockingKeys, suppressedKeys, suppress, liftTopicSuppression, suppressionsOf, type SuppressionReason } from './suppressions.ts';
+export { suppressionKey, blockingKeys, suppressedKeys, suppress, liftTopicSuppression, suppressionsOf, forgottenKey, forgetAddress, forgottenAddresses, type SuppressionReason } from './suppressions.ts';
 export { ledgerRecordOf, eraseMemberFromLedger } from './privacy.ts';
 export { sendProgramPages, resultPages, type ResultFact } from './pages.ts';

@@ -139,7 +139,7 @@ const suppressionSchema = new Schema(
     key: { type: String, required: true, unique: true, lowercase: true },
     email: { type: String, required: true, lowercase: true, index: true },
     topic: { type: String },
-    reason: { type: String, enum: ['unsubscribed', 'hard-bounce', 'complaint', 'manual', 'topic-opt-out'], required: true },
+    reason: { type: String, enum: ['unsubscribed', 'hard-bounce', 'complaint', 'manual', 'topic-opt-out', 'erased'], required: true },
     at: { type: Date, required: true },
     detail: { type: String },
   },

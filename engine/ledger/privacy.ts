@@ -4,7 +4,7 @@ import type { Types } from 'mongoose';
 import type { Store } from '../store/index.ts';
 import { ledgerModels } from './models.ts';
 import { sendsOfMember } from './send-log.ts';
-import { suppressionsOf } from './suppressions.ts';
+import { forgetAddress, suppressionsOf } from './suppressions.ts';
 
 /** A member's sends, their delivery outcomes and the suppressions of their address. */
 export async function ledgerRecordOf(store: Store, memberId: Types.ObjectId, email: string) {
@@ -17,19 +17,27 @@ export async function ledgerRecordOf(store: Store, memberId: Types.ObjectId, ema
 }
 
 /**
- * Remove a member's address from the ledger: send-log records get `placeholder` and lose their
- * payload, queued batches' copies of the recipient are scrubbed, the address's suppressions go.
+ * Remove a member's address from the ledger: send-log records get `placeholder`, lose their
+ * payload and move to the member's new anonymous id (their keys named the old one, which was
+ * derived from the address); queued batches' copies of the recipient are scrubbed; the address's
+ * suppressions become one keyed hash, so the address stays suppressed if it is ever imported again.
  */
-export async function eraseMemberFromLedger(store: Store, memberId: Types.ObjectId, email: string, placeholder: string): Promise<{ sendsScrubbed: number }> {
-  const { SendLog, SendBatch, Suppression } = await ledgerModels(store);
-  const res = await SendLog.updateMany({ memberId }, { $set: { email: placeholder }, $unset: { payload: 1 } });
+export async function eraseMemberFromLedger(store: Store, erasure: { memberId: Types.ObjectId; newMemberId: Types.ObjectId; email: string; placeholder: string; secret: string; at: Date }): Promise<{ sendsScrubbed: number }> {
+  const { memberId, newMemberId, email, placeholder } = erasure;
+  const { SendLog, SendBatch } = await ledgerModels(store);
+  let sendsScrubbed = 0;
+  for (const log of await SendLog.find({ memberId }, { key: 1 }).lean()) {
+    const key = log.key.split(String(memberId)).join(String(newMemberId));
+    await SendLog.updateOne({ _id: log._id }, { $set: { email: placeholder, memberId: newMemberId, key }, $unset: { payload: 1 } });
+    sendsScrubbed++;
+  }
   const batches = SendBatch.collection as unknown as import('mongodb').Collection<{ recipients?: Array<Record<string, unknown>> }>;
   for (const batch of await batches.find({ 'recipients.memberId': memberId }).toArray()) {
     const recipients = (batch.recipients ?? []).map((r) =>
-      String(r.memberId) === String(memberId) ? { ...r, email: placeholder, name: '', country: null, attributes: {} } : r,
+      String(r.memberId) === String(memberId) ? { ...r, memberId: newMemberId, email: placeholder, name: '', country: null, attributes: {} } : r,
     );
     await batches.updateOne({ _id: batch._id }, { $set: { recipients } });
   }
-  await Suppression.deleteMany({ email: email.toLowerCase() });
-  return { sendsScrubbed: res.modifiedCount };
+  await forgetAddress(store, email, erasure.secret, erasure.at);
+  return { sendsScrubbed };
 }

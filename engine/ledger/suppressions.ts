@@ -1,10 +1,11 @@
 // Who must not be emailed, checked at send time: global unsubscribes, hard bounces,
 // complaints and per-topic opt-outs all live in one collection keyed by address (#topic).
+import { createHmac } from 'node:crypto';
 import type { Store } from '../store/index.ts';
 import { isDuplicateKeyError } from '../store/keyed-insert.ts';
 import { ledgerModels } from './models.ts';
 
-export type SuppressionReason = 'unsubscribed' | 'hard-bounce' | 'complaint' | 'manual' | 'topic-opt-out';
+export type SuppressionReason = 'unsubscribed' | 'hard-bounce' | 'complaint' | 'manual' | 'topic-opt-out' | 'erased';
 
 export function suppressionKey(email: string, topic?: string): string {
   return topic ? `${email.toLowerCase()}#${topic}` : email.toLowerCase();
@@ -45,4 +46,35 @@ export async function liftTopicSuppression(store: Store, email: string, topic: s
 export async function suppressionsOf(store: Store, email: string) {
   const { Suppression } = await ledgerModels(store);
   return Suppression.find({ email: email.toLowerCase() }, { _id: 0 }).lean();
+}
+
+/**
+ * An erased address is remembered only as a keyed hash (HMAC with the installation secret):
+ * enough to keep it suppressed when a later import brings it back, useless for recovering it
+ * (unlike a plain hash, it cannot be tested against a list of likely addresses without the secret).
+ */
+export function forgottenKey(email: string, secret: string): string {
+  return `forgotten:${createHmac('sha256', secret).update(email.trim().toLowerCase()).digest('hex')}`;
+}
+
+/** Replace every suppression of `email` with one keyed hash of it (idempotent). */
+export async function forgetAddress(store: Store, email: string, secret: string, at: Date): Promise<void> {
+  const { Suppression } = await ledgerModels(store);
+  const key = forgottenKey(email, secret);
+  try {
+    await Suppression.create({ key, email: key, reason: 'erased', at });
+  } catch (e) {
+    if (!isDuplicateKeyError(e)) throw e;
+  }
+  await Suppression.deleteMany({ email: email.toLowerCase() });
+}
+
+/**
+ * Which addresses were erased before: one read of the keyed hashes (a scan on the embedded
+ * database, so once per import, not per row), then a pure check per address.
+ */
+export async function forgottenAddresses(store: Store, secret: string): Promise<(email: string) => boolean> {
+  const { Suppression } = await ledgerModels(store);
+  const keys = new Set((await Suppression.find({ reason: 'erased' }, { key: 1, _id: 0 }).lean()).map((r) => r.key));
+  return (email) => keys.size > 0 && keys.has(forgottenKey(email, secret));
 }

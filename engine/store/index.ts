@@ -3,6 +3,7 @@ export { openStore, redact, type Store } from './connection.ts';
 export { resolveDatabase, buildFerretDb, findFerretDb, FERRETDB_VERSION, type ResolvedDatabase, type DatabaseKind } from './resolve.ts';
 export * from './models.ts';
 export { memberIdForEmail } from './member-id.ts';
+export { compactDatabase, type CompactionReport } from './compact.ts';
 
 import { PROJECT_ROOT, type Config } from '../config.ts';
 import { openStore, type Store } from './connection.ts';

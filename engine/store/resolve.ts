@@ -11,7 +11,7 @@ import { acquireSharedServer, type SharedServer } from './shared-server.ts';
 export const FERRETDB_VERSION = 'v1.24.2';
 const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
 /** Names our build (the release plus FERRETDB_PATCHES): a cached build without them is rebuilt. */
-const FERRETDB_BUILD = `ferretdb-${FERRETDB_VERSION}-idindex-updateconns`;
+const FERRETDB_BUILD = `ferretdb-${FERRETDB_VERSION}-idindex-updateconns-compact`;
 
 /**
  * FerretDB 1.24's SQLite backend creates the `_id` index on `_ferretdb_sjson->"_id"` but looks
@@ -43,11 +43,30 @@ export const UPDATE_CONNECTIONS_PATCH = {
   },
 } as const;
 
+/**
+ * `compact` with `force: true` runs SQLite's VACUUM, which rewrites the database file without its
+ * free pages, but in WAL mode the rewrite goes through the write-ahead log, and old frames (erased
+ * members' addresses among them) stay in the -wal file. The fix checkpoints the log into the
+ * database and truncates it to zero bytes after the VACUUM, and fails if a reader blocked that.
+ */
+export const COMPACT_CHECKPOINT_PATCH = {
+  file: join('internal', 'backends', 'sqlite', 'collection.go'),
+  from: '\tif _, err := db.ExecContext(ctx, q); err != nil {\n\t\treturn nil, lazyerrors.Error(err)\n\t}\n\n\treturn new(backends.CompactResult), nil\n',
+  to: '\tif _, err := db.ExecContext(ctx, q); err != nil {\n\t\treturn nil, lazyerrors.Error(err)\n\t}\n\n' +
+    '\tif params != nil && params.Full {\n' +
+    '\t\tvar busy, walFrames, checkpointed int64\n' +
+    '\t\tif err := db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &walFrames, &checkpointed); err != nil {\n' +
+    '\t\t\treturn nil, lazyerrors.Error(err)\n\t\t}\n' +
+    '\t\tif busy != 0 {\n\t\t\treturn nil, lazyerrors.New("wal_checkpoint(TRUNCATE) was blocked by another connection; try again")\n\t\t}\n\t}\n\n' +
+    '\treturn new(backends.CompactResult), nil\n',
+} as const;
+
 /** Every change our build makes to the FerretDB sources, each replacing exact text once. */
 const FERRETDB_PATCHES: ReadonlyArray<{ file: string; from: string; to: string }> = [
   ID_INDEX_PATCH,
   { file: UPDATE_CONNECTIONS_PATCH.file, from: UPDATE_CONNECTIONS_PATCH.from, to: UPDATE_CONNECTIONS_PATCH.to },
   { file: UPDATE_CONNECTIONS_PATCH.file, ...UPDATE_CONNECTIONS_PATCH.and },
+  COMPACT_CHECKPOINT_PATCH,
 ];
 
 export type DatabaseKind = 'external' | 'mongod' | 'ferretdb' | 'memory-server';

@@ -24,7 +24,7 @@ describe('member privacy', () => {
 
   it('erasure removes personal data but keeps the member document and the counters', async () => {
     await (await ledgerModels(store)).Suppression.collection.insertOne({ key: 'ada@example.org', email: 'ada@example.org', reason: 'manual', at: now });
-    const { memberId } = await eraseMember(store, 'ada@example.org', now);
+    const { memberId } = await eraseMember(store, 'ada@example.org', now, 'a-test-secret-of-enough-length');
     const m = await store.models.Member.findById(memberId).lean();
     expect(m).toMatchObject({ email: `erased-${memberId}@erased.invalid`, name: '', tags: [], attributes: {}, program: 'education' });
     expect(m?.country).toBeUndefined();

@@ -6,6 +6,7 @@
 import { InvalidInputError, type InputIssue } from '../../errors.ts';
 import { systemClock } from '../../clock.ts';
 import type { Store } from '../../store/index.ts';
+import { forgottenAddresses, suppress } from '../../ledger/index.ts';
 import type { ProgramTable } from '../programs.ts';
 import { memberRowSchema, memberUpdate } from './rows.ts';
 import { openMemberFile, type SourceRow } from './source.ts';
@@ -23,6 +24,8 @@ export interface ImportOptions {
   batchSize?: number;
   /** shown in issues instead of the absolute path */
   displayName?: string;
+  /** the installation secret: rows whose address was erased before are imported unsubscribed */
+  secret?: string;
   /** creation/update time stamped on members (default: the system clock) */
   now?: Date;
 }
@@ -33,6 +36,8 @@ export interface ImportResult {
   updated: number;
   /** problems with bad rows (several per row possible): empty unless skipInvalid; at most MAX_LISTED_ISSUES */
   skipped: InputIssue[];
+  /** rows whose address was erased before: imported unsubscribed */
+  keptSuppressed: number;
   /** how many rows were skipped */
   skippedRows: number;
 }
@@ -101,16 +106,22 @@ export async function importMembers(store: Store, file: string, opts: ImportOpti
   }
 
   const now = opts.now ?? systemClock.now();
-  const result: ImportResult = { rows: s.rows, created: 0, updated: 0, skipped: listed, skippedRows: s.badRows.size };
+  const result: ImportResult = { rows: s.rows, created: 0, updated: 0, keptSuppressed: 0, skipped: listed, skippedRows: s.badRows.size };
   const size = opts.batchSize ?? 1000;
   let batch: MemberWrite[] = [];
   let done = 0;
+  // an address erased before comes back unsubscribed (and suppressed): its keyed hash outlived the erasure
+  const wasErased = opts.secret ? await forgottenAddresses(store, opts.secret) : () => false;
   const flush = async () => {
     if (!batch.length) return;
+    const erasedBefore = batch.filter((w) => wasErased(w.email));
+    for (const row of erasedBefore) row.set.unsubscribedAt ??= now;
     // a new member without a time zone gets their program's
     const outcome = await writeMemberBatch(store, batch, now, (w) => ({ timezone: opts.programs[w.set.program as string]?.timezone }));
     result.created += outcome.created;
     result.updated += outcome.updated;
+    for (const row of erasedBefore) await suppress(store, row.email, 'unsubscribed', now, { detail: 'erased before; imported again' });
+    result.keptSuppressed += erasedBefore.length;
     done += batch.length;
     batch = [];
     opts.onProgress?.(done, s.good);

@@ -1,5 +1,6 @@
 // Member privacy: export everything we hold on one address; erase the personal data while
 // keeping the document (so counters and send-log statistics stay consistent and anonymous).
+import { Types } from 'mongoose';
 import { InvalidInputError } from '../../errors.ts';
 import type { Store } from '../../store/index.ts';
 import { eraseMemberFromLedger, ledgerRecordOf } from '../../ledger/index.ts';
@@ -18,22 +19,27 @@ export async function exportMember(store: Store, email: string): Promise<Record<
 }
 
 /**
- * Remove personal data for `email`: the member keeps its id, program, status and dates
- * (anonymous, for counts) and gets a placeholder address; send-log records lose the address
- * and their payload; queued batch recipients are scrubbed; the suppression entry for the address is deleted. Counters are untouched.
+ * Remove personal data for `email`. The member document becomes anonymous (program, status and
+ * dates stay, for counts) under a fresh random id: its old id was derived from the address (see
+ * store/member-id.ts). Send-log records and queued batches follow it and lose the address; the
+ * address's suppressions become one keyed hash (HMAC with `secret`), so a later import of the same
+ * address stays suppressed. Counters are untouched. Old copies may remain in the database
+ * files (SQLite free pages and write-ahead log) until the database rewrites them.
  */
-export async function eraseMember(store: Store, email: string, now: Date): Promise<{ memberId: string; sendsScrubbed: number }> {
+export async function eraseMember(store: Store, email: string, now: Date, secret: string): Promise<{ memberId: string; sendsScrubbed: number }> {
   const address = email.trim().toLowerCase();
   const member = await store.models.Member.findOne({ email: address }).lean();
   if (!member) throw notFound(address);
-  const placeholder = `erased-${String(member._id)}@erased.invalid`;
-  await store.models.Member.updateOne(
-    { _id: member._id },
-    {
-      $set: { email: placeholder, name: '', tags: [], attributes: {}, locale: 'en', timezone: 'UTC', erasedAt: now, unsubscribedAt: member.unsubscribedAt ?? now, renewals: [] },
-      $unset: { country: 1 },
-    },
-  );
-  const { sendsScrubbed } = await eraseMemberFromLedger(store, member._id, address, placeholder);
-  return { memberId: String(member._id), sendsScrubbed };
+  const newMemberId = new Types.ObjectId();
+  const placeholder = `erased-${String(newMemberId)}@erased.invalid`;
+  const anonymous = {
+    ...member, _id: newMemberId, email: placeholder, name: '', tags: [], attributes: {}, locale: 'en', timezone: 'UTC',
+    erasedAt: now, unsubscribedAt: member.unsubscribedAt ?? now, renewals: [], country: undefined, updatedAt: now,
+  };
+  delete anonymous.country;
+  // the ledger first: a crash after it leaves the old document, and erasing again finishes the job
+  const { sendsScrubbed } = await eraseMemberFromLedger(store, { memberId: member._id, newMemberId, email: address, placeholder, secret, at: now });
+  await store.models.Member.deleteOne({ _id: member._id });
+  await store.models.Member.collection.insertOne(anonymous);
+  return { memberId: String(newMemberId), sendsScrubbed };
 }
