@@ -1,8 +1,6 @@
 // Engagement KPIs: the derived figures (delivered, open rate, CTOR, CSAT average) from
 // rollup sums. Pure: every function takes totals and returns numbers.
-import type { Store } from '../store/index.ts';
 import type { RollupTotals } from './metrics.ts';
-import { readRollups, sumBy, type RollupFilter } from './rollups.ts';
 
 export interface EngagementFigures extends RollupTotals {
   /** sent minus the bounces reported after sending: what reached a mailbox as far as we know */
@@ -37,20 +35,4 @@ export function engagementFigures(t: RollupTotals): EngagementFigures {
     bounceRate: ratio(t.bounces, t.sent + t.failed),
     csatAverage: t.csatCount > 0 ? t.csatSum / t.csatCount : null,
   };
-}
-
-export interface KpiRow extends EngagementFigures {
-  scope: 'campaign' | 'program';
-  name: string;
-}
-
-/** Engagement per campaign and per program, from the rollups. */
-export async function engagementReport(store: Store, filter: RollupFilter = {}): Promise<KpiRow[]> {
-  const rows = await readRollups(store, filter);
-  const byCampaign = [...sumBy(rows, (r) => r.campaign)].sort(([a], [b]) => a.localeCompare(b));
-  const byProgram = filter.campaign ? [] : [...sumBy(rows.filter((r) => r.program), (r) => r.program)].sort(([a], [b]) => a.localeCompare(b));
-  return [
-    ...byCampaign.map(([name, t]) => ({ scope: 'campaign' as const, name, ...engagementFigures(t) })),
-    ...byProgram.map(([name, t]) => ({ scope: 'program' as const, name, ...engagementFigures(t) })),
-  ];
 }

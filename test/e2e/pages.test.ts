@@ -2,7 +2,7 @@
 // real (Debian) Chromium: the forms work as a person would use them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
-import { engagementReport } from '../../engine/reports/kpi.ts';
+import { campaignFigures } from '../support/report.ts';
 import { openTestStore } from '../support/db.ts';
 import { testConfig } from '../support/engine.ts';
 import { createEngine, type Engine } from '../../engine/main.ts';
@@ -60,7 +60,7 @@ describe('member pages in a browser', () => {
     await page.waitForSelector('text=You are unsubscribed');
     await engine.counters.flush();
     expect(await (await ledgerModels(store)).Suppression.countDocuments({ key: 'katherine@example.org' })).toBe(1);
-    const [row] = await engagementReport(store, { campaign: 'newsletter-education' });
+    const row = await campaignFigures(store, 'newsletter-education');
     expect(row!.unsubscribes).toBe(1);
     await page.close();
   });

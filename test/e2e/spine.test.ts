@@ -7,7 +7,7 @@ import { SmtpSink } from '../support/smtp-sink.ts';
 import { broadcastCampaign, settleTracking, ShiftableClock, testConfig } from '../support/engine.ts';
 import { createEngine, type Engine } from '../../engine/main.ts';
 import { sendNow } from '../../engine/scheduler/send-now.ts';
-import { engagementReport } from '../../engine/reports/kpi.ts';
+import { campaignFigures } from '../support/report.ts';
 import type { Store } from '../../engine/store/index.ts';
 
 let store: Store;
@@ -58,7 +58,7 @@ describe('a newsletter from database to inbox to report', () => {
       expect(res.headers.get('content-type')).toBe('image/gif');
     }
     await settleTracking(engine);
-    const [row] = await engagementReport(store, { campaign: campaign.name });
+    const row = await campaignFigures(store, campaign.name);
     expect(row).toMatchObject({ sent: 1, opens: 2, humanOpens: 2, machineOpens: 0, uniqueOpens: 1, openRate: 1 });
   });
 
@@ -72,7 +72,7 @@ describe('a newsletter from database to inbox to report', () => {
     const res = await fetch(`${baseUrl}/o/0123456789abcdef01234567.AAAAAAAAAAAAAAAAAAAAAA`);
     expect(res.status).toBe(200);
     await settleTracking(engine);
-    const [row] = await engagementReport(store, { campaign: campaign.name });
+    const row = await campaignFigures(store, campaign.name);
     expect(row!.opens).toBe(2);
   });
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openTestStore } from '../support/db.ts';
 import { CounterBuffer } from '../../engine/reports/counters.ts';
 import { readRollups } from '../../engine/reports/rollups.ts';
-import { engagementReport } from '../../engine/reports/kpi.ts';
+import { buildReport } from '../../engine/reports/report.ts';
 import type { Store } from '../../engine/store/index.ts';
 
 let store: Store;
@@ -43,9 +43,9 @@ describe('counters kept at event time', () => {
       ['2026-03-03', 'r-30', 'startups', 1, 0, 0, 0, 0],
     ]);
     expect(await readRollups(store, { from: '2026-03-03', to: '2026-03-03', program: 'education' })).toHaveLength(1);
-    const [campaign, education] = await engagementReport(store);
-    expect(campaign).toMatchObject({ scope: 'campaign', name: 'renewal', sent: 4, opens: 2, csatAverage: 4.5 });
-    expect(education).toMatchObject({ scope: 'program', name: 'education', sent: 3 });
+    const report = await buildReport(store, { from: '2026-03-01', to: '2026-03-31', now: tuesday, calendar: { zone: 'UTC' }, campaigns: [{ name: 'renewal', kind: 'renewal' }] });
+    expect(report.engagement.byCampaign).toEqual([expect.objectContaining({ campaign: 'renewal', kind: 'renewal', sent: 4, opens: 2, csatAverage: 4.5 })]);
+    expect(report.engagement.byProgram).toEqual([expect.objectContaining({ program: 'education', sent: 3 }), expect.objectContaining({ program: 'startups', sent: 1 })]);
     expect((await store.models.Reach.find({}).lean()).map((r) => r._id).sort()).toEqual(['education|2026-03|m1', 'education|2026-03|m2', 'education|2026-03|m3', 'startups|2026-03|m4']);
   });
 

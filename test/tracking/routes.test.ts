@@ -5,7 +5,7 @@ import { Types } from 'mongoose';
 import { openTestStore } from '../support/db.ts';
 import { settleTracking, ShiftableClock, testConfig } from '../support/engine.ts';
 import { createEngine, type Engine } from '../../engine/main.ts';
-import { engagementReport } from '../../engine/reports/kpi.ts';
+import { campaignFigures } from '../support/report.ts';
 import type { RecipientRef } from '../../engine/tracking/tokens.ts';
 import type { Store } from '../../engine/store/index.ts';
 import { ledgerModels } from '../../engine/ledger/models.ts';
@@ -22,7 +22,7 @@ async function member(email: string): Promise<RecipientRef> {
   return { sendLogId: new Types.ObjectId().toHexString(), memberId: String(m._id), campaign: 'routes-test', step: 'welcome', program: 'education', sentAt: new Date(Date.now() - 86_400_000) };
 }
 const flip = (s: string, at: number) => s.slice(0, at) + (s[at] === 'A' ? 'B' : 'A') + s.slice(at + 1);
-const report = async () => { await settleTracking(engine); return (await engagementReport(store, { campaign: 'routes-test' }))[0]!; };
+const report = async () => { await settleTracking(engine); return campaignFigures(store, 'routes-test'); };
 const get = (path: string, init: RequestInit = {}) => fetch(`${base}${path}`, { redirect: 'manual', ...init, headers: { ...BROWSER, ...(init.headers ?? {}) } });
 
 beforeAll(async () => {
