@@ -48,7 +48,7 @@ export function reportCommand(): Command {
 export function kpisCommand(): Command {
   const kpis = new Command('kpis').description('Maintain the engagement rollups reports read');
   kpis.addCommand(new Command('rebuild')
-    .description('Recompute every rollup from the raw send results and engagement events, say where the live numbers differed, and replace them. Stop workers and servers first: they count while it runs.')
+    .description('Recompute every rollup, the members-reached records and the renewal reminders from the raw send records, results and engagement events, say where the live ones differed, and replace them. Stop workers and servers first: they count while it runs.')
     .option('--dry-run', 'only compare; change nothing')
     .action(withExitCodes(async (opts: { dryRun?: boolean }) => {
       const config = loadConfig();
@@ -56,18 +56,27 @@ export function kpisCommand(): Command {
       const bar = process.stderr.isTTY ? new SingleBar({ format: 'reading raw records |{bar}| {value} read', stream: process.stderr }, Presets.shades_classic) : undefined;
       bar?.start(0, 0);
       try {
-        const { recomputeRollups, compareRollups } = await import('../reports/rebuild.ts');
+        const { recomputeFromRaw, compareRollups, compareRecords, liveCountedRecords } = await import('../reports/rebuild.ts');
         const { readRollups } = await import('../reports/rollups.ts');
         const onProgress = (p: { results: number; events: number }) => { bar?.setTotal(p.results + p.events); bar?.update(p.results + p.events); };
-        const differences = opts.dryRun
-          ? compareRollups(await readRollups(db.store), await recomputeRollups(db.store, onProgress))
-          : (await rebuildRollups(db.store, systemClock.now(), onProgress)).differences;
+        let outcome: { differences: ReturnType<typeof compareRollups>; reach: { missing: string[]; extra: string[] }; reminders: { missing: string[]; extra: string[] } };
+        if (opts.dryRun) {
+          const [live, records] = [await readRollups(db.store), await liveCountedRecords(db.store)];
+          const raw = await recomputeFromRaw(db.store, onProgress);
+          outcome = { differences: compareRollups(live, raw.rollups), reach: compareRecords(records.reach, raw.reach), reminders: compareRecords(records.reminders, raw.reminders) };
+        } else outcome = await rebuildRollups(db.store, systemClock.now(), onProgress);
         bar?.stop();
+        const { differences } = outcome;
+        const done = opts.dryRun ? '' : ' and were replaced';
         if (differences.length === 0) process.stdout.write('The live rollups agree with the raw records.\n');
         else {
-          process.stdout.write(`${differences.length} figure(s) differed from the raw records${opts.dryRun ? '' : ' and were replaced'}:\n`);
+          process.stdout.write(`${differences.length} figure(s) differed from the raw records${done}:\n`);
           for (const d of differences.slice(0, 50)) process.stdout.write(`  ${d.day} ${d.campaign}/${d.step}${d.program ? ` (${d.program})` : ''} ${d.metric}: live ${d.live}, raw ${d.raw}\n`);
           if (differences.length > 50) process.stdout.write(`  ... and ${differences.length - 50} more\n`);
+        }
+        for (const [name, diff] of [['members reached', outcome.reach], ['renewal reminders', outcome.reminders]] as const) {
+          if (diff.missing.length + diff.extra.length === 0) process.stdout.write(`The ${name} records agree with the raw records.\n`);
+          else process.stdout.write(`The ${name} records differed${done}: ${diff.missing.length} missing, ${diff.extra.length} without a send behind them.\n`);
         }
       } finally {
         bar?.stop();

@@ -14,4 +14,4 @@ export { claimBatchRun, extendBatchLease, endBatchLease, type BatchRun } from '.
 export { resultKey, recordResults, settledAtAttempt, resultCountsOfStep, countDelivered } from './results.ts';
 export { suppressionKey, blockingKeys, suppressedKeys, suppress, liftTopicSuppression, suppressionsOf, forgottenKey, forgetAddress, forgottenAddresses, type SuppressionReason } from './suppressions.ts';
 export { ledgerRecordOf, eraseMemberFromLedger } from './privacy.ts';
-export { sendProgramPages, resultPages, type ResultFact } from './pages.ts';
+export { sendRecipientPages, resultPages, type ResultFact } from './pages.ts';

@@ -1,10 +1,12 @@
 // `flywheel kpis rebuild`: recompute every rollup from the raw facts (send results and
-// engagement events) through the same deltas live counting uses, and replace the live
-// rollups with the result. Reads every raw record once, in `_id` order (the only order the
-// embedded database serves without sorting), so its cost grows with the raw volume.
+// engagement events) through the same deltas live counting uses, and the records counted at
+// send time beside them (members reached per month, renewal reminders sent), and replace the
+// live ones with the result. Reads every raw record once, one cursor per collection, so its
+// cost grows with the raw volume.
 import type { Store } from '../store/index.ts';
-import { resultPages, sendProgramPages } from '../ledger/index.ts';
-import { addTotals, emptyTotals, rollupDay, type RollupTotals } from './metrics.ts';
+import { insertKeyed } from '../store/keyed-insert.ts';
+import { resultPages, sendRecipientPages } from '../ledger/index.ts';
+import { addTotals, emptyTotals, reachMonth, rollupDay, sendsRenewalReminders, type RollupTotals } from './metrics.ts';
 import { rawEventDeltas, sendResultDeltas, type Deltas, type RawEventData } from './raw-events.ts';
 import { readRollups, type RollupRow } from './rollups.ts';
 
@@ -22,33 +24,68 @@ function add(into: Totals, where: { campaign: string; step: string; program?: st
   addTotals(row.totals, deltas);
 }
 
-type RawCollection = { find(filter: object, options?: object): { sort(s: object): { limit(n: number): { toArray(): Promise<unknown[]> } } } };
+type RawCollection = { find(filter: object, options?: object): AsyncIterable<unknown> };
 
-/** Every document of a raw collection, page by page in `_id` order (keyset, resumable). */
-async function* pages<T>(collection: RawCollection, projection?: Record<string, 1>): AsyncGenerator<T[]> {
-  let after: unknown;
-  for (;;) {
-    const page = (await collection.find(after === undefined ? {} : { _id: { $gt: after } }, projection ? { projection } : {}).sort({ _id: 1 }).limit(PAGE).toArray()) as Array<T & { _id: unknown }>;
-    if (page.length === 0) return;
-    yield page;
-    after = page[page.length - 1]!._id;
+/** Every document of a raw collection, page by page from one cursor (see ledger/pages.ts for why not keyset pages). */
+async function* pages<T>(collection: RawCollection): AsyncGenerator<T[]> {
+  let page: T[] = [];
+  for await (const doc of collection.find({}, { batchSize: PAGE })) {
+    page.push(doc as T);
+    if (page.length === PAGE) {
+      yield page;
+      page = [];
+    }
   }
+  if (page.length) yield page;
 }
 
 export interface RebuildProgress { results: number; events: number }
 
+export interface ReachRecord { _id: string; program: string; month: string; memberId: string }
+export interface ReminderRecord { _id: string; memberId: string; campaign: string; step: string; at: Date }
+
+/** What the raw facts say the counted records should be (nothing is written). */
+export interface Recomputed {
+  rollups: RollupRow[];
+  /** members reached per program and month (CounterBuffer's reach records) */
+  reach: ReachRecord[];
+  /** renewal reminders sent (CounterBuffer's reminder records, read by attribution) */
+  reminders: ReminderRecord[];
+}
+
 /** Rollups as the raw facts say they should be (nothing is written). */
 export async function recomputeRollups(store: Store, onProgress?: (p: RebuildProgress) => void): Promise<RollupRow[]> {
+  return (await recomputeFromRaw(store, onProgress)).rollups;
+}
+
+export async function recomputeFromRaw(store: Store, onProgress?: (p: RebuildProgress) => void): Promise<Recomputed> {
   const out: Totals = new Map();
   const progress: RebuildProgress = { results: 0, events: 0 };
-  // Results do not carry the member's program; their send logs do (one pass, in key order).
-  const programOf = new Map<string, string>();
-  for await (const page of sendProgramPages(store)) {
-    for (const l of page) if (l.program) programOf.set(l.sendLogId, l.program);
+  const reach = new Map<string, ReachRecord>();
+  const reminders = new Map<string, ReminderRecord>();
+  // The kind decides what a send is (the sender asks the registered campaign's kind too).
+  const kinds = new Map((await store.models.CampaignState.find({}, { name: 1, kind: 1 }).lean()).map((c) => [c.name, c.kind]));
+  // Results carry neither the member nor the program; their send logs do (one pass).
+  const recipientOf = new Map<string, { memberId: string; program?: string }>();
+  for await (const page of sendRecipientPages(store)) {
+    for (const l of page) recipientOf.set(l.sendLogId, { memberId: l.memberId, program: l.program ?? undefined });
   }
   for await (const page of resultPages(store)) {
     for (const r of page) {
-      add(out, { campaign: r.campaign, step: r.step, program: programOf.get(String(r.sendLogId)), at: r.at }, sendResultDeltas(r.status, r.bounce));
+      const to = recipientOf.get(String(r.sendLogId));
+      add(out, { campaign: r.campaign, step: r.step, program: to?.program, at: r.at }, sendResultDeltas(r.status, r.bounce));
+      if (r.status !== 'sent' || !to) continue;
+      // as CounterBuffer.count does for a `sent` with a member
+      if (to.program) {
+        const month = reachMonth(r.at);
+        const id = `${to.program}|${month}|${to.memberId}`;
+        reach.set(id, { _id: id, program: to.program, month, memberId: to.memberId });
+      }
+      if (sendsRenewalReminders(kinds.get(r.campaign))) {
+        const id = `${to.memberId}|${r.campaign}|${r.step}|${rollupDay(r.at)}`;
+        const known = reminders.get(id);
+        if (!known || r.at < known.at) reminders.set(id, { _id: id, memberId: to.memberId, campaign: r.campaign, step: r.step, at: r.at });
+      }
     }
     progress.results += page.length;
     onProgress?.(progress);
@@ -63,7 +100,26 @@ export async function recomputeRollups(store: Store, onProgress?: (p: RebuildPro
     progress.events += page.length;
     onProgress?.(progress);
   }
-  return [...out.values()].sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : `${a.campaign}|${a.step}|${a.program}`.localeCompare(`${b.campaign}|${b.step}|${b.program}`)));
+  const byId = <T extends { _id: string }>(m: Map<string, T>) => [...m.values()].sort((a, b) => a._id.localeCompare(b._id));
+  const rollups = [...out.values()].sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : `${a.campaign}|${a.step}|${a.program}`.localeCompare(`${b.campaign}|${b.step}|${b.program}`)));
+  return { rollups, reach: byId(reach), reminders: byId(reminders) };
+}
+
+/** The live reach and reminder records, in `_id` order (to compare with a recomputation). */
+export async function liveCountedRecords(store: Store): Promise<Pick<Recomputed, 'reach' | 'reminders'>> {
+  const [reach, reminders] = await Promise.all([
+    store.models.Reach.find({}, { program: 1, month: 1, memberId: 1 }).lean(),
+    store.models.RenewalReminder.find({}, { memberId: 1, campaign: 1, step: 1, at: 1 }).lean(),
+  ]);
+  const sorted = <T extends { _id: unknown }>(xs: T[]) => xs.map((x) => ({ ...x, _id: String(x._id) })).sort((a, b) => a._id.localeCompare(b._id));
+  return { reach: sorted(reach) as ReachRecord[], reminders: sorted(reminders) as ReminderRecord[] };
+}
+
+/** Keys only in the live records (`extra`) or only in the recomputation (`missing`). */
+export function compareRecords(live: ReadonlyArray<{ _id: string }>, raw: ReadonlyArray<{ _id: string }>): { missing: string[]; extra: string[] } {
+  const liveIds = new Set(live.map((r) => r._id));
+  const rawIds = new Set(raw.map((r) => r._id));
+  return { missing: [...rawIds].filter((id) => !liveIds.has(id)), extra: [...liveIds].filter((id) => !rawIds.has(id)) };
 }
 
 export interface RollupDifference { day: string; campaign: string; step: string; program: string; metric: string; live: number; raw: number }
@@ -83,19 +139,42 @@ export function compareRollups(live: RollupRow[], raw: RollupRow[]): RollupDiffe
   return diffs;
 }
 
+export interface RebuildOutcome {
+  rows: number;
+  differences: RollupDifference[];
+  reach: { missing: string[]; extra: string[] };
+  reminders: { missing: string[]; extra: string[] };
+}
+
 /**
- * Replace the live rollups with a recomputation. Writes the new rows under a fresh shard
- * name first, then deletes every other shard, so a crash midway leaves the old numbers or
- * both (re-run to finish), never nothing. Run it while no worker or server is counting.
+ * Replace the live rollups, reach and reminder records with a recomputation. Rollups: the new
+ * rows go under a fresh shard name first, then every other shard is deleted, so a crash midway
+ * leaves the old numbers or both (re-run to finish), never nothing. Reach and reminders are
+ * keyed records: the missing ones are inserted and the ones no raw fact supports deleted.
+ * Run it while no worker or server is counting.
  */
-export async function rebuildRollups(store: Store, now: Date, onProgress?: (p: RebuildProgress) => void): Promise<{ rows: number; differences: RollupDifference[] }> {
+export async function rebuildRollups(store: Store, now: Date, onProgress?: (p: RebuildProgress) => void): Promise<RebuildOutcome> {
   const live = await readRollups(store);
-  const raw = await recomputeRollups(store, onProgress);
+  const liveRecords = await liveCountedRecords(store);
+  const raw = await recomputeFromRaw(store, onProgress);
   const shard = `rebuild-${now.getTime()}`;
-  const docs = raw.map((r) => ({ _id: `${r.day}|${r.campaign}|${r.step}|${r.program}|${shard}`, day: r.day, campaign: r.campaign, step: r.step, program: r.program, shard, ...r.totals }));
+  const docs = raw.rollups.map((r) => ({ _id: `${r.day}|${r.campaign}|${r.step}|${r.program}|${shard}`, day: r.day, campaign: r.campaign, step: r.step, program: r.program, shard, ...r.totals }));
   for (let i = 0; i < docs.length; i += PAGE) {
     await store.models.Rollup.bulkWrite(docs.slice(i, i + PAGE).map((d) => ({ replaceOne: { filter: { _id: d._id }, replacement: d, upsert: true } })) as never, { ordered: false });
   }
   await store.models.Rollup.deleteMany({ shard: { $ne: shard } });
-  return { rows: docs.length, differences: compareRollups(live, raw) };
+  const reach = compareRecords(liveRecords.reach, raw.reach);
+  const reminders = compareRecords(liveRecords.reminders, raw.reminders);
+  await replaceRecords(store.models.Reach.collection, raw.reach, reach);
+  await replaceRecords(store.models.RenewalReminder.collection, raw.reminders, reminders);
+  return { rows: docs.length, differences: compareRollups(live, raw.rollups), reach, reminders };
+}
+
+type KeyedCollection = Parameters<typeof insertKeyed>[0] & { deleteMany(filter: object): Promise<unknown> };
+
+async function replaceRecords(collection: KeyedCollection, raw: ReadonlyArray<{ _id: string }>, diff: { missing: string[]; extra: string[] }): Promise<void> {
+  const missing = new Set(diff.missing);
+  const toInsert = raw.filter((r) => missing.has(r._id));
+  for (let i = 0; i < toInsert.length; i += PAGE) await insertKeyed(collection, toInsert.slice(i, i + PAGE));
+  for (let i = 0; i < diff.extra.length; i += PAGE) await collection.deleteMany({ _id: { $in: diff.extra.slice(i, i + PAGE) } });
 }
