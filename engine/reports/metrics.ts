@@ -3,6 +3,7 @@
 // read time from these sums.
 
 import { ROLLUP_METRICS, type RollupMetric } from '../store/index.ts';
+import { findKind } from '../campaigns/kinds/index.ts';
 
 export { ROLLUP_METRICS, type RollupMetric };
 export type RollupTotals = Record<RollupMetric, number>;
@@ -38,12 +39,7 @@ export function reachMonth(at: Date): string {
   return at.toISOString().slice(0, 7);
 }
 
-/**
- * Kinds whose sends reports treat specially: renewal reminders (attribution) and case-study
- * promotions (participation). Named here rather than compared inline; a kind-module hook would
- * be the better home.
- */
-const RENEWAL_REMINDER_KINDS: ReadonlySet<string> = new Set(['renewal']);
-const CASE_STUDY_KINDS: ReadonlySet<string> = new Set(['case-study']);
-export const sendsRenewalReminders = (kind: string | undefined) => !!kind && RENEWAL_REMINDER_KINDS.has(kind);
-export const promotesCaseStudies = (kind: string | undefined) => !!kind && CASE_STUDY_KINDS.has(kind);
+/** Does this kind send renewal reminders (attribution)? The kind's module says (`reportsAs`). */
+export const sendsRenewalReminders = (kind: string | undefined) => !!kind && findKind(kind)?.reportsAs === 'renewal-reminder';
+/** Does this kind promote case studies (participation)? */
+export const promotesCaseStudies = (kind: string | undefined) => !!kind && findKind(kind)?.reportsAs === 'case-study-promotion';

@@ -63,5 +63,5 @@ export const caseStudy: CampaignKindModule<CaseStudyCampaign> = {
   candidates: promotionCandidates,
   nextRun: () => 'continuous',
   recheckAtSend: 'no',
-  content: (def) => ({ lookbackDays: Math.ceil(durationMs(def.maxAge, 30) / DAY_MS), tags: def.tags }),
+  content: (def) => ({ lookbackDays: Math.ceil(durationMs(def.maxAge, 30) / DAY_MS), tags: def.tags }),  reportsAs: 'case-study-promotion',
 };

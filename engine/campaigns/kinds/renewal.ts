@@ -71,5 +71,5 @@ export const renewal: CampaignKindModule<RenewalCampaign> = {
   candidates: renewalCandidates,
   nextRun: () => 'continuous',
   // a member who renewed after the reminder was planned must not get it
-  recheckAtSend: 'member',
+  recheckAtSend: 'member',  reportsAs: 'renewal-reminder',
 };

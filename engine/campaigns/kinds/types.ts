@@ -65,6 +65,12 @@ export interface CampaignKindModule<D extends { kind: string; name: string }> {
   content?(def: D): ContentNeeds;
   /** where a sample simulation (validate, preview --sample) starts so every step fires; default `ref` */
   sampleFrom?(def: D, ref: Date): Date;
+  /**
+   * What this kind's sends are to the reports, if anything special: renewal reminders (a renewal
+   * soon after one is that step's conversion) or case-study promotions (their clicks count as
+   * participation).
+   */
+  reportsAs?: 'renewal-reminder' | 'case-study-promotion';
 }
 
 /** A kind module of any definition type, as the registry holds it. */
