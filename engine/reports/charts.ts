@@ -7,6 +7,8 @@ import type { Report } from './report.ts';
 
 export interface Chart { id: string; title: string; svg: string }
 
+// counts of messages and members: whole numbers on the axis, never 0.5 of a message
+const COUNT_AXIS = { tickMinStep: 1, format: ',d' } as const;
 const COLORS = ['#2563eb', '#16a34a', '#f59e0b', '#dc2626', '#7c3aed'];
 const base = { width: 540, height: 220, autosize: { type: 'fit-x', contains: 'padding' }, config: { font: 'Helvetica, Arial, sans-serif', view: { stroke: null }, axis: { labelFontSize: 11, titleFontSize: 11, labelLimit: 220 }, legend: { orient: 'bottom', labelLimit: 260 } } } as const;
 
@@ -48,10 +50,10 @@ export function engagementOverTimeSpec(report: Report): TopLevelSpec {
   return {
     ...base,
     data: { values },
-    mark: { type: 'line', interpolate: 'monotone', point: { size: 18 } },
+    mark: { type: 'line', point: { size: 18 } },
     encoding: {
       x: { field: 'start', type: 'temporal', title: `per ${buckets.unit}`, axis: { format: buckets.unit === 'month' ? '%b %Y' : '%d %b' } },
-      y: { field: 'value', type: 'quantitative', title: 'messages' },
+      y: { field: 'value', type: 'quantitative', title: 'messages', axis: COUNT_AXIS },
       color: { field: 'measure', type: 'nominal', title: null, scale: { range: COLORS }, sort: ['delivered', 'unique opens', 'unique clicks'] },
     },
   } as TopLevelSpec;
@@ -72,7 +74,7 @@ export function funnelPerStepSpec(report: Report): TopLevelSpec {
     encoding: {
       y: { field: 'step', type: 'nominal', title: null },
       yOffset: { field: 'stage', sort: stages },
-      x: { field: 'value', type: 'quantitative', title: 'messages' },
+      x: { field: 'value', type: 'quantitative', title: 'messages', axis: COUNT_AXIS },
       color: { field: 'stage', type: 'nominal', title: null, sort: stages, scale: { range: COLORS } },
     },
   } as TopLevelSpec;
@@ -103,7 +105,7 @@ export function timeToAwardSpec(report: Report): TopLevelSpec {
     mark: 'bar',
     encoding: {
       x: { field: 'days', type: 'ordinal', title: 'business days from application to award', axis: { labelAngle: 0 } },
-      y: { field: 'members', type: 'quantitative', title: 'members awarded', axis: { tickMinStep: 1 } },
+      y: { field: 'members', type: 'quantitative', title: 'members awarded', axis: COUNT_AXIS },
       color: { field: 'promise', type: 'nominal', title: null, scale: { domain: ['within 10 business days', 'over 10 business days'], range: [COLORS[1], COLORS[3]] } },
     },
   } as TopLevelSpec;

@@ -12,14 +12,15 @@ body{font:14px/1.45 Helvetica,Arial,sans-serif;color:#111827;margin:0;background
 main{max-width:1180px;margin:0 auto;padding:24px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 10px}
 .muted{color:#6b7280}
-.tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:10px;margin:16px 0}
+.tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(128px,1fr));gap:10px;margin:16px 0}
 .tile{background:#fff;border:1px solid #e5e7eb;border-radius:8px;padding:10px 12px}
 .tile b{display:block;font-size:20px}.tile span{color:#6b7280;font-size:12px}
 .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(560px,1fr));gap:14px}
 figure{margin:0;background:#fff;border:1px solid #e5e7eb;border-radius:8px;padding:10px;overflow-x:auto}
 figcaption{font-weight:bold;margin-bottom:6px}
 table{border-collapse:collapse;background:#fff;width:100%;font-size:13px}
-th,td{border-bottom:1px solid #e5e7eb;padding:5px 8px;text-align:right;white-space:nowrap}
+th,td{border-bottom:1px solid #e5e7eb;padding:5px 7px;text-align:right;white-space:nowrap}
+th{white-space:normal;vertical-align:bottom;min-width:3.5em}
 th:first-child,td:first-child{text-align:left}
 th{background:#f1f5f9;font-weight:600}
 .scroll{overflow-x:auto;border:1px solid #e5e7eb;border-radius:8px}
@@ -59,7 +60,7 @@ export function reportBody(r: Report, charts: Chart[]): string {
 <div class="tiles">${tiles.map(([label, value]) => `<div class="tile"><b>${esc(value)}</b><span>${esc(label)}</span></div>`).join('')}</div>
 <div class="charts">${charts.map((c) => `<figure id="${esc(c.id)}"><figcaption>${esc(c.title)}</figcaption>${c.svg}</figure>`).join('')}</div>
 <h2>Engagement by campaign</h2>
-${table(ENGAGEMENT, [...r.engagement.byCampaign.map((c) => engagementRow(`${c.campaign} (${c.kind})`, c)), ...(r.engagement.byCampaign.length > 1 ? [engagementRow('all campaigns', t)] : [])])}
+${table(ENGAGEMENT, [...r.engagement.byCampaign.map((c) => engagementRow(c.kind === 'unknown' ? c.campaign : `${c.campaign} (${c.kind})`, c)), ...(r.engagement.byCampaign.length > 1 ? [engagementRow('all campaigns', t)] : [])])}
 <h2>Engagement by step</h2>
 ${table(ENGAGEMENT, r.engagement.byStep.map((s) => engagementRow(`${s.campaign} / ${s.step}`, s)))}
 <h2>Engagement by program</h2>
