@@ -72,11 +72,9 @@ export async function buildServer(deps: ServerDeps) {
   });
 
   const recorder = hitRecorder(deps);
-  // Hot routes: no helmet (a dozen headers per pixel cost throughput); just what they need.
+  // Hot routes: no helmet (a dozen headers per pixel cost throughput) and no hooks; each reply sets
+  // just the headers it needs (tracking-routes.ts).
   await app.register(async (hot) => {
-    hot.addHook('onSend', async (_req, reply) => {
-      void reply.header('Referrer-Policy', 'no-referrer').header('X-Content-Type-Options', 'nosniff');
-    });
     mountTrackingRoutes(hot, deps, recorder);
   });
 

@@ -46,12 +46,12 @@ export function mountTrackingRoutes(app: FastifyInstance, deps: TrackingRouteDep
   app.get<{ Params: { rt: string; ls: string }; Querystring: { u?: string } }>('/c/:rt/:ls', (req, reply) => {
     const target = req.query.u;
     if (!target || !deps.signer.verifyLink(target, req.params.ls)) {
-      return reply.code(400).type('text/html').send(errorPage('The link is incomplete or has been altered.'));
+      return safe(reply).code(400).type('text/html').send(errorPage('The link is incomplete or has been altered.'));
     }
     const ref = verify(req.params.rt);
     if (ref) record(req, 'click', ref, { target });
     else req.log.debug('click with an invalid token');
-    return reply.header('Cache-Control', 'no-store').redirect(target, 302);
+    return safe(reply).header('Cache-Control', 'no-store').redirect(target, 302);
   });
 }
 
@@ -68,6 +68,11 @@ export function mountSurveyAnswerRoute(app: FastifyInstance, { verify, record }:
   });
 }
 
+/** No Referer to click targets (tokens stay ours); no content sniffing. */
+function safe(reply: FastifyReply): FastifyReply {
+  return reply.header('Referrer-Policy', 'no-referrer').header('X-Content-Type-Options', 'nosniff');
+}
+
 function pixel(reply: FastifyReply): void {
-  void reply.header('Cache-Control', 'no-store, max-age=0').type('image/gif').send(PIXEL);
+  void safe(reply).header('Cache-Control', 'no-store, max-age=0').type('image/gif').send(PIXEL);
 }

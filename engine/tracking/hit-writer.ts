@@ -11,7 +11,7 @@ import type { Store } from '../store/index.ts';
 import type { CounterBuffer } from '../reports/counters.ts';
 import type { Hit } from './hits.ts';
 import { SCANNER_BURST_MS, scannerBursts, type ClickFacts } from './machine-rules.ts';
-import { persistHits } from './persist-hits.ts';
+import { KnownMarkers, persistHits } from './persist-hits.ts';
 import { Spool } from './spool.ts';
 
 export interface HitWriterOptions {
@@ -43,6 +43,7 @@ export class HitWriter {
   /** clicks written in the last burst window, to judge the next ones against */
   private recentClicks: ClickFacts[] = [];
   private readonly spool: Spool<StoredHit>;
+  private readonly knownMarkers = new KnownMarkers();
   private readonly maxBuffered: number;
   private readonly batchSize: number;
   private timer?: NodeJS.Timeout;
@@ -153,7 +154,7 @@ export class HitWriter {
 
   private async write(batch: Hit[]): Promise<void> {
     try {
-      const outcome = await persistHits(this.deps.store, this.deps.counters, batch);
+      const outcome = await persistHits(this.deps.store, this.deps.counters, batch, this.knownMarkers);
       this.stats.persisted += outcome.written;
       this.stats.duplicates += outcome.duplicates;
     } catch (err) {
@@ -167,7 +168,7 @@ export class HitWriter {
     for (const path of this.spool.pending()) {
       const hits = this.spool.read(path).map(fromStored);
       for (let i = 0; i < hits.length; i += this.batchSize) {
-        const outcome = await persistHits(this.deps.store, this.deps.counters, hits.slice(i, i + this.batchSize));
+        const outcome = await persistHits(this.deps.store, this.deps.counters, hits.slice(i, i + this.batchSize), this.knownMarkers);
         this.stats.persisted += outcome.written;
         this.stats.duplicates += outcome.duplicates;
       }

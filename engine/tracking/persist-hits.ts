@@ -35,7 +35,23 @@ export interface PersistOutcome {
   duplicates: number;
 }
 
-export async function persistHits(store: Store, counters: CounterBuffer, hits: readonly Hit[]): Promise<PersistOutcome> {
+/**
+ * Marker keys (`open:<send>`, `click:<send>`) this process knows are written, so a send opened again
+ * does not try its first-open marker again: on FerretDB an insert that fails as a duplicate costs
+ * three times a new one, and most opens repeat (privacy proxies, then the person, then re-reads).
+ * Bounded: the oldest keys are forgotten, and a forgotten key only costs that duplicate insert again.
+ */
+export class KnownMarkers {
+  private readonly keys = new Set<string>();
+  constructor(private readonly max = 200_000) {}
+  has(key: string): boolean { return this.keys.has(key); }
+  add(key: string): void {
+    this.keys.add(key);
+    if (this.keys.size > this.max) this.keys.delete(this.keys.values().next().value as string);
+  }
+}
+
+export async function persistHits(store: Store, counters: CounterBuffer, hits: readonly Hit[], known?: KnownMarkers): Promise<PersistOutcome> {
   if (hits.length === 0) return { written: 0, duplicates: 0 };
   const events = store.models.Event.collection;
   const dup = await insertKeyed(events, hits.map(hitEventDoc));
@@ -52,8 +68,8 @@ export async function persistHits(store: Store, counters: CounterBuffer, hits: r
     if (h.kind === 'open' || h.kind === 'click') if (!opened.has(h.ref.sendLogId)) opened.set(h.ref.sendLogId, h);
     if (h.kind === 'click' && !clicked.has(h.ref.sendLogId)) clicked.set(h.ref.sendLogId, h);
   }
-  const firstOpens = await newMarkers(store, 'first-open', 'open', opened);
-  const firstClicks = await newMarkers(store, 'first-click', 'click', clicked);
+  const firstOpens = await newMarkers(store, 'first-open', 'open', opened, known);
+  const firstClicks = await newMarkers(store, 'first-click', 'click', clicked, known);
   for (const h of firstOpens) counters.countEvent(where(h), 'first-open');
   for (const h of firstClicks) counters.countEvent(where(h), 'first-click');
   await lastEngagement(store, firstOpens, firstClicks);
@@ -63,13 +79,15 @@ export async function persistHits(store: Store, counters: CounterBuffer, hits: r
 }
 
 /** Inserts `<prefix>:<sendLogId>` markers; returns the hits whose marker is new. */
-async function newMarkers(store: Store, type: 'first-open' | 'first-click', prefix: string, bySend: Map<string, Hit>): Promise<Hit[]> {
-  const list = [...bySend.values()];
+async function newMarkers(store: Store, type: 'first-open' | 'first-click', prefix: string, bySend: Map<string, Hit>, known?: KnownMarkers): Promise<Hit[]> {
+  const list = [...bySend.values()].filter((h) => !known?.has(`${prefix}:${h.ref.sendLogId}`));
   const docs = list.map((h) => {
     const key = `${prefix}:${h.ref.sendLogId}`;
     return { _id: key, key, type, sendLogId: h.ref.sendLogId, memberId: h.ref.memberId, campaign: h.ref.campaign, step: h.ref.step, program: h.ref.program ?? null, at: h.at, data: h.kind === 'click' && type === 'first-open' ? { via: 'click' } : undefined };
   });
   const dup = await insertKeyed(store.models.Event.collection, docs);
+  // written now or before: either way it exists (remembered only once the insert returned)
+  for (const d of docs) known?.add(d.key);
   return list.filter((_, i) => !dup.has(i));
 }
 

@@ -68,6 +68,7 @@ describe('click redirect', () => {
       const res = await get(`/c/${token}/${ls}?u=${u}`);
       expect(res.status).toBe(302);
       expect(res.headers.get('location')).toBe(TARGET);
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
     }
     clock.shiftMs += 5000;
     expect((await get(`/c/${rt}/${ls}?u=${u}`)).status).toBe(302); // replayed
