@@ -95,6 +95,11 @@ export interface EngineOptions {
   applicationSpecs?: ReadonlyMap<string, ResolvedApplicationSpec>;
   /** called as each recipient is settled (progress bars) */
   onSendProgress?: (settled: number) => void;
+  /**
+   * The embedded database went away for good (its guard gave up restarting it): told after the
+   * engine has logged it. The CLI exits non-zero here, so that a service manager restarts it.
+   */
+  onDatabaseLost?: (message: string) => void;
 }
 
 export type Engine = Awaited<ReturnType<typeof createEngine>>;
@@ -104,7 +109,16 @@ export async function createEngine(config: Config, options: EngineOptions = {}) 
   const log = options.log ?? createLogger(config.LOG_LEVEL);
   const database = options.store ? undefined : await openDatabase(config, options.onProgress);
   const store = options.store ?? database!.store;
-  const closers: Array<() => Promise<void>> = [];
+  database?.resolved.onLost?.((why) => {
+    const message = `The embedded database (${database.resolved.kind}, data in ${config.FLYWHEEL_DATA_DIR}) is gone and will not come back by itself: ${why}. ` +
+      `Its log is in ${config.FLYWHEEL_DATA_DIR}/${database.resolved.kind}/server.log.`;
+    log.fatal({ database: database.resolved.kind, dataDir: config.FLYWHEEL_DATA_DIR, why }, message);
+    options.onDatabaseLost?.(message);
+  });
+  // aborted when the process is told to stop: batch runs start no more sends and hand the rest back
+  const stopping = new AbortController();
+  /** what `close` stops, in reverse order, each named for the log of a graceful stop */
+  const closers: Array<[string, () => Promise<void>]> = [];
   try {
     const campaigns = options.campaigns ?? (await loadProjectCampaigns(config));
     await registerCampaigns(store, campaigns, clock.now());
@@ -117,9 +131,9 @@ export async function createEngine(config: Config, options: EngineOptions = {}) 
 
     const { renderer, signer, urls, from } = createRendering(config);
     const transport = options.transport ?? createTransport(config, { clock, returnPath: returnPathFor(config, signer) });
-    closers.push(() => transport.close());
+    closers.push(['transport closed (pooled connections)', () => transport.close()]);
     const counters = options.counters ?? new CounterBuffer(store, { flushEveryMs: 1000, log });
-    closers.push(() => counters.close());
+    closers.push(['counters flushed', () => counters.close()]);
     const worker = `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
 
     const scheduler = new Scheduler({
@@ -138,6 +152,7 @@ export async function createEngine(config: Config, options: EngineOptions = {}) 
         random: Math.random,
         dailyCap: { cap: config.FLYWHEEL_DAILY_CAP, store: new MongoDailyCapStore(store) },
         onProgress: options.onSendProgress,
+        stopping: stopping.signal,
       },
       processEveryMs: options.processEveryMs ?? 2000,
       batchConcurrency: 2,
@@ -152,7 +167,7 @@ export async function createEngine(config: Config, options: EngineOptions = {}) 
         },
       ],
     });
-    closers.push(() => scheduler.stop());
+    closers.push(['scheduler stopped', () => scheduler.stop()]);
 
     const dashboard = config.FLYWHEEL_DASHBOARD_PASSWORD ? { agenda: scheduler.agenda, password: config.FLYWHEEL_DASHBOARD_PASSWORD } : undefined;
     const spoolDir = join(config.FLYWHEEL_DATA_DIR, 'spool');
@@ -169,7 +184,7 @@ export async function createEngine(config: Config, options: EngineOptions = {}) 
         };
         const parts = tracking;
         // closed before the counters (closers run in reverse): their last writes add to counters
-        closers.push(async () => { await parts.hits.close(); await parts.journal.close(); parts.health.stop(); });
+        closers.push(['tracking hits and unsubscribe journal flushed', async () => { await parts.hits.close(); await parts.journal.close(); parts.health.stop(); }]);
       }
       return tracking;
     };
@@ -184,18 +199,36 @@ export async function createEngine(config: Config, options: EngineOptions = {}) 
       },
     });
 
+    let closed = false;
     return {
       config, clock, log, store, campaigns, applications, content, renderer, transport, counters, scheduler, signer, urls, http,
       /** tracking hits writer, unsubscribe journal and database health (created with the HTTP server) */
       get tracking() { return trackingParts(); },
+      /** True once `beginStopping` was called. */
+      get stopping() { return stopping.signal.aborted; },
+      /** Stop taking work: no new jobs; running batch runs finish their sends in flight and hand back the rest. */
+      async beginStopping(): Promise<void> {
+        stopping.abort();
+        await scheduler.stopTaking();
+      },
+      /** True once the HTTP parts (hit writer, journal) exist: they have buffers to flush on stop. */
+      get hasTracking() { return tracking !== undefined; },
       /** Stop everything this engine started, in reverse order; the embedded database last. */
-      async close(): Promise<void> {
-        for (const close of closers.reverse()) await close().catch((err: unknown) => log.warn({ err }, 'error while closing'));
+      async close(options: { logPhases?: boolean } = {}): Promise<void> {
+        if (closed) return;
+        closed = true;
+        stopping.abort();
+        const started = performance.now();
+        const phase = (msg: string) => { if (options.logPhases) log.info({ ms: Math.round(performance.now() - started) }, `stopping: ${msg}`); };
+        for (const [what, close] of closers.reverse()) {
+          await close().then(() => phase(what), (err: unknown) => log.warn({ err }, `error while closing: ${what}`));
+        }
         await database?.close();
+        phase('database closed');
       },
     };
   } catch (e) {
-    for (const close of closers.reverse()) await close().catch(() => {});
+    for (const [, close] of closers.reverse()) await close().catch(() => {});
     await database?.close();
     throw e;
   }

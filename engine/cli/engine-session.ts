@@ -6,8 +6,17 @@ import { createEngine, type Engine, type EngineOptions } from '../main.ts';
 
 export const progressLine = (line: string) => process.stderr.write(`${line}\n`);
 
+/**
+ * The embedded database is gone for good (its guard gave up restarting it): exit non-zero at once,
+ * naming it, so that a service manager restarts the command (and with it the database).
+ */
+function exitOnDatabaseLost(message: string): void {
+  process.stderr.write(`error: ${message}\nhint: nothing recorded is lost; restart the command (a service manager does this for you).\n`);
+  process.exit(2);
+}
+
 export async function withEngine<T>(options: EngineOptions, fn: (engine: Engine) => Promise<T>): Promise<T> {
-  const engine = await createEngine(loadConfig(), { onProgress: progressLine, ...options });
+  const engine = await createEngine(loadConfig(), { onProgress: progressLine, onDatabaseLost: exitOnDatabaseLost, ...options });
   try {
     return await fn(engine);
   } finally {

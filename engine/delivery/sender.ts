@@ -50,6 +50,8 @@ export interface SenderDeps {
   schedule(batchId: string, at: Date): Promise<void>;
   /** called after each recipient is settled (progress bars) */
   onProgress?(settled: number): void;
+  /** aborted when this process is stopping (SIGTERM): runs start no more sends and hand the rest back */
+  stopping?: AbortSignal;
   /**
    * Sends planned earlier that the campaign no longer wants now (a member renewed, left a drip's
    * audience, ...): returns their send-log ids. Provided by the scheduler, which knows the campaigns.
@@ -85,7 +87,7 @@ export async function runBatch(deps: SenderDeps, batchId: string): Promise<Batch
     const recipients = batch.recipients;
     const done = lease.run > 1 ? await settledAtAttempt(store, recipients.map((r) => r.sendLogId), batch.attempt) : new Set<string>();
     const writer = new ResultWriter(store, deps.log);
-    const tally = { sent: 0, failed: 0, skipped: 0, retrying: 0, alreadyDone: done.size, leaseLost: 0, paused: 0 };
+    const tally = { sent: 0, failed: 0, skipped: 0, retrying: 0, alreadyDone: done.size, leaseLost: 0, paused: 0, handedBack: 0 };
     const retryLater: RetryItem[] = [];
     const base = { batchId: batch._id, campaign: batch.campaign, step: batch.step };
     const result = (r: BatchRecipient, status: ResultStatus, extra: Partial<SendResultDoc> = {}) => {
@@ -133,6 +135,7 @@ export async function runBatch(deps: SenderDeps, batchId: string): Promise<Batch
       const limit = pLimit(deps.concurrency);
 
       await Promise.all(sendable.map((r) => limit(async () => {
+        if (deps.stopping?.aborted) { tally.handedBack++; return; }
         if (!lease.safe()) { tally.leaseLost++; return; }
         // paused or removed since the batch started: stop starting sends
         const state = watch.current();
@@ -161,6 +164,15 @@ export async function runBatch(deps: SenderDeps, batchId: string): Promise<Batch
       })));
     }
 
+    if (tally.handedBack > 0) {
+      // This process is stopping: what it sent is recorded; the rest (transient failures included,
+      // unrecorded) is due again now, for another worker or the next start, once the lease ends below.
+      await writer.close();
+      await flushCounters(deps);
+      await deps.schedule(batchId, clock.now());
+      deps.log.info({ batchId, run: lease.run, ...tally }, 'stopping: batch handed back; the rest goes to the next run');
+      return { status: 'postponed', until: clock.now(), reason: 'worker stopping' };
+    }
     // A retry batch written once another run may have started would race that run's recovery.
     if (retryLater.length > 0 && !lease.safe()) tally.leaseLost += retryLater.length;
     if (tally.leaseLost > 0 || tally.paused > 0) {

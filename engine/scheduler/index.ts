@@ -108,6 +108,23 @@ export class Scheduler {
     }
   }
 
+  /**
+   * Take no new jobs (queued ones this process had locked are unlocked for other workers); jobs
+   * already running go on: batch runs see the sender's `stopping` signal and hand back what they
+   * have not started. Safe to call more than once, and before `stop`.
+   */
+  async stopTaking(): Promise<void> {
+    await this.agenda.ready.catch(() => {});
+    await this.agenda.stop(false);
+  }
+
+  /** Wait until this process runs no batch, or `timeoutMs` passes; the batches still running. */
+  async settle(timeoutMs: number): Promise<number> {
+    const deadline = performance.now() + timeoutMs;
+    while (this.progress.running > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    return this.progress.running;
+  }
+
   async stop(): Promise<void> {
     // Agenda creates its indexes as soon as it is constructed; let that finish before the
     // connection closes, or the closed client surfaces as an unhandled error.

@@ -76,6 +76,8 @@ export interface ResolvedDatabase {
   /** connection string without a database name */
   uri: string;
   stop(): Promise<void>;
+  /** an embedded server's guard gave up (or died) while we use it; never called for MONGODB_URI */
+  onLost?(listener: (why: string) => void): void;
 }
 
 export interface ResolveOptions {
@@ -114,7 +116,7 @@ export async function resolveDatabase(opts: ResolveOptions): Promise<ResolvedDat
 }
 
 function fromServer(kind: DatabaseKind, server: SharedServer): ResolvedDatabase {
-  return { kind, uri: `mongodb://127.0.0.1:${server.port}`, stop: () => server.release() };
+  return { kind, uri: `mongodb://127.0.0.1:${server.port}`, stop: () => server.release(), onLost: (listener) => server.onLost(listener) };
 }
 
 function which(bin: string): string | undefined {

@@ -32,6 +32,11 @@ export interface SharedServer {
   readonly serverPid: number;
   /** this command no longer needs the server; the guard stops it when nobody else does */
   release(): Promise<void>;
+  /**
+   * Call `listener` if the guard goes away while this command still uses the server: it gave up
+   * restarting a server that kept crashing, or it was killed. `why` is the guard's last log line.
+   */
+  onLost(listener: (why: string) => void): void;
 }
 
 type LockState =
@@ -136,11 +141,19 @@ export async function acquireSharedServer(spec: ServerSpec): Promise<SharedServe
         const socket = await register(lock.controlPort);
         if (socket) {
           socket.unref(); // the registration must not keep the command alive
+          let released = false;
+          const lost: Array<(why: string) => void> = [];
+          socket.once('close', () => {
+            if (released) return;
+            const why = lastGuardLine(join(spec.dir, 'server.log')) ?? `the guard of ${spec.name} (pid ${lock.guardPid}) went away`;
+            for (const listener of lost) listener(why);
+          });
           return {
             port: lock.port,
             guardPid: lock.guardPid,
             serverPid: lock.serverPid,
-            release: async () => { socket.destroy(); },
+            release: async () => { released = true; socket.destroy(); },
+            onLost: (listener) => { lost.push(listener); },
           };
         }
       } else if (lock !== 'unreadable' && lock.state === 'failed') {
@@ -155,5 +168,15 @@ export async function acquireSharedServer(spec: ServerSpec): Promise<SharedServe
       });
     }
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The guard's last word in its log ("stopping (FerretDB exited unexpectedly 6 times …)"). */
+function lastGuardLine(logPath: string): string | undefined {
+  try {
+    const lines = readFileSync(logPath, 'utf8').trimEnd().split('\n').filter((l) => / guard \d+: /.test(l));
+    return lines.at(-1)?.replace(/^.* guard \d+: /, '');
+  } catch {
+    return undefined;
   }
 }
