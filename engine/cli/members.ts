@@ -64,7 +64,7 @@ export function membersCommand(): Command {
             onProgress: progress.update,
           }).finally(progress.stop);
           for (const issue of result.skipped) process.stderr.write(`skipped ${formatIssue(issue)}\n`);
-          process.stdout.write(`${result.rows} row(s): ${result.created} created, ${result.updated} updated, ${result.skippedRows} skipped\n`);
+          process.stdout.write(`${result.rows} row(s): ${result.created} created, ${result.updated} updated${result.unchanged ? ` (${result.unchanged} already up to date)` : ''}, ${result.skippedRows} skipped\n`);
           if (result.keptSuppressed) process.stdout.write(`${result.keptSuppressed} address(es) were erased before and stay unsubscribed\n`);
         });
       }),

@@ -67,6 +67,10 @@ describe('members import', () => {
     expect((fail as InvalidInputError).issues[0]?.message).toBe('program is required');
     const third = file('third.csv', ['email,program,status', 'ADA@EXAMPLE.ORG,education,expired'].join('\n'));
     expect(await importMembers(store, third, { programs })).toMatchObject({ created: 0, updated: 1 });
+    // the same file again: the member already holds those values, so nothing is written
+    const before = await store.models.Member.findOne({ email: 'ada@example.org' }).lean();
+    expect(await importMembers(store, third, { programs, now: new Date('2030-01-01T00:00:00Z') })).toMatchObject({ created: 0, updated: 1, unchanged: 1 });
+    expect((await store.models.Member.findOne({ email: 'ada@example.org' }).lean())?.updatedAt).toEqual(before?.updatedAt);
     const ada = await store.models.Member.findOne({ email: 'ada@example.org' }).lean();
     expect(ada).toMatchObject({ name: 'Ada', status: 'expired', timezone: 'Europe/Berlin', country: 'DE', tags: ['teacher', 'berlin'], attributes: { seats: '5' } });
     expect(ada?.awardedAt?.toISOString()).toBe('2026-01-10T00:00:00.000Z');
@@ -146,6 +150,7 @@ describe('members import', () => {
 
     const resumed = await importMembers(store, path, { programs, batchSize: 400, now });
     expect(resumed.created + resumed.updated).toBe(2000);
+    expect(resumed.unchanged).toBe(resumed.updated); // what the first run wrote is not written again
     expect(resumed.created).toBe(2000 - partial);
     const strip = ({ createdAt: _c, updatedAt: _u, ...rest }: Record<string, unknown>) => rest;
     const after = (await store.models.Member.find({}).sort({ email: 1 }).lean()).map(strip);

@@ -34,6 +34,8 @@ export interface ImportResult {
   rows: number;
   created: number;
   updated: number;
+  /** of the updated rows, those that already matched what was stored (nothing written) */
+  unchanged: number;
   /** problems with bad rows (several per row possible): empty unless skipInvalid; at most MAX_LISTED_ISSUES */
   skipped: InputIssue[];
   /** rows whose address was erased before: imported unsubscribed */
@@ -106,7 +108,7 @@ export async function importMembers(store: Store, file: string, opts: ImportOpti
   }
 
   const now = opts.now ?? systemClock.now();
-  const result: ImportResult = { rows: s.rows, created: 0, updated: 0, keptSuppressed: 0, skipped: listed, skippedRows: s.badRows.size };
+  const result: ImportResult = { rows: s.rows, created: 0, updated: 0, unchanged: 0, keptSuppressed: 0, skipped: listed, skippedRows: s.badRows.size };
   const size = opts.batchSize ?? 1000;
   let batch: MemberWrite[] = [];
   let done = 0;
@@ -119,6 +121,7 @@ export async function importMembers(store: Store, file: string, opts: ImportOpti
     const outcome = await writeMemberBatch(store, rows, now, (w) => ({ timezone: opts.programs[w.set.program as string]?.timezone }));
     result.created += outcome.created;
     result.updated += outcome.updated;
+    result.unchanged += outcome.unchanged;
     for (const row of erasedBefore) await suppress(store, row.email, 'unsubscribed', now, { detail: 'erased before; imported again' });
     result.keptSuppressed += erasedBefore.length;
     done += rows.length;
