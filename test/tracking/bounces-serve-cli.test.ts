@@ -42,7 +42,7 @@ describe('flywheel bounces serve (real process)', () => {
     child.stderr.on('data', (b: Buffer) => { out += b.toString(); });
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     try {
-      await expect.poll(() => /"msg":"bounce listener started"/.test(out), { timeout: 90_000, interval: 200 }).toBe(true);
+      await expect.poll(() => /"msg":"bounce listener started"/.test(out), { timeout: 180_000, interval: 200 }).toBe(true);
       const started = JSON.parse(out.split('\n').find((l) => l.includes('"bounce listener started"'))!) as { port: number; bounceAddress: string };
       expect(started.bounceAddress).toBe('bounces+<token>@flywheel.example');
 
@@ -57,5 +57,5 @@ describe('flywheel bounces serve (real process)', () => {
     }
     expect(await exited).toBe(0);
     expect(out).toMatch(/"msg":"bounce listener stopping"/);
-  }, 120_000);
+  }, 240_000);
 });

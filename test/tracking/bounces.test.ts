@@ -86,7 +86,7 @@ describe('flywheel bounces ingest (real CLI)', () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('already recorded');
     expect(await figures()).toEqual(once);
-  }, 120_000);
+  }, 240_000);
 
   it('names each file it cannot use, says what it expected, records the rest, and exits 1', async () => {
     const fourth = sink.messages[3]!;
@@ -106,14 +106,14 @@ describe('flywheel bounces ingest (real CLI)', () => {
     expect(run.stderr).toContain(`${join(dir, 'missing.eml')}: cannot read the file (ENOENT)`);
     expect(run.stdout).toContain('hard bounce 5.1.1 of bounce-news/send (found by message-id)');
     expect(await reasons(fourth.to[0]!)).toEqual(['hard-bounce']);
-  }, 120_000);
+  }, 240_000);
 
   it('has --help that names the formats and the exit codes', async () => {
     const run = await runFlywheel(['bounces', 'ingest', '--help'], {});
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/RFC\s+3464/);
     expect(run.stdout).toMatch(/Exit codes: 0 every file recorded/);
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('flywheel bounces serve (SMTP listener)', () => {
