@@ -1,5 +1,6 @@
 // Every read and write of the content collections, by name. Other stages call these; none
 // touches content_items, feed_sources or content_deliveries directly.
+import { markPlanningInputs } from '../store/plan-marks.ts';
 import type { Store } from '../store/index.ts';
 import { insertKeyed } from '../store/keyed-insert.ts';
 import { contentModels, type ContentItemDoc, type FeedSourceDoc } from './models.ts';
@@ -70,6 +71,8 @@ export async function upsertItems(store: Store, source: string, items: readonly 
   const dup = await insertKeyed(ContentItem.collection, fresh);
   counts.created += fresh.length - dup.size;
   counts.unchanged += dup.size;
+  // digests and promotions are planned again for everyone at the next tick
+  if (counts.created + counts.updated > 0) await markPlanningInputs(store.db, { content: true });
   return counts;
 }
 

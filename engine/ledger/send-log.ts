@@ -25,13 +25,15 @@ export interface CampaignSend {
   sentAt?: Date; firstOpenedAt?: Date; firstClickedAt?: Date; payload?: unknown;
 }
 
-/** Every send-log record of a campaign with its outcome (sent, or the record's own status). */
-export async function campaignSends(store: Store, campaign: string): Promise<CampaignSend[]> {
+/**
+ * Every send-log record of a campaign with its outcome (sent, or the record's own status);
+ * with `memberIds`, only those members' records (the tick plans a few members, not all).
+ */
+export async function campaignSends(store: Store, campaign: string, memberIds?: readonly Types.ObjectId[]): Promise<CampaignSend[]> {
   const { SendLog, SendResult } = await ledgerModels(store);
-  const [records, sent] = await Promise.all([
-    SendLog.find({ campaign }, { memberId: 1, step: 1, occurrence: 1, status: 1, dueAt: 1, firstOpenedAt: 1, firstClickedAt: 1, payload: 1 }).lean(),
-    SendResult.find({ campaign, status: 'sent' }, { sendLogId: 1, at: 1 }).lean(),
-  ]);
+  const records = await SendLog.find(memberIds ? { campaign, memberId: { $in: memberIds } } : { campaign }, { memberId: 1, step: 1, occurrence: 1, status: 1, dueAt: 1, firstOpenedAt: 1, firstClickedAt: 1, payload: 1 }).lean();
+  if (memberIds && records.length === 0) return [];
+  const sent = await SendResult.find(memberIds ? { campaign, status: 'sent', sendLogId: { $in: records.map((r) => r._id) } } : { campaign, status: 'sent' }, { sendLogId: 1, at: 1 }).lean();
   // Outcomes live in results; a record without a 'sent' result is still pending (or cancelled).
   const sentAt = new Map(sent.map((r) => [String(r.sendLogId), r.at]));
   return records.map((r) => ({

@@ -10,7 +10,9 @@ import type { Store } from '../store/index.ts';
 import { kindOf, type LoadedCampaign } from '../campaigns/index.ts';
 import { runBatch, type SenderDeps, type BatchOutcome } from '../delivery/sender.ts';
 import { loadHistory, planCampaign, type PlanDeps } from './plan.ts';
-import { countUnfinishedBatchesDue, overdueBatchIds, type BatchRecipient } from '../ledger/index.ts';
+import { batchById, countUnfinishedBatchesDue, overdueBatchIds, type BatchRecipient } from '../ledger/index.ts';
+import { markPlanningInputs } from '../store/plan-marks.ts';
+import { tickCampaigns } from './tick.ts';
 import { candidates, type MemberHistory, type PlannerMember } from '../planner/index.ts';
 
 export const JOB = {
@@ -132,18 +134,15 @@ export class Scheduler {
     await this.agenda.stop(false);
   }
 
-  /** Plan every active campaign at `now` and queue the batches it creates. */
+  /** Plan what is due at `now` in every active campaign (the due index) and queue the batches it creates. */
   async tick(now = this.deps.clock.now()): Promise<TickReport[]> {
     const states = new Map((await this.deps.store.models.CampaignState.find({}, { name: 1, state: 1 }).lean()).map((s) => [s.name, s.state]));
+    const active = this.deps.campaigns().filter((c) => states.get(c.name) !== 'paused' && states.get(c.name) !== 'removed');
     const reports: TickReport[] = [];
-    for (const campaign of this.deps.campaigns()) {
-      if (states.get(campaign.name) === 'paused' || states.get(campaign.name) === 'removed') continue;
-      try {
-        reports.push(await this.plan(campaign, { now }));
-      } catch (err) {
-        // One broken campaign must not stop the others; the error is logged with its name.
-        this.deps.log.error({ err, campaign: campaign.name }, 'planning failed');
-      }
+    for (const { campaign, outcome: r } of await tickCampaigns({ store: this.deps.store, log: this.deps.log, ...this.deps.plan }, active, now)) {
+      for (const b of r.batchIds) await this.scheduleBatch(b.id, b.dueAt);
+      if (r.created > 0) this.deps.log.info({ campaign: campaign.name, planned: r.planned, created: r.created, batches: r.batchIds.length }, 'sends planned');
+      reports.push({ campaign: campaign.name, planned: r.planned, created: r.created, batches: r.batchIds.length });
     }
     await this.deps.store.models.CampaignState.updateMany({}, { $set: { lastTickAt: now } });
     return reports;
@@ -166,7 +165,11 @@ export class Scheduler {
   async runBatch(batchId: string): Promise<BatchOutcome> {
     this.progress.running++;
     try {
-      return await runBatch(this.senderDeps, batchId);
+      const outcome = await runBatch(this.senderDeps, batchId);
+      // a send changes what its recipients are due next (drip branches, event reminders, digests)
+      const batch = await batchById(this.deps.store, batchId);
+      if (batch) await markPlanningInputs(this.deps.store.db, { members: batch.recipients.map((r) => String(r.memberId)) });
+      return outcome;
     } finally {
       this.progress.running--;
     }

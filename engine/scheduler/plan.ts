@@ -3,7 +3,10 @@
 import type { Store } from '../store/index.ts';
 import { kindOf, type LoadedCampaign } from '../campaigns/index.ts';
 import { audienceFilter } from '../audience/index.ts';
-import { dueSends, candidates, type MemberHistory, type PlannedSend, type PlannerContentItem, type PlannerMember } from '../planner/index.ts';
+import type { Types } from 'mongoose';
+import { dueSends, candidates, mayReceive, type MemberHistory, type PlannedSend, type PlannerContentItem, type PlannerMember } from '../planner/index.ts';
+import { needsFullPlanning, nextDueAt } from '../planner/next-due.ts';
+import type { DueEntry } from './due-index.ts';
 import { toPlannedSend } from '../planner/due.ts';
 import { enqueuePlanned, type EnqueueResult } from './enqueue.ts';
 import { claimContentForSends } from './content-claims.ts';
@@ -25,13 +28,53 @@ export interface PlanScope {
   forceStep?: string;
 }
 
-export async function planCampaign(deps: PlanDeps, campaign: LoadedCampaign, scope: PlanScope): Promise<EnqueueResult & { planned: number }> {
+export interface PlanOutcome extends EnqueueResult {
+  planned: number;
+  /** when each pair planned here next needs planning (with `nextDue`) */
+  due: DueEntry[];
+}
+
+/**
+ * Plan the whole audience of a campaign (the full replan: a new or changed definition, or a
+ * campaign the due index cannot serve). With `everyone`, also file the next due time of every
+ * member, in the audience today or not: time-relative audiences let members in later.
+ */
+export async function planCampaign(deps: PlanDeps, campaign: LoadedCampaign, scope: PlanScope, everyone?: readonly PlannerMember[]): Promise<PlanOutcome> {
   const { store } = deps;
   const filter = await audienceFilter(store, campaign, scope.now);
   const members = (await store.models.Member.find(filter).lean()) as unknown as PlannerMember[];
-  if (members.length === 0) return { planned: 0, created: 0, existing: 0, batchIds: [] };
-
+  if (members.length === 0 && !everyone?.length) return { planned: 0, created: 0, existing: 0, batchIds: [], due: [] };
   const [history, { content, delivered }] = await Promise.all([loadHistory(store, campaign.name), contentFor(store, campaign, scope.now)]);
+  const outcome = await planAndRecord(deps, campaign, { members, history, content, delivered }, scope);
+  const due = everyone ? dueEntries(campaign, everyone, { history, content, delivered }, outcome.plannedSends, scope.now) : [];
+  return { planned: outcome.planned, created: outcome.created, existing: outcome.existing, batchIds: outcome.batchIds, due };
+}
+
+/**
+ * Plan only these members (their next due time came, or their inputs changed): their history
+ * alone is read, and content only when the kind reads it. Files their next due times.
+ */
+export async function planMembers(deps: PlanDeps, campaign: LoadedCampaign, members: readonly PlannerMember[], now: Date): Promise<PlanOutcome> {
+  const { store } = deps;
+  if (members.length === 0) return { planned: 0, created: 0, existing: 0, batchIds: [], due: [] };
+  const [history, { content, delivered }] = await Promise.all([loadHistory(store, campaign.name, members.map((m) => m._id as Types.ObjectId)), contentFor(store, campaign, now)]);
+  // the same gate the database filter applies in a full replan (candidates re-checks it exactly)
+  const audience = members.filter((m) => mayReceive(campaign, m, now));
+  const outcome = await planAndRecord(deps, campaign, { members: audience, history, content, delivered }, { now });
+  const due = dueEntries(campaign, members, { history, content, delivered }, outcome.plannedSends, now);
+  return { planned: outcome.planned, created: outcome.created, existing: outcome.existing, batchIds: outcome.batchIds, due };
+}
+
+interface PlanInputs {
+  members: readonly PlannerMember[];
+  history: Map<string, MemberHistory>;
+  content: PlannerContentItem[];
+  delivered: Map<string, Set<string>>;
+}
+
+async function planAndRecord(deps: PlanDeps, campaign: LoadedCampaign, inputs: PlanInputs, scope: PlanScope): Promise<EnqueueResult & { planned: number; plannedSends: PlannedSend[] }> {
+  const { store } = deps;
+  const { members, history, content, delivered } = inputs;
   let planned: PlannedSend[] = [];
   for (const member of members) {
     const h = history.get(String(member._id)) ?? { sends: [] };
@@ -46,18 +89,37 @@ export async function planCampaign(deps: PlanDeps, campaign: LoadedCampaign, sco
       planned.push(...dueSends({ campaign, member, history: h, content, delivered: had, now: scope.now }));
     }
   }
+  if (planned.length === 0) return { planned: 0, created: 0, existing: 0, batchIds: [], plannedSends: [] };
   if (content.length) planned = await claimContentForSends(store, planned, new Map(content.map((c) => [c.guid, c.publishedAt])), scope.now);
   const byId = new Map(members.map((m) => [String(m._id), m]));
   await applyTiming(deps, campaign.definition.sendWindow, planned, byId, scope.now);
   const result = await enqueuePlanned(store, planned, { batchSize: deps.batchSize, messageIdDomain: deps.messageIdDomain, members: byId });
-  return { planned: planned.length, ...result };
+  return { planned: planned.length, ...result, plannedSends: planned };
 }
 
-/** Every send-log record of the campaign, grouped by member, with engagement and RSVP answers. */
-export async function loadHistory(store: Store, campaign: string): Promise<Map<string, MemberHistory>> {
+/** Next due time of each member, their history counting what was just planned (pending). */
+function dueEntries(campaign: LoadedCampaign, members: readonly PlannerMember[], inputs: Omit<PlanInputs, 'members'>, planned: readonly PlannedSend[], now: Date): DueEntry[] {
+  if (needsFullPlanning(campaign)) return [];
+  const justPlanned = new Map<string, PlannedSend[]>();
+  for (const p of planned) justPlanned.set(p.memberId, [...(justPlanned.get(p.memberId) ?? []), p]);
+  const out: DueEntry[] = [];
+  for (const member of members) {
+    const id = String(member._id);
+    const h = inputs.history.get(id) ?? { sends: [] };
+    const extra = justPlanned.get(id);
+    const history = extra ? { ...h, sends: [...h.sends, ...extra.map((p) => ({ step: p.step, occurrence: p.occurrence, status: 'pending', payload: p.data }))] } : h;
+    const at = nextDueAt({ campaign, member, history, content: inputs.content, delivered: inputs.delivered.get(id), now }).getTime();
+    out.push({ campaign: campaign.name, memberId: id, at });
+  }
+  return out;
+}
+
+/** Every send-log record of the campaign (or of some members), grouped by member, with engagement and RSVP answers. */
+export async function loadHistory(store: Store, campaign: string, memberIds?: readonly Types.ObjectId[]): Promise<Map<string, MemberHistory>> {
+  const ids = memberIds?.map(String);
   const [sends, rsvps] = await Promise.all([
-    campaignSends(store, campaign),
-    store.models.Event.find({ campaign, type: 'rsvp' }, { data: 1, at: 1 }).sort({ at: 1 }).lean(),
+    campaignSends(store, campaign, memberIds),
+    store.models.Event.find(ids ? { campaign, type: 'rsvp', 'data.memberId': { $in: ids } } : { campaign, type: 'rsvp' }, { data: 1, at: 1 }).sort({ at: 1 }).lean(),
   ]);
   const out = new Map<string, MemberHistory>();
   for (const { memberId, ...send } of sends) {

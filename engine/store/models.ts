@@ -2,6 +2,7 @@
 // connection (not the global mongoose) so tests can use one database per file.
 // FerretDB compatibility: plain and unique indexes only (no TTL, no partial).
 import mongoose, { Schema, type InferSchemaType } from 'mongoose';
+import { markMemberWrites } from './plan-marks.ts';
 
 export const MEMBER_STATUSES = ['applied', 'active', 'expired', 'churned'] as const;
 export const TOPICS = ['newsletter', 'events', 'caseStudies'] as const;
@@ -155,6 +156,9 @@ const campaignStateSchema = new Schema(
 
 /** Per-day send reservations for the daily cap, shared by every worker. */
 const dailyQuotaSchema = new Schema({ _id: String, used: { type: Number, default: 0 } }, { versionKey: false });
+
+// every write to a member re-plans that member at the next tick (the due index)
+markMemberWrites(memberSchema);
 
 export type MemberDoc = InferSchemaType<typeof memberSchema> & { _id: mongoose.Types.ObjectId };
 export type CampaignStateDoc = InferSchemaType<typeof campaignStateSchema> & { _id: mongoose.Types.ObjectId };

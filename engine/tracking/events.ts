@@ -2,6 +2,7 @@
 // comments. Pixel, click and survey hits do not come here (hit-writer.ts writes them in bulk);
 // these are rare, and each is written when it is made. Everything is keyed by what the
 // verified token says, so a repeated request changes nothing.
+import { markPlanningInputs } from '../store/plan-marks.ts';
 import { Types } from 'mongoose';
 import type { Clock } from '../clock.ts';
 import type { Store, Topic } from '../store/index.ts';
@@ -74,6 +75,8 @@ export async function recordRsvp(deps: TrackingDeps, ref: RecipientRef, answer: 
   const earlier = await deps.store.models.Event.collection.find({ sendLogId: ref.sendLogId, type: 'rsvp' } as never, { projection: { data: 1, at: 1 } }).sort({ at: 1 }).toArray();
   const previous = (earlier.at(-1)?.data as { answer?: 'yes' | 'no' } | undefined)?.answer ?? null;
   await recordEvent(deps, ref, 'rsvp', now, `rsvp:${ref.sendLogId}:${now.getTime()}:${new Types.ObjectId().toHexString()}`, { memberId: ref.memberId, answer, previous });
+  // the answer decides the event's reminder and day-before note
+  await markPlanningInputs(deps.store.db, { members: [ref.memberId] });
 }
 
 /** The optional comment under a survey answer; kept on the member's answer for that step. */

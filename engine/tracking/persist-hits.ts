@@ -4,6 +4,7 @@
 // counter buffer, and "last opened" fields in bulk for the sends that were opened first now.
 // Every write is keyed or idempotent, so a batch that failed half-way is simply written again.
 // The event types and keys follow reports/raw-events.ts, so `kpis rebuild` recomputes the same.
+import { markPlanningInputs } from '../store/plan-marks.ts';
 import { Types } from 'mongoose';
 import type { Store } from '../store/index.ts';
 import type { CounterBuffer } from '../reports/counters.ts';
@@ -99,6 +100,9 @@ async function lastEngagement(store: Store, firstOpens: Hit[], firstClicks: Hit[
   ];
   await recordFirstEngagements(store, firstOpens.map((h) => ({ sendLogId: h.ref.sendLogId, at: h.at })), firstClicks.map((h) => ({ sendLogId: h.ref.sendLogId, at: h.at })));
   if (memberOps.length) await store.models.Member.collection.bulkWrite(memberOps as never, { ordered: false });
+  // engagement decides drip branches and engagement segments: re-plan these members next tick
+  const engaged = [...firstOpens, ...firstClicks].map((h) => h.ref.memberId);
+  if (engaged.length) await markPlanningInputs(store.db, { members: engaged });
 }
 
 export function answerKey(h: Hit): string {
