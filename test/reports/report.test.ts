@@ -45,20 +45,38 @@ describe('the JSON report over a known history', () => {
   });
 
   it('engagement per step, per program and in total', () => {
-    expect(report.engagement.byStep.map((s) => [s.campaign, s.step, s.sent])).toEqual([
-      ['cases', 'promo', 2], ['meetup', 'invite', 3], ['news', 'issue-1', 4], ['renewal', 'r-14', 1], ['renewal', 'r-30', 2],
-      ['renewal-startups', 'r-30', 2], ['renewal-startups', 'r-7', 1],
+    expect(report.engagement.byStep).toEqual([
+      { campaign: 'cases', step: 'promo', ...cases }, { campaign: 'meetup', step: 'invite', ...meetup }, { campaign: 'news', step: 'issue-1', ...news },
+      { campaign: 'renewal', step: 'r-14', ...zero, sent: 1, delivered: 1 }, { campaign: 'renewal', step: 'r-30', ...zero, sent: 2, delivered: 2 },
+      { campaign: 'renewal-startups', step: 'r-30', ...zero, sent: 2, delivered: 2 }, { campaign: 'renewal-startups', step: 'r-7', ...zero, sent: 1, delivered: 1 },
     ]);
+    expect(report.engagement.byProgram.find((p) => p.program === 'startups')).toEqual({
+      program: 'startups', ...zero, sent: 5, delivered: 5, humanOpens: 1, opens: 1, uniqueOpens: 1, clicks: 1, uniqueClicks: 1, openRate: 0.2, clickRate: 0.2, ctor: 1,
+    });
     const education = report.engagement.byProgram.find((p) => p.program === 'education')!;
     expect(education).toEqual({
       program: 'education', ...zero, softBounces: 1, sent: 10, failed: 1, bounces: 2, bouncedAfterSend: 1, complaints: 1, humanOpens: 3, machineOpens: 2, opens: 5, uniqueOpens: 2,
       clicks: 3, uniqueClicks: 2, unsubscribes: 1, rsvpYes: 1, rsvpNo: 2, csatCount: 3, csatSum: 12, csatAverage: 4, delivered: 9,
       openRate: 2 / 9, clickRate: 2 / 9, ctor: 1, unsubscribeRate: 1 / 9, bounceRate: 2 / 11,
     });
-    expect(report.engagement.total).toMatchObject({ sent: 15, delivered: 14, uniqueOpens: 3, uniqueClicks: 3, opens: 6 });
+    expect(report.engagement.total).toEqual({
+      ...zero, sent: 15, failed: 1, bounces: 2, bouncedAfterSend: 1, complaints: 1, softBounces: 1, humanOpens: 4, machineOpens: 2, opens: 6, uniqueOpens: 3,
+      clicks: 4, uniqueClicks: 3, unsubscribes: 1, rsvpYes: 1, rsvpNo: 2, csatCount: 3, csatSum: 12, csatAverage: 4, delivered: 14,
+      openRate: 3 / 14, clickRate: 3 / 14, ctor: 1, unsubscribeRate: 1 / 14, bounceRate: 2 / 16,
+    });
   });
 
   it('engagement over time, per day, without the day outside the period', () => {
+    // every counted figure of every day (the rates are the same engagementFigures as above)
+    const counted = Object.keys(zero).filter((k) => !['delivered', 'opens', 'openRate', 'clickRate', 'ctor', 'unsubscribeRate', 'bounceRate', 'csatAverage'].includes(k));
+    const nonZero = (r: object) => Object.fromEntries(counted.map((k) => [k, (r as Record<string, unknown>)[k]]).filter(([, v]) => v !== 0));
+    expect(Object.fromEntries(report.engagement.byDay.map((r) => [r.day, nonZero(r)]))).toEqual({
+      '2026-01-02': { sent: 1 }, '2026-01-18': { sent: 1 }, '2026-01-30': { sent: 1 }, '2026-04-01': { sent: 1 }, '2026-04-24': { sent: 1 },
+      '2026-06-01': { sent: 4, failed: 1, bounces: 1 },
+      '2026-06-02': { humanOpens: 3, machineOpens: 2, uniqueOpens: 2, clicks: 3, uniqueClicks: 2, unsubscribes: 1, complaints: 1, bounces: 1, bouncedAfterSend: 1, softBounces: 1 },
+      '2026-07-01': { sent: 2 }, '2026-07-02': { sent: 1 }, '2026-07-03': { humanOpens: 1, uniqueOpens: 1, clicks: 1, uniqueClicks: 1 },
+      '2026-09-01': { sent: 3 }, '2026-09-02': { rsvpYes: 2, rsvpNo: 1 }, '2026-09-03': { rsvpYes: -1, rsvpNo: 1 }, '2026-09-10': { csatCount: 3, csatSum: 12 },
+    });
     expect(report.engagement.byDay.map((r) => [r.day, r.sent, r.opens])).toEqual([
       ['2026-01-02', 1, 0], ['2026-01-18', 1, 0], ['2026-01-30', 1, 0], ['2026-04-01', 1, 0], ['2026-04-24', 1, 0],
       ['2026-06-01', 4, 0], ['2026-06-02', 0, 5], ['2026-07-01', 2, 0], ['2026-07-02', 1, 0], ['2026-07-03', 0, 1],
