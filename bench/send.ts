@@ -14,16 +14,19 @@ import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import { parseConnectionUrl } from 'nodemailer/lib/shared/index.js';
 import { SMTPServer } from 'smtp-server';
 import pLimit from 'p-limit';
+import { readFileSync } from 'node:fs';
 import { loadConfig } from '../engine/config.ts';
-import { createEngine } from '../engine/main.ts';
-import { drain } from '../engine/scheduler/drain.ts';
-import { defineCampaign, validateDefinition } from '../engine/campaigns/index.ts';
+import { createRendering } from '../engine/main.ts';
 import { openStore, resolveDatabase, ROOT_DIR } from '../engine/store/index.ts';
+import { lockPathFor } from '../engine/store/shared-server.ts';
 import { systemClock } from '../engine/clock.ts';
 import { SmtpTransport } from '../engine/delivery/smtp.ts';
-import { countDelivered } from '../engine/ledger/index.ts';
+import { newsletterIssue } from './send-fixture.ts';
+import type { EngineRunReport, EngineRunRequest } from './send-engine.ts';
 
 const MEMBERS = Number(process.env.MEMBERS ?? 20_000);
+/** the second size (the issue's 100,000 members); LARGE=0 skips it */
+const LARGE = Number(process.env.LARGE ?? 100_000);
 const POOL_SIZE = 5;
 /** what createEngine uses per batch for this pool size: max(4, pool x 4) */
 const IN_FLIGHT = Math.max(4, POOL_SIZE * 4);
@@ -66,77 +69,89 @@ function startSink(): Promise<{ child: ChildProcess; url: string; received(): Pr
   });
 }
 
-// ---- peak RSS of this process -----------------------------------------------------------
-let peakRss = 0;
-const rssTimer = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage.rss()); }, 50);
-rssTimer.unref();
+// ---- one engine run, in its own process ---------------------------------------------------
+function engineRun(req: EngineRunRequest): Promise<EngineRunReport> {
+  // CPU_PROF=dir writes a V8 CPU profile of each engine run there
+  const prof = process.env.CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.CPU_PROF] : [];
+  const child = fork(fileURLToPath(new URL('./send-engine.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx', ...prof], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('message', (m: { report?: EngineRunReport; error?: string }) => (m.report ? resolve(m.report) : reject(new Error(m.error))));
+    child.once('exit', (code) => reject(new Error(`engine run exited with code ${code}`)));
+    child.send(req);
+  });
+}
+
+/** The embedded server's pid (from its lock file), to read its CPU time; undefined for an external database. */
+function databasePid(dataDir: string): number | undefined {
+  try {
+    const lock = JSON.parse(readFileSync(lockPathFor(join(dataDir, 'ferretdb')), 'utf8')) as { serverPid?: number };
+    return lock.serverPid;
+  } catch {
+    return undefined;
+  }
+}
 
 // ---- the benchmark ----------------------------------------------------------------------
 async function main(): Promise<void> {
   const dataDir = join(ROOT_DIR, '.data', 'bench');
-  say(`bench:send  ${MEMBERS} members, SMTP pool ${POOL_SIZE}, ${IN_FLIGHT} messages in flight per batch`);
+  say(`bench:send  ${MEMBERS} members${LARGE ? ` and ${LARGE}` : ''}, SMTP pool ${POOL_SIZE}, ${IN_FLIGHT} messages in flight per batch`);
   const db = await resolveDatabase({ mongodbUri: process.env.MONGODB_URI, dataDir, rootDir: ROOT_DIR, onProgress: say });
   const sink = await startSink();
+  const dbPid = db.kind === 'ferretdb' ? databasePid(dataDir) : undefined;
   try {
-    const store = await openStore(db.uri, DB_NAME);
-    await store.db.dropDatabase();
-    await store.close();
+    // Baselines first, with a message the size of a real rendered one.
+    const { renderer } = createRendering(loadConfig({ ...process.env, LOG_LEVEL: 'warn' }));
+    const sample = (await renderer.prepare('newsletter', { data: newsletterIssue(), subject: 'Issue 42' }, 'en'))
+      .fill({ id: new Types.ObjectId().toHexString(), email: 'a@devs.example', name: 'A', firstName: 'A', program: 'open-source', locale: 'en', timezone: 'UTC', attributes: {} }, { sendLogId: new Types.ObjectId().toHexString(), campaign: 'bench', step: 'issue', sentAt: systemClock.now() });
+    say(`message: ${Buffer.byteLength(sample.html)} bytes of HTML, ${Buffer.byteLength(sample.text)} bytes of text`);
+    // PROFILE_ENGINE=1 skips both baselines (for `node --cpu-prof` runs of the engine alone).
+    const skipBaselines = process.env.PROFILE_ENGINE === '1';
+    const raw = skipBaselines ? { ms: 1 } : await rawNodemailer(sink.url, MEMBERS, sample);
+    say(`raw nodemailer:   ${MEMBERS} messages in ${(raw.ms / 1000).toFixed(2)} s = ${rate(MEMBERS, raw.ms)} msg/s`);
+    // Second baseline: our SMTP transport alone (pre-encoded bodies), no database, planning or rendering.
+    const alone = skipBaselines ? { ms: 1 } : await transportAlone(sink.url, MEMBERS, sample);
+    say(`SMTP transport alone: ${MEMBERS} messages in ${(alone.ms / 1000).toFixed(2)} s = ${rate(MEMBERS, alone.ms)} msg/s`);
 
-    const config = loadConfig({
-      ...process.env,
-      MONGODB_URI: db.uri,
-      FLYWHEEL_DB_NAME: DB_NAME,
-      FLYWHEEL_TRANSPORT: 'smtp',
-      SMTP_URL: sink.url,
-      SMTP_POOL_SIZE: String(POOL_SIZE),
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-    });
-    const definition = defineCampaign({
-      kind: 'broadcast', name: 'bench-newsletter', topic: 'newsletter', at: systemClock.now().toISOString(),
-      template: 'newsletter', subject: 'Issue {{issue.number}}: {{issue.title}}', data: newsletterIssue(),
-    });
-    const campaign = validateDefinition(definition, 'bench-newsletter.ts').campaign!;
-    const engine = await createEngine(config, { campaigns: [campaign], processEveryMs: 250 });
-    try {
-      await insertMembers(engine.store, MEMBERS);
-
-      // Raw nodemailer first: the ceiling, with a message the size of a real rendered one.
-      const sample = (await engine.renderer.prepare('newsletter', { data: newsletterIssue(), subject: 'Issue 42' }, 'en'))
-        .fill({ id: new Types.ObjectId().toHexString(), email: 'a@devs.example', name: 'A', firstName: 'A', program: 'open-source', locale: 'en', timezone: 'UTC', attributes: {} }, { sendLogId: new Types.ObjectId().toHexString(), campaign: 'bench', step: 'issue', sentAt: engine.clock.now() });
-      // PROFILE_ENGINE=1 skips both baselines (for `node --cpu-prof` runs of the engine alone).
-      const skipBaselines = process.env.PROFILE_ENGINE === '1';
-      const raw = skipBaselines ? { ms: 1 } : await rawNodemailer(sink.url, MEMBERS, sample);
-      say(`raw nodemailer:   ${MEMBERS} messages in ${(raw.ms / 1000).toFixed(2)} s = ${rate(MEMBERS, raw.ms)} msg/s`);
-      // Second baseline: our SMTP transport alone (pre-encoded bodies), no database, planning or rendering.
-      const alone = skipBaselines ? { ms: 1 } : await transportAlone(sink.url, MEMBERS, sample);
-      say(`SMTP transport alone: ${MEMBERS} messages in ${(alone.ms / 1000).toFixed(2)} s = ${rate(MEMBERS, alone.ms)} msg/s`);
-
+    const sizes = LARGE ? [MEMBERS, LARGE] : [MEMBERS];
+    const reports: EngineRunReport[] = [];
+    for (const members of sizes) {
+      const store = await openStore(db.uri, DB_NAME);
+      await store.db.dropDatabase();
+      await store.close();
+      const seeded = await openStore(db.uri, DB_NAME);
+      await insertMembers(seeded, members);
+      await seeded.close();
       const before = await sink.received();
-      const t0 = performance.now();
-      const planned = await engine.scheduler.plan(campaign, { now: engine.clock.now(), forceStep: 'send' });
-      const tPlan = performance.now();
-      await drain(engine);
-      const ms = performance.now() - t0;
+      const r = await engineRun({ uri: db.uri, dbName: DB_NAME, smtpUrl: sink.url, poolSize: POOL_SIZE, members, dbPid });
       const delivered = (await sink.received()) - before;
-      const sent = await countDelivered(engine.store, campaign.name);
-      say(`engine end to end: ${planned.created} planned in ${((tPlan - t0) / 1000).toFixed(2)} s (${planned.batches} batches), ` +
-        `${sent} sent and recorded, ${delivered} received by the sink, in ${(ms / 1000).toFixed(2)} s = ${rate(MEMBERS, ms)} msg/s`);
-      if (sent !== MEMBERS || delivered !== MEMBERS) throw new Error(`expected ${MEMBERS} sent and received, got ${sent} recorded and ${delivered} received`);
-
-      const msgsPerS = MEMBERS / (ms / 1000);
-      const rawPerS = MEMBERS / (raw.ms / 1000);
-      const ratio = msgsPerS / rawPerS;
-      const alonePerS = MEMBERS / (alone.ms / 1000);
-      const ratioVsTransport = msgsPerS / alonePerS;
-      const peakMb = Math.round(peakRss / 1048576);
-      say(`ratio engine/raw nodemailer: ${ratio.toFixed(2)} (target >= 0.70); engine/transport alone: ${ratioVsTransport.toFixed(2)}; peak RSS of this process ${peakMb} MB`);
-      process.stdout.write(`${JSON.stringify({
-        bench: 'send', msgs_per_s: round(msgsPerS), raw_msgs_per_s: round(rawPerS), ratio: Number(ratio.toFixed(3)),
-        transport_msgs_per_s: round(alonePerS), ratio_vs_transport: Number(ratioVsTransport.toFixed(3)), peak_rss_mb: peakMb,
-      })}\n`);
-    } finally {
-      await engine.close();
+      const cpu = r.nodeCpuS + (r.dbCpuS ?? 0);
+      say(`engine end to end, ${members} members: planned in ${(r.planMs / 1000).toFixed(2)} s, ${r.sent} sent and recorded, ${delivered} received by the sink, ` +
+        `in ${(r.ms / 1000).toFixed(2)} s = ${rate(members, r.ms)} msg/s; CPU ${r.nodeCpuS.toFixed(1)} s Node + ${(r.dbCpuS ?? 0).toFixed(1)} s database = ` +
+        `${(cpu / members * 1000).toFixed(2)} CPU-s per 1,000; peak RSS ${r.peakRssMb} MB`);
+      if (r.sent !== members || delivered !== members) throw new Error(`expected ${members} sent and received, got ${r.sent} recorded and ${delivered} received`);
+      reports.push(r);
     }
+
+    const [small, large] = reports as [EngineRunReport, EngineRunReport | undefined];
+    const perS = (r: EngineRunReport) => r.members / (r.ms / 1000);
+    const cpuPer1k = (r: EngineRunReport) => (r.nodeCpuS + (r.dbCpuS ?? 0)) / r.members * 1000;
+    const rawPerS = MEMBERS / (raw.ms / 1000);
+    const alonePerS = MEMBERS / (alone.ms / 1000);
+    const summary = {
+      bench: 'send', members: MEMBERS,
+      msgs_per_s: round(perS(small)), raw_msgs_per_s: round(rawPerS), ratio: Number((perS(small) / rawPerS).toFixed(3)),
+      transport_msgs_per_s: round(alonePerS), ratio_vs_transport: Number((perS(small) / alonePerS).toFixed(3)),
+      cpu_s_per_1k: Number(cpuPer1k(small).toFixed(2)), node_cpu_s: round(small.nodeCpuS), db_cpu_s: round(small.dbCpuS ?? 0),
+      peak_rss_mb: small.peakRssMb,
+      ...(large ? {
+        members_large: large.members, msgs_per_s_100k: round(perS(large)), ratio_vs_transport_100k: Number((perS(large) / alonePerS).toFixed(3)),
+        cpu_s_per_1k_100k: Number(cpuPer1k(large).toFixed(2)), peak_rss_mb_100k: large.peakRssMb,
+        rss_ratio_100k_20k: large.peakRssMb && small.peakRssMb ? Number((large.peakRssMb / small.peakRssMb).toFixed(2)) : undefined,
+      } : {}),
+    };
+    say(`engine/raw nodemailer ${summary.ratio}; engine/transport alone ${summary.ratio_vs_transport} (target >= 0.8); ${summary.cpu_s_per_1k} CPU-s per 1,000 (target <= 1.5)`);
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
   } finally {
     sink.child.disconnect();
     await db.stop();
@@ -187,16 +202,6 @@ async function insertMembers(store: import('../engine/store/index.ts').Store, co
       locale: 'en', timezone: 'UTC', tags: [], attributes: {}, renewals: [], topics: { newsletter: true, events: true, caseStudies: true }, createdAt: now, updatedAt: now,
     })));
   }
-}
-
-function newsletterIssue() {
-  return {
-    program: { name: 'Flywheel Champions', url: 'https://champions.flywheel.example/' },
-    issue: { number: 42, title: 'Edge functions and a new SDK', date: '2026-03-04T09:00:00Z' },
-    intro: 'here is what the community shipped this month.',
-    items: [1, 2, 3, 4, 5, 6].map((n) => ({ title: `Story ${n}`, url: `https://flywheel.example/blog/${n}`, summary: `What happened in story ${n}, in two lines of text.`, tag: 'News', meta: `${n} min read` })),
-    cta: { label: 'Browse the archive', url: 'https://flywheel.example/newsletter' },
-  };
 }
 
 const rate = (n: number, ms: number) => Math.round(n / (ms / 1000));

@@ -1,8 +1,10 @@
-// Sends one batch: the unit of work a worker takes. Exactly-once comes from three keyed
-// writes: one run of a batch at a time (a lease inserted under `<batch>:<run>`), one result
-// per record and attempt (`<sendLogId>:<attempt>`), and a resumed run skipping recorded results.
-// Messages sent but not yet recorded when a worker dies (the in-flight window) are the only
-// ones that can go out twice, and they reuse their Message-ID so the duplicate is detectable.
+// Sends one batch: the unit of work a worker takes. Exactly-once comes from keyed writes: one
+// run of a batch at a time (a lease inserted under `<batch>:<run>`), the run's outcomes recorded
+// in pages written in order (`<batch>:<run>:<seq>`), and a resumed run skipping what earlier runs
+// recorded. Messages sent but not yet recorded when a worker (or the database) dies, the in-flight
+// window, are the only ones that can go out twice, and they reuse their Message-ID so the
+// duplicate is detectable. The window is bounded: sends wait while outcomes pile up unwritten and
+// stop as soon as they cannot be written. Counters count an outcome once it is recorded.
 // This file orchestrates; the lease, the result writer, the triage (pure) and retry hand-offs
 // live beside it, and every read or write of the send ledger goes through engine/ledger/.
 import pLimit from 'p-limit';
@@ -16,14 +18,14 @@ import type { CounterBuffer } from '../reports/counters.ts';
 import { sendsRenewalReminders } from '../reports/metrics.ts';
 import { sendResultDeltas } from '../reports/raw-events.ts';
 import {
-  batchById, markBatchFinished, postponeBatch, payloadById, settledAtAttempt, suppress, suppressedKeys, resultKey,
-  type BatchRecipient, type ResultStatus, type SendResultDoc,
+  batchById, markBatchFinished, postponeBatch, payloadById, settledByEarlierRuns, suppress, suppressedKeys,
+  type BatchRecipient, type ResultStatus, type SendOutcome,
 } from '../ledger/index.ts';
 import type { Transport, Address } from './transport.ts';
 import { decideRetry, type RetryPolicy, type RandomSource } from './retry.ts';
 import { reserveDailyQuota, type DailyCapStore } from './throttle.ts';
 import { BatchRunLease } from './batch-lease.ts';
-import { ResultWriter } from './result-writer.ts';
+import { ResultWriter, DatabaseUnavailableError } from './result-writer.ts';
 import { splitAtCap, triageRecipients } from './triage.ts';
 import { handedOnByEarlierRuns, handOnForRetry, type RetryItem } from './retry-batches.ts';
 import { composeMessage } from './compose.ts';
@@ -59,6 +61,8 @@ export interface SenderDeps {
   noLongerDue?(campaign: string, step: string, recipients: BatchRecipient[]): Promise<Set<string>>;
 }
 
+export { DatabaseUnavailableError };
+
 export type BatchOutcome =
   | { status: 'done'; sent: number; failed: number; skipped: number; retrying: number; alreadyDone: number }
   | { status: 'busy' | 'missing' | 'finished' }
@@ -85,18 +89,18 @@ export async function runBatch(deps: SenderDeps, batchId: string): Promise<Batch
     const renewalReminder = sendsRenewalReminders(watch.kind);
 
     const recipients = batch.recipients;
-    const done = lease.run > 1 ? await settledAtAttempt(store, recipients.map((r) => r.sendLogId), batch.attempt) : new Set<string>();
-    const writer = new ResultWriter(store, deps.log);
-    const tally = { sent: 0, failed: 0, skipped: 0, retrying: 0, alreadyDone: done.size, leaseLost: 0, paused: 0, handedBack: 0 };
+    const done = await settledByEarlierRuns(store, batch, lease.run);
+    const writer = new ResultWriter(store, deps.log, { batchId: batch._id, campaign: batch.campaign, step: batch.step, attempt: batch.attempt, run: lease.run });
+    const tally = { sent: 0, failed: 0, skipped: 0, retrying: 0, alreadyDone: done.size, leaseLost: 0, paused: 0, handedBack: 0, unrecordable: 0 };
     const retryLater: RetryItem[] = [];
-    const base = { batchId: batch._id, campaign: batch.campaign, step: batch.step };
-    const result = (r: BatchRecipient, status: ResultStatus, extra: Partial<SendResultDoc> = {}) => {
+    const result = (r: BatchRecipient, status: ResultStatus, extra: Partial<SendOutcome> = {}) => {
       tally[status]++;
       const at = clock.now();
-      writer.add({ _id: resultKey(r.sendLogId, batch.attempt), sendLogId: r.sendLogId, ...base, status, at, ...extra });
-      // Counted from the same fact the rebuild reads back (the result), at the same instant.
-      deps.counters.countAll({ campaign: batch.campaign, step: batch.step, program: r.program, memberId: String(r.memberId), at, renewalReminder }, sendResultDeltas(status, extra.bounce));
-      deps.onProgress?.(1);
+      // Counted from the same fact the rebuild reads back (the result), once it is recorded.
+      writer.add({ sendLogId: r.sendLogId, status, at, ...extra }, () => {
+        deps.counters.countAll({ campaign: batch.campaign, step: batch.step, program: r.program, memberId: String(r.memberId), at, renewalReminder }, sendResultDeltas(status, extra.bounce));
+        deps.onProgress?.(1);
+      });
     };
 
     // An earlier run that died right after writing a retry batch left its recipients unrecorded here.
@@ -136,6 +140,8 @@ export async function runBatch(deps: SenderDeps, batchId: string): Promise<Batch
 
       await Promise.all(sendable.map((r) => limit(async () => {
         if (deps.stopping?.aborted) { tally.handedBack++; return; }
+        // outcomes that cannot be written would be sent again by the next run: stop first
+        if (!(await writer.room())) { tally.unrecordable++; return; }
         if (!lease.safe()) { tally.leaseLost++; return; }
         // paused or removed since the batch started: stop starting sends
         const state = watch.current();
@@ -164,6 +170,14 @@ export async function runBatch(deps: SenderDeps, batchId: string): Promise<Batch
       })));
     }
 
+    if (tally.unrecordable > 0) {
+      // Rejects (DatabaseUnavailableError) if the database stays unwritable; the job fails and
+      // the command stops. If the writes went through after all, the rest is sent by a new run now.
+      await writer.close();
+      await deps.schedule(batchId, clock.now());
+      deps.log.warn({ batchId, run: lease.run, ...tally }, 'results could not be written for a while; the rest of the batch goes to the next run');
+      return { status: 'postponed', until: clock.now(), reason: 'results could not be written' };
+    }
     if (tally.handedBack > 0) {
       // This process is stopping: what it sent is recorded; the rest (transient failures included,
       // unrecorded) is due again now, for another worker or the next start, once the lease ends below.

@@ -109,22 +109,34 @@ const batchLeaseSchema = new Schema(
   { versionKey: false },
 );
 
-/** The outcome of one attempt at one record: `_id` = `<sendLogId>:<attempt>`. */
+/**
+ * Outcomes of sends, one document per flush of a batch run (a "result page"): `_id` =
+ * `<batchId>:<run>:<seq>`, `results` holds up to a flush's worth of outcomes (about 100), each
+ * one attempt at one record. One keyed insert records a page, so recording costs a document per
+ * hundred messages, not one per message. Pages of a run are written in `seq` order, one at a
+ * time, so a later run reads what an earlier one recorded by `_id` alone (see results.ts).
+ * Documents written before pages existed hold one outcome each (`_id` = `<sendLogId>:<attempt>`,
+ * the outcome's fields at the top level); every reader accepts both (results.ts `outcomesOf`).
+ */
 const sendResultSchema = new Schema(
   {
     _id: { type: String, required: true },
-    sendLogId: { type: Schema.Types.ObjectId, required: true },
     batchId: { type: Schema.Types.ObjectId, required: true },
     campaign: { type: String, required: true },
     step: { type: String, required: true },
-    /** sent | failed | skipped | retrying */
-    status: { type: String, required: true },
-    at: { type: Date, required: true },
+    attempt: { type: Number },
+    run: { type: Number },
+    seq: { type: Number },
+    /** SendOutcome[] (a page); absent on a one-outcome document of the earlier shape */
+    results: { type: Schema.Types.Mixed },
+    // the earlier one-outcome shape:
+    sendLogId: { type: Schema.Types.ObjectId },
+    status: { type: String },
+    at: { type: Date },
     providerId: { type: String },
     transport: { type: String },
     reason: { type: String },
     retryBatchId: { type: Schema.Types.ObjectId },
-    /** a permanent refusal that suppressed the address (reports count it as a bounce) */
     bounce: { type: Boolean },
   },
   { versionKey: false },
@@ -166,12 +178,26 @@ export interface BatchRecipient {
 
 export type ResultStatus = 'sent' | 'failed' | 'skipped' | 'retrying';
 
-/** The outcome of one attempt at one record, as written. */
-export interface SendResultDoc {
-  _id: string; sendLogId: Types.ObjectId; batchId: Types.ObjectId; campaign: string; step: string;
-  status: ResultStatus; at: Date; providerId?: string; transport?: string; reason?: string; retryBatchId?: Types.ObjectId;
+/** The outcome of one attempt at one record (an entry of a result page). */
+export interface SendOutcome {
+  sendLogId: Types.ObjectId;
+  /** sent | failed | skipped | retrying */
+  status: ResultStatus;
+  at: Date;
+  providerId?: string; transport?: string; reason?: string; retryBatchId?: Types.ObjectId;
   /** a permanent refusal that suppressed the address: counted as a bounce */
   bounce?: boolean;
+}
+
+/** A result page as written: the outcomes one flush of one batch run recorded. */
+export interface ResultPageDoc {
+  _id: string; batchId: Types.ObjectId; campaign: string; step: string; attempt: number; run: number; seq: number;
+  results: SendOutcome[];
+}
+
+/** One outcome as readers see it, whatever document shape held it; `_id` = `<sendLogId>:<attempt>`. */
+export interface SendResultDoc extends SendOutcome {
+  _id: string; batchId: Types.ObjectId; campaign: string; step: string;
 }
 
 function bindLedgerModels(conn: mongoose.Connection) {

@@ -5,6 +5,7 @@
 // collection (a 100,000-document rebuild spent 25-55 s per page).
 import type { Store } from '../store/index.ts';
 import { ledgerModels } from './models.ts';
+import { outcomesOf } from './results.ts';
 
 const PAGE = 5000;
 
@@ -32,8 +33,34 @@ export async function* sendRecipientPages(store: Store): AsyncGenerator<Array<{ 
 
 export interface ResultFact { sendLogId: unknown; campaign: string; step: string; status: string; at: Date; bounce?: boolean }
 
-/** Every send result, page by page. */
+/**
+ * Every send outcome, page by page (result documents hold pages of about a hundred outcomes).
+ * An outcome two runs of a batch both recorded (a run that lost its lease had it in flight) is
+ * given once: the few batches with more than one run are found first, and only their outcomes
+ * are remembered, so memory stays small however many results there are.
+ */
 export async function* resultPages(store: Store): AsyncGenerator<ResultFact[]> {
   const { SendResult } = await ledgerModels(store);
-  yield* cursorPages<ResultFact>(SendResult.collection as unknown as RawCollection, { sendLogId: 1, campaign: 1, step: 1, status: 1, at: 1, bounce: 1 });
+  const rerun = new Set((await SendResult.find({ run: { $gt: 1 } }, { batchId: 1 }).lean()).map((d) => String(d.batchId)));
+  const seen = new Set<string>();
+  const docsPerPage = Math.max(1, Math.floor(PAGE / 100));
+  let facts: ResultFact[] = [];
+  let docs = 0;
+  for await (const doc of (SendResult.collection as unknown as RawCollection).find({}, { batchSize: docsPerPage })) {
+    const d = doc as Parameters<typeof outcomesOf>[0];
+    const dedupe = rerun.has(String(d.batchId));
+    for (const o of outcomesOf(d)) {
+      if (dedupe) {
+        if (seen.has(o._id)) continue;
+        seen.add(o._id);
+      }
+      facts.push({ sendLogId: o.sendLogId, campaign: o.campaign, step: o.step, status: o.status, at: o.at, bounce: o.bounce });
+    }
+    if (++docs === docsPerPage) {
+      yield facts;
+      facts = [];
+      docs = 0;
+    }
+  }
+  if (facts.length) yield facts;
 }

@@ -5,14 +5,12 @@ import type { Store } from '../store/index.ts';
 import { ledgerModels } from './models.ts';
 import { sendsOfMember } from './send-log.ts';
 import { forgetAddress, suppressionsOf } from './suppressions.ts';
+import { outcomesOfSends } from './results.ts';
 
 /** A member's sends, their delivery outcomes and the suppressions of their address. */
 export async function ledgerRecordOf(store: Store, memberId: Types.ObjectId, email: string) {
-  const { SendResult } = await ledgerModels(store);
   const sends = await sendsOfMember(store, memberId);
-  const results = sends.length
-    ? await SendResult.find({ sendLogId: { $in: sends.map((s) => s._id) } }, { _id: 0, sendLogId: 1, status: 1, at: 1, reason: 1 }).lean()
-    : [];
+  const results = (await outcomesOfSends(store, sends.map((s) => s._id))).map((o) => ({ sendLogId: o.sendLogId, status: o.status, at: o.at, reason: o.reason }));
   return { sends, results, suppressions: await suppressionsOf(store, email) };
 }
 

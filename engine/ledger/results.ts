@@ -1,39 +1,111 @@
-// Send results: the outcome of one attempt at one record, keyed `<sendLogId>:<attempt>`, so a
-// result written twice (a retried flush, a run that overlapped another) is written once.
+// Send results: what happened to each attempt at each record, recorded as result pages (one
+// document per flush of a batch run, `<batchId>:<run>:<seq>`; see models.ts). A page is written
+// by one keyed insert, so a retried write is written once. Two runs of a batch may both record
+// a recipient (a run that lost its lease had the message in flight): readers keep the first
+// outcome of each `<sendLogId>:<attempt>`, as the per-outcome keys did before pages.
 import type { Types } from 'mongoose';
 import type { Store } from '../store/index.ts';
 import { insertKeyed } from '../store/keyed-insert.ts';
-import { ledgerModels, type SendResultDoc } from './models.ts';
+import { ledgerModels, type ResultPageDoc, type SendOutcome, type SendResultDoc } from './models.ts';
 
 export function resultKey(sendLogId: Types.ObjectId | string, attempt: number): string {
   return `${String(sendLogId)}:${attempt}`;
 }
 
-/** Insert results; returns how many were already recorded. */
-export async function recordResults(store: Store, results: readonly SendResultDoc[]): Promise<number> {
-  const { SendResult } = await ledgerModels(store);
-  return (await insertKeyed(SendResult.collection, results)).size;
+export function resultPageId(batchId: Types.ObjectId | string, run: number, seq: number): string {
+  return `${String(batchId)}:${run}:${seq}`;
 }
 
-/** The send-log ids (of these) that already have a result for `attempt`: `_id` lookups only. */
-export async function settledAtAttempt(store: Store, sendLogIds: ReadonlyArray<Types.ObjectId | string>, attempt: number): Promise<Set<string>> {
-  if (sendLogIds.length === 0) return new Set();
+/** Record one page of outcomes; false if that page was already written (a retried write). */
+export async function recordResultPage(store: Store, page: ResultPageDoc): Promise<boolean> {
   const { SendResult } = await ledgerModels(store);
-  const rows = await SendResult.find({ _id: { $in: sendLogIds.map((id) => resultKey(id, attempt)) } }, { sendLogId: 1 }).lean();
-  return new Set(rows.map((r) => String(r.sendLogId)));
+  return !(await insertKeyed(SendResult.collection, [page])).has(0);
+}
+
+type StoredResult = Partial<ResultPageDoc> & Partial<SendOutcome> & { _id: string; batchId: Types.ObjectId; campaign: string; step: string };
+
+/** The outcomes a stored document holds: a page's entries, or the one outcome of the earlier shape. */
+export function outcomesOf(doc: StoredResult): SendResultDoc[] {
+  const base = { batchId: doc.batchId, campaign: doc.campaign, step: doc.step };
+  if (Array.isArray(doc.results)) {
+    const attempt = doc.attempt ?? 1;
+    return doc.results.map((o) => ({ ...o, ...base, _id: resultKey(o.sendLogId, attempt) }));
+  }
+  return doc.sendLogId ? [{ ...(doc as SendResultDoc) }] : [];
+}
+
+/** Outcomes of many documents, the first of each `<sendLogId>:<attempt>` kept (pages in run/seq order). */
+function firstOutcomes(docs: StoredResult[]): SendResultDoc[] {
+  const ordered = [...docs].sort((a, b) => (a.run ?? 0) - (b.run ?? 0) || (a.seq ?? 0) - (b.seq ?? 0));
+  const seen = new Set<string>();
+  const out: SendResultDoc[] = [];
+  for (const doc of ordered) {
+    for (const o of outcomesOf(doc)) {
+      if (seen.has(o._id)) continue;
+      seen.add(o._id);
+      out.push(o);
+    }
+  }
+  return out;
+}
+
+/**
+ * The records of a batch that earlier runs (1 .. run-1) settled: their pages read by `_id`, in
+ * order, until the first one missing (pages of a run are written one after another). Outcomes of
+ * the earlier one-per-document shape are looked up by their keys as well.
+ */
+export async function settledByEarlierRuns(store: Store, batch: { _id: Types.ObjectId; attempt: number; recipients: ReadonlyArray<{ sendLogId: Types.ObjectId }> }, run: number): Promise<Set<string>> {
+  const settled = new Set<string>();
+  if (run <= 1) return settled;
+  const { SendResult } = await ledgerModels(store);
+  for (let r = 1; r < run; r++) {
+    for (let seq = 0; ; seq++) {
+      const page = (await SendResult.findById(resultPageId(batch._id, r, seq)).lean()) as StoredResult | null;
+      if (!page) break;
+      for (const o of outcomesOf(page)) settled.add(String(o.sendLogId));
+    }
+  }
+  const legacy = await SendResult.find({ _id: { $in: batch.recipients.map((x) => resultKey(x.sendLogId, batch.attempt)) } }, { sendLogId: 1 }).lean();
+  for (const l of legacy) if (l.sendLogId) settled.add(String(l.sendLogId));
+  return settled;
+}
+
+/** Every outcome recorded (for a campaign, or one of its steps), the first of each attempt. */
+export async function recordedResults(store: Store, where: { campaign?: string; step?: string } = {}): Promise<SendResultDoc[]> {
+  const { SendResult } = await ledgerModels(store);
+  const filter: Record<string, string> = {};
+  if (where.campaign) filter.campaign = where.campaign;
+  if (where.step) filter.step = where.step;
+  const docs = (await SendResult.find(filter).lean()) as unknown as StoredResult[];
+  return firstOutcomes(docs);
 }
 
 /** Results of one step, counted by status (every attempt counts). */
 export async function resultCountsOfStep(store: Store, campaign: string, step: string): Promise<Record<string, number>> {
-  const { SendResult } = await ledgerModels(store);
-  const rows = await SendResult.find({ campaign, step }, { status: 1 }).lean();
   const counts: Record<string, number> = {};
-  for (const r of rows) counts[r.status] = (counts[r.status] ?? 0) + 1;
+  for (const r of await recordedResults(store, { campaign, step })) counts[r.status] = (counts[r.status] ?? 0) + 1;
   return counts;
 }
 
 /** Messages delivered for a campaign. */
 export async function countDelivered(store: Store, campaign: string): Promise<number> {
+  return (await recordedResults(store, { campaign })).filter((r) => r.status === 'sent').length;
+}
+
+/** When each record of a campaign was sent (its 'sent' outcome), by send-log id. */
+export async function sentAtOfCampaign(store: Store, campaign: string): Promise<Map<string, Date>> {
   const { SendResult } = await ledgerModels(store);
-  return SendResult.countDocuments({ campaign, status: 'sent' });
+  const docs = (await SendResult.find({ campaign }).lean()) as unknown as StoredResult[];
+  const out = new Map<string, Date>();
+  for (const doc of docs) for (const o of outcomesOf(doc)) if (o.status === 'sent' && !out.has(String(o.sendLogId))) out.set(String(o.sendLogId), o.at);
+  return out;
+}
+
+/** The outcomes of these records (privacy export). */
+export async function outcomesOfSends(store: Store, sendLogIds: readonly Types.ObjectId[]): Promise<SendResultDoc[]> {
+  if (sendLogIds.length === 0) return [];
+  const { SendResult } = await ledgerModels(store);
+  const docs = (await SendResult.find({ $or: [{ 'results.sendLogId': { $in: sendLogIds } }, { sendLogId: { $in: sendLogIds } }] }).lean()) as unknown as StoredResult[];
+  const wanted = new Set(sendLogIds.map(String));
+  return firstOutcomes(docs).filter((o) => wanted.has(String(o.sendLogId)));
 }

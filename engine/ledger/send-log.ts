@@ -5,6 +5,7 @@ import type { Types } from 'mongoose';
 import type { Store } from '../store/index.ts';
 import { insertKeyed } from '../store/keyed-insert.ts';
 import { ledgerModels } from './models.ts';
+import { sentAtOfCampaign } from './results.ts';
 
 /** A send-log record as the scheduler plans it. */
 export interface PlannedSendRecord {
@@ -28,14 +29,14 @@ export interface CampaignSend {
 /**
  * Every send-log record of a campaign with its outcome (sent, or the record's own status);
  * with `memberIds`, only those members' records (the tick plans a few members, not all).
+ * Outcomes are read from the campaign's result pages (a document per hundred outcomes).
  */
 export async function campaignSends(store: Store, campaign: string, memberIds?: readonly Types.ObjectId[]): Promise<CampaignSend[]> {
-  const { SendLog, SendResult } = await ledgerModels(store);
+  const { SendLog } = await ledgerModels(store);
   const records = await SendLog.find(memberIds ? { campaign, memberId: { $in: memberIds } } : { campaign }, { memberId: 1, step: 1, occurrence: 1, status: 1, dueAt: 1, firstOpenedAt: 1, firstClickedAt: 1, payload: 1 }).lean();
   if (memberIds && records.length === 0) return [];
-  const sent = await SendResult.find(memberIds ? { campaign, status: 'sent', sendLogId: { $in: records.map((r) => r._id) } } : { campaign, status: 'sent' }, { sendLogId: 1, at: 1 }).lean();
+  const sentAt = await sentAtOfCampaign(store, campaign);
   // Outcomes live in results; a record without a 'sent' result is still pending (or cancelled).
-  const sentAt = new Map(sent.map((r) => [String(r.sendLogId), r.at]));
   return records.map((r) => ({
     memberId: String(r.memberId), step: r.step, occurrence: r.occurrence ?? '',
     status: sentAt.has(String(r._id)) ? 'sent' : r.status,

@@ -10,6 +10,7 @@ import { defineCampaign } from '../../engine/campaigns/index.ts';
 import { ROOT_DIR, type Store } from '../../engine/store/index.ts';
 import type { WorkerLine } from '../support/worker-process.ts';
 import { ledgerModels } from '../../engine/ledger/models.ts';
+import { recordedResults } from '../../engine/ledger/index.ts';
 
 const WORKER_ENTRY = join(ROOT_DIR, 'test', 'support', 'worker-process.ts');
 
@@ -142,7 +143,7 @@ export async function campaignSettled(store: Store, campaign: string): Promise<b
 export async function campaignProgress(store: Store, campaign: string, received: number): Promise<string> {
   const batches = await (await ledgerModels(store)).SendBatch.find({ campaign }, { finishedAt: 1, attempt: 1, dueAt: 1 }).lean();
   const leases = await (await ledgerModels(store)).BatchLease.countDocuments({});
-  const results = await (await ledgerModels(store)).SendResult.countDocuments({ campaign });
+  const results = (await recordedResults(store, { campaign })).length;
   const open = batches.filter((b) => !b.finishedAt);
   const jobs = await store.db.collection('agendaJobs').find({}, { projection: { lockedAt: 1, nextRunAt: 1, failReason: 1 } }).toArray();
   return `${received} received, ${results} results, ${open.length} of ${batches.length} batches open, ${leases} lease(s), ` +

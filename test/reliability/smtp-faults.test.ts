@@ -7,6 +7,7 @@ import { openTestStore, testMongoUri } from '../support/db.ts';
 import type { Store } from '../../engine/store/index.ts';
 import { byRecipient, campaignSettled, dueBroadcast, insertMembers, memberEmail, startWorker, stopWorkers, waitFor, workerEnv } from './harness.ts';
 import { ledgerModels } from '../../engine/ledger/models.ts';
+import { recordedResults } from '../../engine/ledger/index.ts';
 
 const MEMBERS = 40;
 const MAX_ATTEMPTS = 4;
@@ -59,7 +60,7 @@ it('deferred recipients get the newsletter after a retry, refused ones end faile
 
   // What the operator sees: each record's last attempt is final (sent or failed), never left retrying.
   const records = await (await ledgerModels(store)).SendLog.find({ campaign: campaign.name }, { email: 1 }).lean();
-  const results = await (await ledgerModels(store)).SendResult.find({ campaign: campaign.name }).lean();
+  const results = await recordedResults(store, { campaign: campaign.name });
   const last = new Map<string, { status: string; attempt: number; reason?: string | null }>();
   for (const r of results) {
     const [id, n] = r._id.split(':');

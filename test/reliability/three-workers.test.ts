@@ -7,6 +7,7 @@ import { openTestStore, testMongoUri } from '../support/db.ts';
 import type { Store } from '../../engine/store/index.ts';
 import { byRecipient, campaignProgress, campaignSettled, dueBroadcast, insertMembers, startWorker, stopWorkers, waitFor, workerEnv } from './harness.ts';
 import { ledgerModels } from '../../engine/ledger/models.ts';
+import { recordedResults } from '../../engine/ledger/index.ts';
 
 const MEMBERS = Number(process.env.RELIABILITY_MEMBERS ?? 1000);
 const WORKERS = 3;
@@ -44,7 +45,7 @@ it('three workers on one campaign at once: every member gets exactly one message
   expect(sink.messages).toHaveLength(MEMBERS);
   expect(new Set(sink.messages.map((m) => m.messageId)).size).toBe(MEMBERS);
 
-  const results = await (await ledgerModels(store)).SendResult.find({ campaign: campaign.name }, { status: 1 }).lean();
+  const results = await recordedResults(store, { campaign: campaign.name });
   expect(results.filter((r) => r.status === 'sent')).toHaveLength(MEMBERS);
   expect(results).toHaveLength(MEMBERS);
 

@@ -11,6 +11,7 @@ import renewalYearly from '../../campaigns/renewal-yearly.ts';
 import programs from '../../campaigns/programs.ts';
 import type { Store } from '../../engine/store/index.ts';
 import { ledgerModels } from '../../engine/ledger/models.ts';
+import { recordedResults } from '../../engine/ledger/index.ts';
 
 let store: Store;
 let sink: SmtpSink;
@@ -42,7 +43,7 @@ describe('renewal reminders stop as soon as a member renews', () => {
 
     expect(sink.messages.map((m) => m.to[0])).toEqual(['waiting@example.org']);
     expect(sink.messages[0]!.subject).toBe('Your membership ends in 30 days');
-    const skipped = await (await ledgerModels(store)).SendResult.find({ campaign: campaign.name, status: 'skipped' }).lean();
+    const skipped = (await recordedResults(store, { campaign: campaign.name })).filter((r) => r.status === 'skipped');
     expect(skipped).toHaveLength(1);
     expect(skipped[0]!.reason).toMatch(/no longer due/);
   });
