@@ -10,7 +10,8 @@ import { parseWebhookPublicKey, PROJECT_ROOT, type Config } from './config.ts';
 import { InvalidInputError } from './errors.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { createLogger, type Logger } from './log.ts';
-import { openDatabase, type Database, type Store } from './store/index.ts';
+import { openDatabase, redact, type Database, type Store } from './store/index.ts';
+import { withDeadline } from './store/health.ts';
 import { loadCampaigns, registerCampaigns, type LoadedCampaign } from './campaigns/index.ts';
 import { createRenderer, type Renderer } from './render/index.ts';
 import { TokenSigner, TrackingUrls } from './tracking/tokens.ts';
@@ -213,17 +214,23 @@ export async function createEngine(config: Config, options: EngineOptions = {}) 
       },
       /** True once the HTTP parts (hit writer, journal) exist: they have buffers to flush on stop. */
       get hasTracking() { return tracking !== undefined; },
-      /** Stop everything this engine started, in reverse order; the embedded database last. */
-      async close(options: { logPhases?: boolean } = {}): Promise<void> {
+      /** What the engine's database is, in words an operator recognises (error messages). */
+      databaseDescription: describeDatabase(config, database),
+      /**
+       * Stop everything this engine started, in reverse order; the embedded database last. With
+       * `databaseDown`, each step gets a second: writes that cannot land are not waited out.
+       */
+      async close(options: { logPhases?: boolean; databaseDown?: boolean } = {}): Promise<void> {
         if (closed) return;
         closed = true;
         stopping.abort();
         const started = performance.now();
+        const bounded = (p: Promise<void>) => (options.databaseDown ? withDeadline(p, 1000) : p);
         const phase = (msg: string) => { if (options.logPhases) log.info({ ms: Math.round(performance.now() - started) }, `stopping: ${msg}`); };
         for (const [what, close] of closers.reverse()) {
-          await close().then(() => phase(what), (err: unknown) => log.warn({ err }, `error while closing: ${what}`));
+          await bounded(close()).then(() => phase(what), (err: unknown) => log.warn({ err }, `error while closing: ${what}`));
         }
-        await database?.close();
+        await bounded(database ? database.close() : Promise.resolve()).catch((err: unknown) => log.warn({ err }, 'error while closing the database'));
         phase('database closed');
       },
     };
@@ -235,6 +242,13 @@ export async function createEngine(config: Config, options: EngineOptions = {}) 
 }
 
 export const CONTENT_POLL_JOB = 'flywheel:content-poll';
+
+/** "the embedded database (FerretDB, files in .data/ferretdb, 127.0.0.1:40123)" or "the database at MONGODB_URI (mongodb://***@db:27017)". */
+export function describeDatabase(config: Pick<Config, 'FLYWHEEL_DATA_DIR' | 'MONGODB_URI'>, database?: Database): string {
+  if (!database || database.resolved.kind === 'external') return `the database at MONGODB_URI (${redact(config.MONGODB_URI ?? database?.resolved.uri ?? 'unknown')})`;
+  const name = database.resolved.kind === 'ferretdb' ? 'FerretDB' : database.resolved.kind;
+  return `the embedded database (${name}, files in ${join(config.FLYWHEEL_DATA_DIR, database.resolved.kind)}, ${database.resolved.uri.replace('mongodb://', '')})`;
+}
 
 /** Feed definitions from campaigns/feeds.ts; a bad file stops start-up like a bad campaign file. */
 export async function loadFeedsOrFail(config: Config, programs?: readonly string[]): Promise<FeedDefinition[]> {

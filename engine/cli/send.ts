@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import type { SingleBar } from 'cli-progress';
 import { sendNow } from '../scheduler/send-now.ts';
+import { repairSendCounts } from '../reports/index.ts';
 import { withExitCodes } from './exit-codes.ts';
 import { sendProgressBar, withEngine } from './engine-session.ts';
 
@@ -13,7 +14,13 @@ export function sendCommand(): Command {
     .action(withExitCodes(async (name: string, stepArg: string | undefined) => {
       let progress: SingleBar | undefined;
       await withEngine({ onSendProgress: (n) => progress?.increment(n), processEveryMs: 250 }, async (engine) => {
-        const outcome = await sendNow(engine, name, stepArg, (total) => { progress = sendProgressBar(total); });
+        const outcome = await sendNow(engine, name, stepArg, (total) => { progress = sendProgressBar(total); }, {
+          // counts buffered by the command that stopped may never have been written: align them with the results
+          afterResume: async (campaign, step) => {
+            const repair = await repairSendCounts(engine.store, campaign, step, engine.clock.now());
+            return repair.corrected ? `send counts corrected from the recorded results in ${repair.corrected} row(s)` : 'send counts agree with the recorded results';
+          },
+        });
         progress?.stop();
         process.stdout.write(outcome);
       });

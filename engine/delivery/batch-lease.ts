@@ -2,12 +2,29 @@
 // sends, ended when it stops. If renewals keep failing (a busy database) another worker may
 // take the batch once the lease passes, so `safe()` turns false a third of a lease before that:
 // the run stops starting sends and leaves the rest to the next run.
+import { hostname } from 'node:os';
 import type { Types } from 'mongoose';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import type { Store } from '../store/index.ts';
 import { claimBatchRun, endBatchLease, extendBatchLease } from '../ledger/index.ts';
 import { withDeadline } from '../store/health.ts';
+
+/**
+ * True when `worker` (`<host>-<pid>-<hex>`, see main.ts) ran on this machine and its process is
+ * gone: its lease need not be waited out (a command that died with the database left its leases
+ * running; the next command resumes the batch at once).
+ */
+export function workerIsGone(worker: string): boolean {
+  const m = /^(.*)-(\d+)-[0-9a-f]+$/.exec(worker);
+  if (!m || m[1] !== hostname()) return false;
+  try {
+    process.kill(Number(m[2]), 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
 
 export class BatchRunLease {
   private heldUntil: number;
@@ -34,7 +51,7 @@ export class BatchRunLease {
 
   /** Claim the next run of a batch; undefined while another live run holds it. */
   static async claim(deps: { store: Store; clock: Clock; leaseMs: number; worker: string; log: Logger }, batchId: Types.ObjectId): Promise<BatchRunLease | undefined> {
-    const claimed = await claimBatchRun(deps.store, batchId, deps.worker, deps.clock.now(), deps.leaseMs);
+    const claimed = await claimBatchRun(deps.store, batchId, deps.worker, deps.clock.now(), deps.leaseMs, workerIsGone);
     return claimed && new BatchRunLease(deps.store, deps.clock, deps.leaseMs, claimed.id, claimed.run, deps.log);
   }
 

@@ -6,6 +6,8 @@
 // those (mostly ASCII) are encoded by a fast path that copies runs of safe characters.
 
 const MAX_LINE = 76;
+/** longer source lines are not cached (see encode) */
+const MAX_CACHED_LINE = 1000;
 /** printable ASCII except "=", plus space and tab: copied as they are (RFC 2045 6.7 rules 1-3) */
 const SAFE = /^[\t\x20-\x3c\x3e-\x7e]*$/;
 
@@ -22,6 +24,10 @@ export class QuotedPrintableCache {
     for (let i = 0; i < source.length; i++) {
       let line = source[i]!;
       if (line.endsWith('\r')) line = line.slice(0, -1);
+      // Long lines (minified HTML puts whole sections on one) usually carry a recipient's links, so
+      // they differ per message: encode them directly (the fast path copies safe runs) and keep the
+      // cache for the short lines that repeat, so it never holds copies of whole messages.
+      if (line.length > MAX_CACHED_LINE) { out[i] = encodeLine(line); continue; }
       let encoded = this.lines.get(line);
       if (encoded === undefined) {
         encoded = encodeLine(line);

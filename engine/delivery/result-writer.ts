@@ -16,10 +16,13 @@ export const RESULT_FLUSH_EVERY = 100;
 const RESULT_FLUSH_MS = 250;
 /** outcomes waiting to be recorded (buffered or being written) before sends wait for the writes */
 const MAX_UNRECORDED = 2 * RESULT_FLUSH_EVERY;
-/** one write that has not answered by then counts as failing (it is retried under the same key) */
-const WRITE_DEADLINE_MS = 5000;
+/**
+ * A write that has not answered by then counts as failing: sends pause while it is retried under
+ * the same key (a late success is harmless). Short, so a dead database stops sends at once.
+ */
+const WRITE_DEADLINE_MS = 1500;
 /** how long a failing write is retried before the run gives up on the database */
-const GIVE_UP_AFTER_MS = 10_000;
+const GIVE_UP_AFTER_MS = 8000;
 
 /** The database could not record what was sent: the run stopped sending and the command should stop. */
 export class DatabaseUnavailableError extends FlywheelError {
@@ -113,13 +116,13 @@ export class ResultWriter {
         this.wake();
         if (performance.now() - started >= GIVE_UP_AFTER_MS) {
           this.failure = new DatabaseUnavailableError(
-            `The database stopped answering while sending: ${page.results.length} outcome(s) of batch ${String(this.page.batchId)} could not be recorded (${(err as Error).message}); sending stopped.`,
+            `The database stopped answering while sending: ${page.results.length} outcome(s) of batch ${String(this.page.batchId)} could not be recorded; sending stopped.`,
             err,
           );
           throw this.failure;
         }
         this.log.warn({ err, page: page._id, attempt }, 'result page write failed; sending paused while it is retried');
-        await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** attempt)));
+        await new Promise((r) => setTimeout(r, Math.min(1000, 100 * 2 ** attempt)));
       }
     }
   }

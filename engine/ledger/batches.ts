@@ -66,6 +66,13 @@ export async function overdueBatchIds(store: Store, before: Date): Promise<strin
   return rows.map((b) => String(b._id));
 }
 
+/** Unfinished batches of one step (a send that stopped part-way, e.g. when the database died). */
+export async function unfinishedBatchesOfStep(store: Store, campaign: string, step: string): Promise<Array<{ id: string; dueAt: Date }>> {
+  const { SendBatch } = await ledgerModels(store);
+  const rows = await SendBatch.find({ campaign, step, finishedAt: null }, { _id: 1, dueAt: 1 }).lean();
+  return rows.map((b) => ({ id: String(b._id), dueAt: b.dueAt }));
+}
+
 /** Batches not yet finished and due by `now`. */
 export async function countUnfinishedBatchesDue(store: Store, now: Date): Promise<number> {
   const { SendBatch } = await ledgerModels(store);

@@ -3,11 +3,11 @@
 // touch its collections (test/ledger/ownership.test.ts fails the build if one does).
 export type { BatchRecipient, ResultStatus, SendResultDoc, SendOutcome, ResultPageDoc, SendLogDoc } from './models.ts';
 export {
-  recordPlannedSends, campaignSends, sendsDueSince, countSendsOfStep, cancelPendingSends, sendForTracking,
+  recordPlannedSends, campaignSends, sendMembersOfStep, sendsDueSince, countSendsOfStep, cancelPendingSends, sendForTracking,
   recordFirstOpen, recordFirstClick, recordFirstEngagements, membersWhoEngaged, type PlannedSendRecord, type CampaignSend,
 } from './send-log.ts';
 export {
-  storePayloads, payloadById, createBatches, batchById, markBatchFinished, postponeBatch, overdueBatchIds, countUnfinishedBatchesDue,
+  storePayloads, payloadById, createBatches, batchById, unfinishedBatchesOfStep, markBatchFinished, postponeBatch, overdueBatchIds, countUnfinishedBatchesDue,
   retryBatchId, recordRetryBatch, retryBatchesOfEarlierRuns, type PayloadRecord, type BatchRecord, type StoredBatch, type RetryKind,
 } from './batches.ts';
 export { claimBatchRun, extendBatchLease, endBatchLease, type BatchRun } from './leases.ts';

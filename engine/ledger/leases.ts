@@ -11,15 +11,18 @@ export interface BatchRun {
   run: number;
 }
 
-/** Claim the first run whose predecessor's lease has passed; undefined while a live run holds the batch. */
-export async function claimBatchRun(store: Store, batchId: Types.ObjectId, worker: string, now: Date, leaseMs: number): Promise<BatchRun | undefined> {
+/**
+ * Claim the first run whose predecessor's lease has passed (or whose worker `holderGone` says is
+ * no longer running); undefined while a live run holds the batch.
+ */
+export async function claimBatchRun(store: Store, batchId: Types.ObjectId, worker: string, now: Date, leaseMs: number, holderGone: (worker: string) => boolean = () => false): Promise<BatchRun | undefined> {
   const { BatchLease } = await ledgerModels(store);
   for (let run = 1; run < 1000; run++) {
     const id = `${batchId}:${run}`;
     const lost = await insertKeyed(BatchLease.collection, [{ _id: id, batchId, run, worker, leaseUntil: new Date(now.getTime() + leaseMs) }]);
     if (!lost.has(0)) return { id, run };
     const holder = await BatchLease.findById(id).lean();
-    if (holder && holder.leaseUntil > now) return undefined; // a live run holds the batch
+    if (holder && holder.leaseUntil > now && !holderGone(holder.worker)) return undefined; // a live run holds the batch
     // that run is over (finished or died): try the next run number
   }
   return undefined;

@@ -51,6 +51,13 @@ export async function sendsDueSince(store: Store, since: Date): Promise<Array<{ 
   return rows.map((r) => ({ memberId: String(r.memberId), dueAt: r.dueAt, category: r.category ?? 'marketing' }));
 }
 
+/** Member and program of each send-log record of a step, by record id (counter repairs). */
+export async function sendMembersOfStep(store: Store, campaign: string, step: string): Promise<Map<string, { memberId: string; program?: string }>> {
+  const { SendLog } = await ledgerModels(store);
+  const rows = await SendLog.find({ campaign, step }, { memberId: 1, program: 1 }).lean();
+  return new Map(rows.map((r) => [String(r._id), { memberId: String(r.memberId), program: r.program ?? undefined }]));
+}
+
 /** How many members have a record of this step (whatever its outcome). */
 export async function countSendsOfStep(store: Store, campaign: string, step: string): Promise<number> {
   const { SendLog } = await ledgerModels(store);

@@ -10,6 +10,7 @@ export { reportCharts } from './charts.ts';
 export { reportAsHtml, reportBody, htmlPage } from './format/html.ts';
 export { reportAsText, reportAsCsv } from './format/text.ts';
 export { rebuildRollups, recomputeRollups, compareRollups } from './rebuild.ts';
+export { repairSendCounts, type SendCountRepair } from './repair.ts';
 
 /** What a report needs to know of each campaign: its kind and attribution window. */
 export function reportCampaigns(campaigns: readonly LoadedCampaign[]): ReportCampaign[] {

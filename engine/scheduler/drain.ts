@@ -2,6 +2,7 @@
 // queued batches through Agenda in this process until nothing due is left, or say clearly why not.
 import { FlywheelError } from '../errors.ts';
 import type { Scheduler } from './index.ts';
+import { withDeadline } from '../store/health.ts';
 
 export interface DrainParts {
   scheduler: Scheduler;
@@ -23,6 +24,8 @@ export async function drain(engine: DrainParts, options: { pollMs?: number; stal
     let quiet = 0;
     while (quiet < 2) {
       await new Promise((r) => setTimeout(r, poll));
+      // Outcomes can no longer be recorded: stop now instead of waiting on a database that is gone.
+      if (scheduler.progress.fatal) throw scheduler.progress.fatal;
       // Ask the database only while this process runs no batch: the query reads every batch
       // document, and asking it several times a second mid-send takes CPU from the send itself.
       if (scheduler.progress.running > 0) {
@@ -46,8 +49,13 @@ export async function drain(engine: DrainParts, options: { pollMs?: number; stal
       }
     }
   } finally {
-    await scheduler.stop();
-    await engine.counters.flush();
+    if (scheduler.progress.fatal) {
+      // The database is gone: do not wait out the driver's timeouts for writes that cannot land.
+      await withDeadline(scheduler.stop(), 1000).catch(() => {});
+    } else {
+      await scheduler.stop();
+      await engine.counters.flush();
+    }
   }
 }
 

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import type { Store } from '../store/index.ts';
 import { kindOf, type LoadedCampaign } from '../campaigns/index.ts';
-import { runBatch, type SenderDeps, type BatchOutcome } from '../delivery/sender.ts';
+import { runBatch, DatabaseUnavailableError, type SenderDeps, type BatchOutcome } from '../delivery/sender.ts';
 import { loadHistory, planCampaign, type PlanDeps } from './plan.ts';
 import { batchById, countUnfinishedBatchesDue, overdueBatchIds, type BatchRecipient } from '../ledger/index.ts';
 import { markPlanningInputs } from '../store/plan-marks.ts';
@@ -58,7 +58,7 @@ export class Scheduler {
   readonly agenda: Agenda;
   private readonly senderDeps: SenderDeps;
   /** what this process has done so far: recipients settled, jobs failed (for `drain`) */
-  readonly progress = { settled: 0, running: 0, failures: [] as string[] };
+  readonly progress = { settled: 0, running: 0, failures: [] as string[], fatal: undefined as Error | undefined };
 
   constructor(private readonly deps: SchedulerDeps) {
     this.agenda = new Agenda({
@@ -170,6 +170,10 @@ export class Scheduler {
       const batch = await batchById(this.deps.store, batchId);
       if (batch) await markPlanningInputs(this.deps.store.db, { members: batch.recipients.map((r) => String(r.memberId)) });
       return outcome;
+    } catch (err) {
+      // The database cannot record what is sent: a one-shot command stops at once (see drain).
+      if (err instanceof DatabaseUnavailableError) this.progress.fatal ??= err;
+      throw err;
     } finally {
       this.progress.running--;
     }

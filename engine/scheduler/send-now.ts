@@ -4,7 +4,7 @@ import type { Clock } from '../clock.ts';
 import type { Store } from '../store/index.ts';
 import type { LoadedCampaign } from '../campaigns/index.ts';
 import { InvalidInputError } from '../errors.ts';
-import { countSendsOfStep, resultCountsOfStep } from '../ledger/index.ts';
+import { countSendsOfStep, resultCountsOfStep, unfinishedBatchesOfStep } from '../ledger/index.ts';
 import { drain, type DrainParts } from './drain.ts';
 
 export interface SendNowParts extends DrainParts {
@@ -14,7 +14,19 @@ export interface SendNowParts extends DrainParts {
 }
 
 /** Plan `step` of campaign `name` for everyone now, send it, and describe what happened. */
-export async function sendNow(engine: SendNowParts, name: string, stepArg: string | undefined, onTotal: (n: number) => void = () => {}): Promise<string> {
+export interface SendNowOptions {
+  /** after resuming batches an earlier send left unfinished: bring the step's counts in line (returns a note) */
+  afterResume?(campaign: string, step: string): Promise<string>;
+}
+
+/** Recipients of a step without a final outcome yet (for the progress bar of a resumed send). */
+async function unsettledOf(engine: SendNowParts, campaign: string, step: string): Promise<number> {
+  const counts = await resultCountsOfStep(engine.store, campaign, step);
+  const settled = (counts.sent ?? 0) + (counts.failed ?? 0) + (counts.skipped ?? 0);
+  return Math.max(0, (await countSendsOfStep(engine.store, campaign, step)) - settled);
+}
+
+export async function sendNow(engine: SendNowParts, name: string, stepArg: string | undefined, onTotal: (n: number) => void = () => {}, options: SendNowOptions = {}): Promise<string> {
   const campaign = engine.campaigns.find((c) => c.name === name);
   if (!campaign) {
     throw new InvalidInputError('CAMPAIGN_UNKNOWN', `No campaign named "${name}".`, [{ message: `known campaigns: ${engine.campaigns.map((c) => c.name).join(', ')}` }]);
@@ -23,14 +35,19 @@ export async function sendNow(engine: SendNowParts, name: string, stepArg: strin
   if (!step || !campaign.steps.includes(step)) {
     throw new InvalidInputError('STEP_UNKNOWN', `Campaign "${name}" has no step "${stepArg}".`, [{ subject: name, message: `steps: ${campaign.steps.join(', ')}` }]);
   }
+  // Batches of this step an earlier command left unfinished (it died, or the database did): resume them.
+  const unfinished = (await unfinishedBatchesOfStep(engine.store, name, step)).filter((b) => b.dueAt <= engine.clock.now());
   const report = await engine.scheduler.plan(campaign, { now: engine.clock.now(), forceStep: step });
-  onTotal(report.created);
-  if (report.created === 0) {
+  onTotal(report.created + (unfinished.length ? await unsettledOf(engine, name, step) : 0));
+  if (report.created === 0 && unfinished.length === 0) {
     const already = await countSendsOfStep(engine.store, name, step);
     return `${name}/${step}: nothing new to send (${already} member(s) already have it; every send is recorded once).\n`;
   }
+  for (const b of unfinished) await engine.scheduler.scheduleBatch(b.id, engine.clock.now());
   await drain(engine);
+  const repaired = unfinished.length && options.afterResume ? await options.afterResume(name, step) : '';
   const all = await resultCountsOfStep(engine.store, name, step);
-  return `${name}/${step}: ${report.created} new send(s) queued; sent ${all.sent ?? 0}, failed ${all.failed ?? 0}, skipped ${all.skipped ?? 0}, retrying later ${all.retrying ?? 0}.\n`;
+  const resumed = unfinished.length ? `resumed ${unfinished.length} unfinished batch(es) of an earlier send${repaired ? ` (${repaired})` : ''}; ` : '';
+  return `${name}/${step}: ${resumed}${report.created} new send(s) queued; sent ${all.sent ?? 0}, failed ${all.failed ?? 0}, skipped ${all.skipped ?? 0}, retrying later ${all.retrying ?? 0}.\n`;
 }
 
