@@ -12,7 +12,7 @@ import { rmSync } from 'node:fs';
 import { Types } from 'mongoose';
 import { openStore, resolveDatabase, ROOT_DIR, type Store } from '../engine/store/index.ts';
 import { monotonicMs } from '../engine/clock.ts';
-import { recordPlannedSends, recordResults, resultKey, type PlannedSendRecord } from '../engine/ledger/index.ts';
+import { recordPlannedSends, recordResultPage, resultPageId, type PlannedSendRecord, type SendOutcome } from '../engine/ledger/index.ts';
 import { CounterBuffer } from '../engine/reports/counters.ts';
 import { sendResultDeltas } from '../engine/reports/raw-events.ts';
 import { buildReport, type ReportOptions } from '../engine/reports/report.ts';
@@ -78,19 +78,29 @@ async function seed(store: Store): Promise<Send[]> {
   return sends;
 }
 
-/** Send outcomes as the sender records them: keyed result inserts, and per result the counter call it makes. */
+/** Send outcomes as the sender records them: result pages (one keyed document per step's outcomes in a chunk), and per result the counter call it makes. */
 async function recordOutcomes(store: Store, counters: CounterBuffer, sends: Send[]): Promise<void> {
-  const batchId = new Types.ObjectId();
+  let seq = 0;
   for (let i = 0; i < sends.length; i += RESULT_BATCH) {
     const chunk = sends.slice(i, i + RESULT_BATCH);
-    const docs = chunk.map((s, j) => {
+    const pages = new Map<string, { campaign: string; step: string; results: SendOutcome[] }>();
+    chunk.forEach((s, j) => {
       const bounce = (i + j) % 50 === 7; // 2% refused for good
       const status = bounce ? 'failed' as const : 'sent' as const;
       const at = new Date(s.ref.sentAt.getTime() + ((i + j) % 600) * 1000);
       counters.countAll({ campaign: s.ref.campaign, step: s.ref.step, program: s.ref.program, memberId: s.ref.memberId, at, renewalReminder: s.renewalReminder }, sendResultDeltas(status, bounce));
-      return { _id: resultKey(s.ref.sendLogId, 1), sendLogId: new Types.ObjectId(s.ref.sendLogId), batchId, campaign: s.ref.campaign, step: s.ref.step, status, at, ...(bounce ? { bounce: true } : {}) };
+      const key = `${s.ref.campaign}|${s.ref.step}`;
+      const page = pages.get(key) ?? { campaign: s.ref.campaign, step: s.ref.step, results: [] };
+      page.results.push({ sendLogId: new Types.ObjectId(s.ref.sendLogId), status, at, ...(bounce ? { bounce: true } : {}) });
+      pages.set(key, page);
     });
-    await recordResults(store, docs as never);
+    // pages of 100 outcomes, as the sender writes them
+    for (const page of pages.values()) {
+      const batchId = new Types.ObjectId();
+      for (let k = 0; k < page.results.length; k += 100) {
+        await recordResultPage(store, { _id: resultPageId(batchId, 1, seq), batchId, campaign: page.campaign, step: page.step, attempt: 1, run: 1, seq: seq++, results: page.results.slice(k, k + 100) });
+      }
+    }
     await counters.flush();
   }
 }
