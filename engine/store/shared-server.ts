@@ -145,7 +145,7 @@ export async function acquireSharedServer(spec: ServerSpec): Promise<SharedServe
           const lost: Array<(why: string) => void> = [];
           socket.once('close', () => {
             if (released) return;
-            const why = lastGuardLine(join(spec.dir, 'server.log')) ?? `the guard of ${spec.name} (pid ${lock.guardPid}) went away`;
+            const why = guardStopReason(join(spec.dir, 'server.log')) ?? `its guard process (pid ${lock.guardPid}) was stopped or killed`;
             for (const listener of lost) listener(why);
           });
           return {
@@ -171,11 +171,15 @@ export async function acquireSharedServer(spec: ServerSpec): Promise<SharedServe
   }
 }
 
-/** The guard's last word in its log ("stopping (FerretDB exited unexpectedly 6 times …)"). */
-function lastGuardLine(logPath: string): string | undefined {
+/**
+ * Why the guard stopped, if it said so ("stopping (FerretDB exited unexpectedly 6 times …)"). A guard
+ * that was killed says nothing, and its last line ("FerretDB ready on …") would mislead.
+ */
+function guardStopReason(logPath: string): string | undefined {
   try {
     const lines = readFileSync(logPath, 'utf8').trimEnd().split('\n').filter((l) => / guard \d+: /.test(l));
-    return lines.at(-1)?.replace(/^.* guard \d+: /, '');
+    const last = lines.at(-1)?.replace(/^.* guard \d+: /, '');
+    return last?.startsWith('stopping (') ? last.slice('stopping ('.length, -1) : undefined;
   } catch {
     return undefined;
   }
