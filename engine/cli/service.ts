@@ -9,7 +9,23 @@
 //   4. the database connection closes (and the embedded server is released).
 // A second signal, or a stop that overruns STOP_DEADLINE_MS, ends the process at once (exit 1):
 // what is not written by then is what a killed process leaves (leases expire, spool files replay).
+import { Command } from 'commander';
+import { withExitCodes } from './exit-codes.ts';
+import { withEngine } from './engine-session.ts';
 import type { Engine } from '../main.ts';
+
+type ServiceParts = { worker: boolean; http: boolean };
+
+/** A long-running command (worker, serve, start): runs its parts until told to stop, then exits. */
+export function serviceCommand(name: string, description: string, parts: ServiceParts): Command {
+  return new Command(name)
+    .description(description)
+    .action(async () => {
+      let running: Engine | undefined;
+      await withExitCodes(() => withEngine({}, (engine) => runService((running = engine), parts)))();
+      exitWhenStopped(running);
+    });
+}
 
 /** How long batch runs get to finish their sends in flight and record them. */
 const SETTLE_MS = 2_500;
@@ -30,7 +46,7 @@ function nextStopSignal(): Promise<NodeJS.Signals> {
   });
 }
 
-export async function runService(engine: Engine, parts: { worker: boolean; http: boolean }): Promise<void> {
+export async function runService(engine: Engine, parts: ServiceParts): Promise<void> {
   const app = parts.http ? await engine.http() : undefined;
   await app?.listen({ host: engine.config.FLYWHEEL_HTTP_HOST, port: engine.config.FLYWHEEL_HTTP_PORT });
   if (parts.worker) await engine.scheduler.start({ recurring: true });

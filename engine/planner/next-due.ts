@@ -5,10 +5,10 @@
 // waking late would lose a send, so every bound here errs early.
 import type { LoadedCampaign } from '../campaigns/types.ts';
 import { kindOf } from '../campaigns/kinds/index.ts';
-import type { MemberHistory, PlannerContentItem, PlannerMember } from '../campaigns/plan-types.ts';
+import type { PlannerMember } from '../campaigns/plan-types.ts';
 import type { SegmentNode } from '../audience/segment.ts';
 import { sendlogNodes } from '../audience/compile.ts';
-import { candidates } from './due.ts';
+import { candidates, type DueInput } from './due.ts';
 
 const DAY_MS = 86_400_000;
 /** horizons tried in turn: most pairs have something within days; escalating keeps cron kinds cheap */
@@ -16,14 +16,8 @@ const HORIZON_DAYS = [2, 35, 400] as const;
 /** even with nothing ahead, look again after this long (cron kinds beyond the last horizon) */
 export const RECHECK_AFTER_MS = 400 * DAY_MS;
 
-export interface NextDueInput {
-  campaign: LoadedCampaign;
-  member: PlannerMember;
-  history: MemberHistory;
-  content: readonly PlannerContentItem[];
-  delivered?: ReadonlySet<string>;
-  now: Date;
-}
+/** The same facts dueSends plans from: both must see one member the same way. */
+export type NextDueInput = DueInput;
 
 /**
  * Does planning this campaign depend on other campaigns' send logs (an audience such as
