@@ -9,9 +9,9 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Store } from '../store/index.ts';
-import { insertKeyed } from '../store/keyed-insert.ts';
 import { rawEventDeltas, type RawEventData, type RawEventType } from './raw-events.ts';
 import { emptyTotals, reachMonth, rollupDay, ROLLUP_METRICS, type RollupContext, type RollupMetric, type RollupTotals } from './metrics.ts';
+import { REACH_SHARDS, REMINDER_SHARDS, reachShardDoc, reminderRecordId, reminderShardDoc, type ReminderRecord } from './send-records.ts';
 
 interface Shard {
   id: string;
@@ -24,6 +24,9 @@ interface Shard {
   version: number;
   flushedVersion: number;
 }
+
+/** This process's members reached in one program and month, or reminders of one campaign and month (see send-records.ts). */
+interface RecordShard<T> { id: string; group: string; month: string; items: Map<string, T>; version: number; flushedVersion: number }
 
 export interface CounterBufferOptions {
   /** flush on a timer (long-running processes); failures are logged and retried next time */
@@ -39,9 +42,8 @@ export class CounterBuffer {
   readonly writer: string;
   private readonly shards = new Map<string, Shard>();
   private shardSeq = 0;
-  private pendingReach = new Map<string, { _id: string; program: string; month: string; memberId: string }>();
-  private readonly seenReach = new Set<string>();
-  private pendingReminders = new Map<string, { _id: string; memberId: string; campaign: string; step: string; at: Date }>();
+  private readonly reach = new Map<string, RecordShard<string>>();
+  private readonly reminders = new Map<string, RecordShard<ReminderRecord>>();
   private flushing: Promise<void> = Promise.resolve();
   private timer?: NodeJS.Timeout;
   private readonly log?: CounterBufferOptions['log'];
@@ -64,10 +66,10 @@ export class CounterBuffer {
   count(ctx: RollupContext, metric: RollupMetric, by = 1): void {
     this.shardFor(ctx).totals[metric] += by;
     if (metric === 'sent' && ctx.memberId) {
-      if (ctx.program) this.reached(ctx.program, ctx.memberId, ctx.at);
+      if (ctx.program) this.record(this.reach, ctx.program, ctx.at, ctx.memberId, ctx.memberId);
       if (ctx.renewalReminder) {
-        const id = `${ctx.memberId}|${ctx.campaign}|${ctx.step}|${rollupDay(ctx.at)}`;
-        this.pendingReminders.set(id, { _id: id, memberId: ctx.memberId, campaign: ctx.campaign, step: ctx.step, at: ctx.at });
+        const id = reminderRecordId(ctx.memberId, ctx.campaign, ctx.step, ctx.at);
+        this.record(this.reminders, ctx.campaign, ctx.at, id, { _id: id, memberId: ctx.memberId, campaign: ctx.campaign, step: ctx.step, at: ctx.at });
       }
     }
   }
@@ -84,8 +86,8 @@ export class CounterBuffer {
 
   /** Numbers counted but not yet written (for shutdown logs and tests). */
   get unflushed(): number {
-    let n = this.pendingReach.size + this.pendingReminders.size;
-    for (const s of this.shards.values()) if (s.version !== s.flushedVersion) n++;
+    let n = 0;
+    for (const s of [...this.shards.values(), ...this.reach.values(), ...this.reminders.values()]) if (s.version !== s.flushedVersion) n++;
     return n;
   }
 
@@ -117,21 +119,29 @@ export class CounterBuffer {
     return shard;
   }
 
-  private reached(program: string, memberId: string, at: Date): void {
+  /** Add one item to this process's shard of `group` (program or campaign) and month; the first of a key wins. */
+  private record<T>(shards: Map<string, RecordShard<T>>, group: string, at: Date, key: string, item: T): void {
     const month = reachMonth(at);
-    const id = `${program}|${month}|${memberId}`;
-    if (this.seenReach.has(id)) return;
-    this.seenReach.add(id);
-    if (this.seenReach.size > 200_000) this.seenReach.clear(); // bounded memory; the keyed insert dedupes anyway
-    this.pendingReach.set(id, { _id: id, program, month, memberId });
+    const shardKey = `${group}|${month}`;
+    let shard = shards.get(shardKey);
+    if (!shard) {
+      // a fresh sequence number, as for counter shards: a forgotten shard is never overwritten
+      shard = { id: `${shardKey}|${this.writer}.${++this.shardSeq}`, group, month, items: new Map(), version: 0, flushedVersion: 0 };
+      shards.set(shardKey, shard);
+    }
+    if (shard.items.has(key)) return;
+    shard.items.set(key, item);
+    shard.version++;
   }
 
   private async writeOnce(): Promise<void> {
     const dirty = [...this.shards.values()].filter((s) => s.version !== s.flushedVersion);
-    const reach = [...this.pendingReach.values()];
-    const reminders = [...this.pendingReminders.values()];
+    const reach = [...this.reach.values()].filter((s) => s.version !== s.flushedVersion);
+    const reminders = [...this.reminders.values()].filter((s) => s.version !== s.flushedVersion);
     if (dirty.length === 0 && reach.length === 0 && reminders.length === 0) return;
-    const written = dirty.map((s) => ({ shard: s, version: s.version }));
+    const written = [...dirty, ...reach, ...reminders].map((s) => ({ shard: s, version: s.version }));
+    // whole contents, replaced: the same absolute-value reasoning as the counters
+    const replace = <D extends { _id: string }>(d: D) => ({ replaceOne: { filter: { _id: d._id }, replacement: d, upsert: true } });
     const ops = dirty.map((s) => ({
       updateOne: {
         filter: { _id: s.id },
@@ -141,24 +151,30 @@ export class CounterBuffer {
     }));
     try {
       if (ops.length) await this.store.models.Rollup.bulkWrite(ops as never, { ordered: false });
-      if (reach.length) await insertKeyed(this.store.models.Reach.collection, reach);
-      if (reminders.length) await insertKeyed(this.store.models.RenewalReminder.collection, reminders);
+      if (reach.length) await this.store.db.collection(REACH_SHARDS).bulkWrite(reach.map((r) => replace(reachShardDoc(r.id, this.writer, r.group, r.month, r.items.values()))) as never, { ordered: false });
+      if (reminders.length) await this.store.db.collection(REMINDER_SHARDS).bulkWrite(reminders.map((r) => replace(reminderShardDoc(r.id, this.writer, r.group, r.month, r.items.values()))) as never, { ordered: false });
     } catch (err) {
       this.failedFlushes++;
       this.log?.error({ err, writer: this.writer, shards: dirty.length, reach: reach.length, reminders: reminders.length }, 'counter flush failed; the numbers stay buffered and are written again on the next flush');
       throw err;
     }
     for (const { shard, version } of written) shard.flushedVersion = version;
-    for (const r of reach) this.pendingReach.delete(r._id);
-    for (const r of reminders) this.pendingReminders.delete(r._id);
     this.forgetCleanShards();
   }
 
   private forgetCleanShards(): void {
-    if (this.shards.size <= this.maxCleanShards) return;
-    for (const [key, s] of this.shards) {
-      if (this.shards.size <= this.maxCleanShards / 2) break;
-      if (s.version === s.flushedVersion) this.shards.delete(key);
+    if (this.shards.size > this.maxCleanShards) {
+      for (const [key, s] of this.shards) {
+        if (this.shards.size <= this.maxCleanShards / 2) break;
+        if (s.version === s.flushedVersion) this.shards.delete(key);
+      }
+    }
+    // bounded memory for reach and reminders too: a later record of a forgotten key opens a new shard
+    for (const shards of [this.reach, this.reminders] as Array<Map<string, RecordShard<unknown>>>) {
+      let items = 0;
+      for (const s of shards.values()) items += s.items.size;
+      if (items <= 200_000) continue;
+      for (const [key, s] of shards) if (s.version === s.flushedVersion) shards.delete(key);
     }
   }
 }

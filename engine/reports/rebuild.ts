@@ -4,11 +4,13 @@
 // live ones with the result. Reads every raw record once, one cursor per collection, so its
 // cost grows with the raw volume.
 import type { Store } from '../store/index.ts';
-import { insertKeyed } from '../store/keyed-insert.ts';
 import { resultPages, sendRecipientPages } from '../ledger/index.ts';
 import { addTotals, emptyTotals, reachMonth, rollupDay, sendsRenewalReminders, type RollupTotals } from './metrics.ts';
 import { rawEventDeltas, sendResultDeltas, type Deltas, type RawEventData } from './raw-events.ts';
 import { readRollups, type RollupRow } from './rollups.ts';
+import { deleteShardsExcept, reachRecordId, reachRecords, reminderRecordId, reminderRecords, writeReachShards, writeReminderShards, type ReachRecord, type ReminderRecord } from './send-records.ts';
+
+export type { ReachRecord, ReminderRecord };
 
 const PAGE = 5000;
 
@@ -40,9 +42,6 @@ async function* pages<T>(collection: RawCollection): AsyncGenerator<T[]> {
 }
 
 export interface RebuildProgress { results: number; events: number }
-
-export interface ReachRecord { _id: string; program: string; month: string; memberId: string }
-export interface ReminderRecord { _id: string; memberId: string; campaign: string; step: string; at: Date }
 
 /** What the raw facts say the counted records should be (nothing is written). */
 export interface Recomputed {
@@ -78,11 +77,11 @@ export async function recomputeFromRaw(store: Store, onProgress?: (p: RebuildPro
       // as CounterBuffer.count does for a `sent` with a member
       if (to.program) {
         const month = reachMonth(r.at);
-        const id = `${to.program}|${month}|${to.memberId}`;
+        const id = reachRecordId(to.program, month, to.memberId);
         reach.set(id, { _id: id, program: to.program, month, memberId: to.memberId });
       }
       if (sendsRenewalReminders(kinds.get(r.campaign))) {
-        const id = `${to.memberId}|${r.campaign}|${r.step}|${rollupDay(r.at)}`;
+        const id = reminderRecordId(to.memberId, r.campaign, r.step, r.at);
         const known = reminders.get(id);
         if (!known || r.at < known.at) reminders.set(id, { _id: id, memberId: to.memberId, campaign: r.campaign, step: r.step, at: r.at });
       }
@@ -105,14 +104,10 @@ export async function recomputeFromRaw(store: Store, onProgress?: (p: RebuildPro
   return { rollups, reach: byId(reach), reminders: byId(reminders) };
 }
 
-/** The live reach and reminder records, in `_id` order (to compare with a recomputation). */
+/** The live reach and reminder records, each once, in `_id` order (to compare with a recomputation). */
 export async function liveCountedRecords(store: Store): Promise<Pick<Recomputed, 'reach' | 'reminders'>> {
-  const [reach, reminders] = await Promise.all([
-    store.models.Reach.find({}, { program: 1, month: 1, memberId: 1 }).lean(),
-    store.models.RenewalReminder.find({}, { memberId: 1, campaign: 1, step: 1, at: 1 }).lean(),
-  ]);
-  const sorted = <T extends { _id: unknown }>(xs: T[]) => xs.map((x) => ({ ...x, _id: String(x._id) })).sort((a, b) => a._id.localeCompare(b._id));
-  return { reach: sorted(reach) as ReachRecord[], reminders: sorted(reminders) as ReminderRecord[] };
+  const [reach, reminders] = await Promise.all([reachRecords(store), reminderRecords(store)]);
+  return { reach, reminders };
 }
 
 /** Keys only in the live records (`extra`) or only in the recomputation (`missing`). */
@@ -149,8 +144,9 @@ export interface RebuildOutcome {
 /**
  * Replace the live rollups, reach and reminder records with a recomputation. Rollups: the new
  * rows go under a fresh shard name first, then every other shard is deleted, so a crash midway
- * leaves the old numbers or both (re-run to finish), never nothing. Reach and reminders are
- * keyed records: the missing ones are inserted and the ones no raw fact supports deleted.
+ * leaves the old numbers or both (re-run to finish), never nothing. Reach and reminder shards
+ * likewise: the recomputed records under the rebuild's shard name, then every other shard deleted
+ * (readers take the union, so both at once count each record once).
  * Run it while no worker or server is counting.
  */
 export async function rebuildRollups(store: Store, now: Date, onProgress?: (p: RebuildProgress) => void): Promise<RebuildOutcome> {
@@ -165,16 +161,8 @@ export async function rebuildRollups(store: Store, now: Date, onProgress?: (p: R
   await store.models.Rollup.deleteMany({ shard: { $ne: shard } });
   const reach = compareRecords(liveRecords.reach, raw.reach);
   const reminders = compareRecords(liveRecords.reminders, raw.reminders);
-  await replaceRecords(store.models.Reach.collection, raw.reach, reach);
-  await replaceRecords(store.models.RenewalReminder.collection, raw.reminders, reminders);
+  await writeReachShards(store, shard, raw.reach);
+  await writeReminderShards(store, shard, raw.reminders);
+  await deleteShardsExcept(store, shard);
   return { rows: docs.length, differences: compareRollups(live, raw.rollups), reach, reminders };
-}
-
-type KeyedCollection = Parameters<typeof insertKeyed>[0] & { deleteMany(filter: object): Promise<unknown> };
-
-async function replaceRecords(collection: KeyedCollection, raw: ReadonlyArray<{ _id: string }>, diff: { missing: string[]; extra: string[] }): Promise<void> {
-  const missing = new Set(diff.missing);
-  const toInsert = raw.filter((r) => missing.has(r._id));
-  for (let i = 0; i < toInsert.length; i += PAGE) await insertKeyed(collection, toInsert.slice(i, i + PAGE));
-  for (let i = 0; i < diff.extra.length; i += PAGE) await collection.deleteMany({ _id: { $in: diff.extra.slice(i, i + PAGE) } });
 }

@@ -2,10 +2,11 @@
 // recorded whose counts never reached the database (counters are buffered in memory). This
 // brings one step's send counts back to what its results say, without touching anyone else's
 // numbers: it writes the difference (raw - live, per day and program, send metrics only) as a
-// correction shard of its own and re-inserts the step's reach records (keyed, so idempotent).
+// correction shard of its own and writes the step's reach as a shard of its own (a union, so idempotent).
 // Engagement counts (opens, clicks) of the step are left as they are: servers may be counting them.
 import type { Store } from '../store/index.ts';
 import { insertKeyed } from '../store/keyed-insert.ts';
+import { writeReachShards, reachRecordId, type ReachRecord } from './send-records.ts';
 import { recordedResults, sendMembersOfStep } from '../ledger/index.ts';
 import { reachMonth, rollupDay } from './metrics.ts';
 import { sendResultDeltas } from './raw-events.ts';
@@ -25,7 +26,7 @@ export async function repairSendCounts(store: Store, campaign: string, step: str
     readRollups(store, { campaign }),
   ]);
   const raw = new Map<string, Record<SendMetric, number>>();
-  const reach = new Map<string, { _id: string; program: string; month: string; memberId: string }>();
+  const reach = new Map<string, ReachRecord>();
   const zero = (): Record<SendMetric, number> => ({ sent: 0, failed: 0, bounces: 0 });
   for (const r of results) {
     const send = members.get(String(r.sendLogId));
@@ -35,7 +36,7 @@ export async function repairSendCounts(store: Store, campaign: string, step: str
     for (const [metric, by] of Object.entries(sendResultDeltas(r.status, r.bounce))) totals[metric as SendMetric] += by ?? 0;
     raw.set(key, totals);
     if (r.status === 'sent' && send?.program) {
-      const id = `${send.program}|${reachMonth(r.at)}|${send.memberId}`;
+      const id = reachRecordId(send.program, reachMonth(r.at), send.memberId);
       reach.set(id, { _id: id, program: send.program, month: reachMonth(r.at), memberId: send.memberId });
     }
   }
@@ -60,6 +61,7 @@ export async function repairSendCounts(store: Store, campaign: string, step: str
     if (Object.keys(delta).length) docs.push({ _id: `${day}|${campaign}|${step}|${program}|${shard}`, day, campaign, step, program, shard, ...delta });
   }
   if (docs.length) await insertKeyed(store.models.Rollup.collection, docs);
-  await insertKeyed(store.models.Reach.collection, [...reach.values()]);
+  // the step's reach as a shard of its own (readers take the union: idempotent)
+  await writeReachShards(store, `${shard}-${campaign}-${step}`, [...reach.values()]);
   return { corrected: docs.length, differences };
 }

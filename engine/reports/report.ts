@@ -8,6 +8,7 @@ import { emptyTotals, addTotals, promotesCaseStudies, sendsRenewalReminders, typ
 import { readRollups, sumBy, type RollupRow } from './rollups.ts';
 import { engagementFigures, type EngagementFigures } from './kpi.ts';
 import { membershipFigures, type MemberFacts, type MembershipFigures } from './membership.ts';
+import { membersReached, renewalReminders } from './send-records.ts';
 import { attributeRenewals, DEFAULT_ATTRIBUTION_DAYS, type Reminder, type Renewal, type StepConversion } from './attribution.ts';
 
 export interface ReportCampaign { name: string; kind: string; attributionDays?: number }
@@ -91,7 +92,7 @@ export async function buildReport(store: Store, options: ReportOptions): Promise
   const [rows, members, reach] = await Promise.all([
     readRollups(store, { program: options.program, campaign: options.campaign, from: period.from, to: period.to }),
     store.models.Member.find(options.program ? { program: options.program } : {}, { program: 1, appliedAt: 1, awardedAt: 1, expiresAt: 1, renewals: 1 }).lean(),
-    store.models.Reach.find({ month: { $in: monthsBetween(period.from, period.to) }, ...(options.program ? { program: options.program } : {}) }, { program: 1, memberId: 1 }).lean(),
+    membersReached(store, { months: monthsBetween(period.from, period.to), program: options.program }),
   ]);
 
   const figures = (m: Map<string, RollupTotals>) => sorted(m).map(([k, t]) => [k, engagementFigures(t)] as const);
@@ -123,7 +124,7 @@ export async function buildReport(store: Store, options: ReportOptions): Promise
 }
 
 function programFigures(
-  members: MemberFacts[], rows: RollupRow[], reach: Array<{ program: string; memberId: string }>, kindOf: Map<string, string>,
+  members: MemberFacts[], rows: RollupRow[], reached: Map<string, Set<string>>, kindOf: Map<string, string>,
   range: { from: Date; to: Date }, options: ReportOptions,
 ): ProgramFigures[] {
   const byProgram = new Map<string, MemberFacts[]>();
@@ -134,12 +135,6 @@ function programFigures(
   }
   const engagement = sumBy(rows.filter((r) => r.program), (r) => r.program);
   const caseStudy = sumBy(rows.filter((r) => r.program && promotesCaseStudies(kindOf.get(r.campaign))), (r) => r.program);
-  const reached = new Map<string, Set<string>>();
-  for (const r of reach) {
-    let s = reached.get(r.program);
-    if (!s) reached.set(r.program, (s = new Set()));
-    s.add(r.memberId);
-  }
   const names = [...new Set([...byProgram.keys(), ...engagement.keys()])].sort();
   return names.map((program) => {
     const t = engagement.get(program) ?? emptyTotals();
@@ -161,7 +156,7 @@ async function attribution_(
   for (const m of members) {
     for (const r of m.renewals ?? []) if (r.renewedAt && r.renewedAt >= range.from && r.renewedAt < range.to) renewals.push({ memberId: String(m._id), renewedAt: r.renewedAt });
   }
-  const docs = await store.models.RenewalReminder.find(campaign ? { campaign } : {}, { memberId: 1, campaign: 1, step: 1, at: 1 }).lean();
+  const docs = await renewalReminders(store, campaign);
   const reminders: Reminder[] = docs.filter((d) => ids.has(d.memberId)).map((d) => ({ memberId: d.memberId, campaign: d.campaign, step: d.step, at: d.at }));
   return attributeRenewals(reminders, renewals, range, (c) => windowOf.get(c) ?? DEFAULT_ATTRIBUTION_DAYS);
 }

@@ -13,6 +13,7 @@ import { sendNow } from '../../engine/scheduler/send-now.ts';
 import { readRollups, sumBy } from '../../engine/reports/rollups.ts';
 import { compareRollups, liveCountedRecords, rebuildRollups, recomputeFromRaw, recomputeRollups } from '../../engine/reports/rebuild.ts';
 import { days, defineCampaign, validateDefinition, where } from '../../engine/campaigns/index.ts';
+import { REACH_SHARDS, REMINDER_SHARDS } from '../../engine/reports/send-records.ts';
 import type { Store } from '../../engine/store/index.ts';
 
 const PUBLIC = 'http://rebuild.flywheel.test';
@@ -111,9 +112,12 @@ describe('kpis rebuild', () => {
     const before = await liveCountedRecords(store);
     const lostReminder = before.reminders[0]!._id;
     const lostReach = before.reach.filter((r) => r.program === 'startups').map((r) => r._id);
-    await store.models.RenewalReminder.deleteOne({ _id: lostReminder });
-    await store.models.Reach.deleteMany({ program: 'startups' });
-    await store.models.Reach.collection.insertOne({ _id: 'education|1999-01|nobody', program: 'education', month: '1999-01', memberId: 'nobody' } as never);
+    // a reminder shard that lost its first reminder, startups' reach lost, and a reach no send supports
+    const reminderShards = store.db.collection(REMINDER_SHARDS);
+    const [shard] = await reminderShards.find({}).toArray();
+    await reminderShards.updateOne({ _id: shard!._id }, { $set: { reminders: JSON.stringify((JSON.parse(shard!.reminders) as Array<[string, string, number]>).filter(([m]) => !lostReminder.startsWith(m))) } });
+    await store.db.collection(REACH_SHARDS).deleteMany({ program: 'startups' });
+    await store.db.collection(REACH_SHARDS).insertOne({ _id: 'education|1999-01|stray' as never, program: 'education', month: '1999-01', writer: 'stray', members: 'nobody' });
     const outcome = await rebuildRollups(store, new Date(engine.clock.now().getTime() + 2));
     expect(outcome.reminders).toEqual({ missing: [lostReminder], extra: [] });
     expect(outcome.reach).toEqual({ missing: lostReach, extra: ['education|1999-01|nobody'] });
