@@ -18,6 +18,8 @@ import { sendResultDeltas } from '../engine/reports/raw-events.ts';
 import { buildReport, type ReportOptions } from '../engine/reports/report.ts';
 import { readRollups } from '../engine/reports/rollups.ts';
 import { compareRollups, recomputeFromRaw } from '../engine/reports/rebuild.ts';
+import { currentMemberFacts, readAllMemberFacts } from '../engine/reports/member-facts.ts';
+import { membersReached, renewalReminders } from '../engine/reports/send-records.ts';
 import { persistHits } from '../engine/tracking/persist-hits.ts';
 import type { Hit } from '../engine/tracking/hits.ts';
 
@@ -140,14 +142,17 @@ async function measure(store: Store, options: ReportOptions, events: number) {
     report = await buildReport(store, options);
     times.push(monotonicMs() - t0);
   }
-  say(`  report from rollups: median ${median(times).toFixed(0)} ms of ${REPORT_RUNS} (${times.map((t) => t.toFixed(0)).join(', ')})`);
+  // the first run catches up with the members changed since the last report (engagement marks them too)
+  say(`  report from rollups: median ${median(times).toFixed(0)} ms of ${REPORT_RUNS} (${times.map((t) => t.toFixed(0)).join(', ')}; the first catches up with member changes)`);
   // where a report's time goes: each of its reads alone
   const timed = async (f: () => Promise<unknown>) => { const t = monotonicMs(); await f(); return Math.round(monotonicMs() - t); };
   const parts = {
     rollups_ms: await timed(() => readRollups(store, { from: options.from, to: options.to })),
-    members_ms: await timed(() => store.models.Member.find({}, { program: 1, appliedAt: 1, awardedAt: 1, expiresAt: 1, renewals: 1 }).lean()),
-    reach_ms: await timed(() => store.models.Reach.find({}, { program: 1, memberId: 1 }).lean()),
-    reminders_ms: await timed(() => store.models.RenewalReminder.find({}, { memberId: 1, campaign: 1, step: 1, at: 1 }).lean()),
+    members_ms: await timed(() => currentMemberFacts(store)),
+    reach_ms: await timed(() => membersReached(store, { months: ['2026-01', '2026-02', '2026-03', '2026-04', '2026-05', '2026-06', '2026-07', '2026-08', '2026-09', '2026-10', '2026-11', '2026-12'] })),
+    reminders_ms: await timed(() => renewalReminders(store)),
+    // the baseline the snapshot replaced: every member read
+    all_members_ms: await timed(() => readAllMemberFacts(store)),
   };
   say(`  one read each: ${JSON.stringify(parts)}`);
   const t0 = monotonicMs();
@@ -162,7 +167,7 @@ async function measure(store: Store, options: ReportOptions, events: number) {
   };
   say(`  recomputation from raw records: ${rawMs.toFixed(0)} ms; rollups agree with it; ${JSON.stringify(counts)}`);
   say(`  report total: sent ${report!.engagement.total.sent}, opens ${report!.engagement.total.opens}, clicks ${report!.engagement.total.clicks}`);
-  return { reportMs: median(times), rawMs, parts };
+  return { reportMs: median(times), firstMs: times[0]!, rawMs, parts };
 }
 
 async function main(): Promise<void> {
@@ -201,7 +206,8 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({
       bench: 'report', events: EVENTS, report_ms: round(large.reportMs), raw_ms: round(large.rawMs), ratio: Number((large.rawMs / large.reportMs).toFixed(1)),
       report_ms_100k: round(small.reportMs), raw_ms_100k: round(small.rawMs), flat: Number((large.reportMs / small.reportMs).toFixed(2)),
-      rollups_ms: large.parts.rollups_ms, members_ms: large.parts.members_ms, reach_ms: large.parts.reach_ms,
+      report_first_ms: round(large.firstMs), report_first_ms_100k: round(small.firstMs),
+      rollups_ms: large.parts.rollups_ms, members_ms: large.parts.members_ms, reach_ms: large.parts.reach_ms, reminders_ms: large.parts.reminders_ms, all_members_ms: large.parts.all_members_ms,
       members: MEMBERS, sends: sends.length, ingest_events_per_s: Math.round((EVENTS - SMALL) / ingestRestS), target_met: large.reportMs < 1000 && large.reportMs / small.reportMs < 1.5,
     }));
   } finally {

@@ -48,7 +48,7 @@ export function reportCommand(): Command {
 export function kpisCommand(): Command {
   const kpis = new Command('kpis').description('Maintain the engagement rollups reports read');
   kpis.addCommand(new Command('rebuild')
-    .description('Recompute every rollup, the members-reached records and the renewal reminders from the raw send records, results and engagement events, say where the live ones differed, and replace them. Stop workers and servers first: they count while it runs.')
+    .description('Recompute every rollup, the members-reached records and the renewal reminders from the raw send records, results and engagement events, and the membership figures\' snapshot from the members; say where the live ones differed, and replace them. Stop workers and servers first: they count while it runs.')
     .option('--dry-run', 'only compare; change nothing')
     .action(withExitCodes(async (opts: { dryRun?: boolean }) => {
       const config = loadConfig();
@@ -56,14 +56,14 @@ export function kpisCommand(): Command {
       const bar = process.stderr.isTTY ? new SingleBar({ format: 'reading raw records |{bar}| {value} read', stream: process.stderr }, Presets.shades_classic) : undefined;
       bar?.start(0, 0);
       try {
-        const { recomputeFromRaw, compareRollups, compareRecords, liveCountedRecords } = await import('../reports/rebuild.ts');
+        const { recomputeFromRaw, compareRollups, compareRecords, liveCountedRecords, checkMemberFacts } = await import('../reports/rebuild.ts');
         const { readRollups } = await import('../reports/rollups.ts');
         const onProgress = (p: { results: number; events: number }) => { bar?.setTotal(p.results + p.events); bar?.update(p.results + p.events); };
-        let outcome: { differences: ReturnType<typeof compareRollups>; reach: { missing: string[]; extra: string[] }; reminders: { missing: string[]; extra: string[] } };
+        let outcome: Omit<Awaited<ReturnType<typeof rebuildRollups>>, 'rows'>;
         if (opts.dryRun) {
           const [live, records] = [await readRollups(db.store), await liveCountedRecords(db.store)];
           const raw = await recomputeFromRaw(db.store, onProgress);
-          outcome = { differences: compareRollups(live, raw.rollups), reach: compareRecords(records.reach, raw.reach), reminders: compareRecords(records.reminders, raw.reminders) };
+          outcome = { differences: compareRollups(live, raw.rollups), reach: compareRecords(records.reach, raw.reach), reminders: compareRecords(records.reminders, raw.reminders), membership: await checkMemberFacts(db.store, false) };
         } else outcome = await rebuildRollups(db.store, systemClock.now(), onProgress);
         bar?.stop();
         const { differences } = outcome;
@@ -78,6 +78,9 @@ export function kpisCommand(): Command {
           if (diff.missing.length + diff.extra.length === 0) process.stdout.write(`The ${name} records agree with the raw records.\n`);
           else process.stdout.write(`The ${name} records differed${done}: ${diff.missing.length} missing, ${diff.extra.length} without a send behind them.\n`);
         }
+        const m = outcome.membership;
+        if (m.missing.length + m.extra.length + m.changed.length === 0) process.stdout.write('The membership figures\' snapshot agrees with the members.\n');
+        else process.stdout.write(`The membership figures' snapshot differed from the members${done}: ${m.missing.length} missing, ${m.extra.length} no longer there, ${m.changed.length} changed.\n`);
       } finally {
         bar?.stop();
         await db.close();

@@ -1,13 +1,14 @@
 // `flywheel kpis rebuild`: recompute every rollup from the raw facts (send results and
 // engagement events) through the same deltas live counting uses, and the records counted at
 // send time beside them (members reached per month, renewal reminders sent), and replace the
-// live ones with the result. Reads every raw record once, one cursor per collection, so its
+// live ones with the result; and the reports' snapshot of the members' facts from the members. Reads every raw record once, one cursor per collection, so its
 // cost grows with the raw volume.
 import type { Store } from '../store/index.ts';
 import { resultPages, sendRecipientPages } from '../ledger/index.ts';
 import { addTotals, emptyTotals, reachMonth, rollupDay, sendsRenewalReminders, type RollupTotals } from './metrics.ts';
 import { rawEventDeltas, sendResultDeltas, type Deltas, type RawEventData } from './raw-events.ts';
 import { readRollups, type RollupRow } from './rollups.ts';
+import { compareMemberFacts, currentMemberFacts, readAllMemberFacts, snapshotFromMembers } from './member-facts.ts';
 import { deleteShardsExcept, reachRecordId, reachRecords, reminderRecordId, reminderRecords, writeReachShards, writeReminderShards, type ReachRecord, type ReminderRecord } from './send-records.ts';
 
 export type { ReachRecord, ReminderRecord };
@@ -139,6 +140,15 @@ export interface RebuildOutcome {
   differences: RollupDifference[];
   reach: { missing: string[]; extra: string[] };
   reminders: { missing: string[]; extra: string[] };
+  /** members whose facts in the reports' snapshot (caught up) differed from the members themselves */
+  membership: { missing: string[]; extra: string[]; changed: string[] };
+}
+
+/** The reports' member snapshot (caught up) against one full read of the members; with `replace`, the full read becomes the snapshot. */
+export async function checkMemberFacts(store: Store, replace: boolean): Promise<RebuildOutcome['membership']> {
+  const live = await currentMemberFacts(store);
+  const fromMembers = replace ? await snapshotFromMembers(store) : await readAllMemberFacts(store);
+  return compareMemberFacts(live, fromMembers);
 }
 
 /**
@@ -164,5 +174,6 @@ export async function rebuildRollups(store: Store, now: Date, onProgress?: (p: R
   await writeReachShards(store, shard, raw.reach);
   await writeReminderShards(store, shard, raw.reminders);
   await deleteShardsExcept(store, shard);
-  return { rows: docs.length, differences: compareRollups(live, raw.rollups), reach, reminders };
+  const membership = await checkMemberFacts(store, true);
+  return { rows: docs.length, differences: compareRollups(live, raw.rollups), reach, reminders, membership };
 }

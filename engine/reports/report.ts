@@ -1,5 +1,6 @@
 // The report marketing reads: engagement from rollups, membership and retention from the
-// members' dates, attribution from recorded reminders. Nothing here scans raw events, so a
+// members' dates (a packed snapshot kept current, member-facts.ts), attribution from recorded
+// reminders (packed shards, send-records.ts). Nothing here scans raw events, so a
 // report's cost does not grow with event volume.
 import type { Store } from '../store/index.ts';
 import type { BusinessCalendar } from '../calendar/business-days.ts';
@@ -9,6 +10,7 @@ import { readRollups, sumBy, type RollupRow } from './rollups.ts';
 import { engagementFigures, type EngagementFigures } from './kpi.ts';
 import { membershipFigures, type MemberFacts, type MembershipFigures } from './membership.ts';
 import { membersReached, renewalReminders } from './send-records.ts';
+import { currentMemberFacts } from './member-facts.ts';
 import { attributeRenewals, DEFAULT_ATTRIBUTION_DAYS, type Reminder, type Renewal, type StepConversion } from './attribution.ts';
 
 export interface ReportCampaign { name: string; kind: string; attributionDays?: number }
@@ -89,9 +91,9 @@ export async function buildReport(store: Store, options: ReportOptions): Promise
   const kindOf = new Map(options.campaigns.map((c) => [c.name, c.kind]));
   const windowOf = new Map(options.campaigns.map((c) => [c.name, c.attributionDays ?? DEFAULT_ATTRIBUTION_DAYS]));
 
-  const [rows, members, reach] = await Promise.all([
+  const [rows, facts, reach] = await Promise.all([
     readRollups(store, { program: options.program, campaign: options.campaign, from: period.from, to: period.to }),
-    store.models.Member.find(options.program ? { program: options.program } : {}, { program: 1, appliedAt: 1, awardedAt: 1, expiresAt: 1, renewals: 1 }).lean(),
+    currentMemberFacts(store),
     membersReached(store, { months: monthsBetween(period.from, period.to), program: options.program }),
   ]);
 
@@ -108,9 +110,10 @@ export async function buildReport(store: Store, options: ReportOptions): Promise
     byDay: figures(sumBy(rows, (r) => r.day)).map(([day, f]) => ({ day, ...f })),
   };
 
-  const programs = programFigures(members as MemberFacts[], rows, reach, kindOf, range, options);
+  const members = [...facts].filter(([, m]) => !options.program || m.program === options.program).map(([_id, m]) => ({ ...m, _id }));
+  const programs = programFigures(members, rows, reach, kindOf, range, options);
   const attribution = !options.campaign || sendsRenewalReminders(kindOf.get(options.campaign))
-    ? await attribution_(store, members as Array<MemberFacts & { _id: unknown }>, range, windowOf, options.campaign)
+    ? await attribution_(store, members, range, windowOf, options.campaign)
     : [];
 
   return {

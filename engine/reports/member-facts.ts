@@ -1,0 +1,172 @@
+// The members' facts a membership report needs (program, application, award, expiry, renewals),
+// kept as a packed snapshot of a few documents (2,000 members each, as one JSON string), so a
+// report reads dozens of documents instead of every member: the embedded database decodes
+// every document a scan touches, and 5,000 members took seconds.
+//
+// Exact, not approximate: the snapshot records the first planning mark (store/plan-marks.ts) it
+// has not seen. Every member write already leaves a mark (mongoose hooks; the raw writers mark
+// explicitly) after writing. A reader re-reads by `_id` the members the later marks name and
+// writes a newer snapshot when there were any. A mark that names every member, marks already
+// dropped, or no snapshot at all mean one full read of the members (the old way, kept as the
+// baseline and for `kpis rebuild`). Re-reading a member is idempotent, so concurrent writers,
+// readers and folds can only cost extra reads, never a wrong figure.
+import { randomBytes } from 'node:crypto';
+import type { Db } from 'mongodb';
+import type { Store } from '../store/index.ts';
+import { isDuplicateKeyError } from '../store/keyed-insert.ts';
+import { PLAN_MARKS_COLLECTION, readPlanningMarks } from '../store/plan-marks.ts';
+import type { MemberFacts } from './membership.ts';
+
+export const MEMBER_FACTS_COLLECTION = 'member_fact_snapshots';
+const PART_SIZE = 2000;
+const READ_CHUNK = 1000;
+const FACT_FIELDS = { program: 1, appliedAt: 1, awardedAt: 1, expiresAt: 1, renewals: 1 } as const;
+
+export type MemberFactsById = Map<string, MemberFacts>;
+
+type Packed = [id: string, program: string, applied: number | null, awarded: number | null, expires: number | null, renewals?: Array<[number | null, number | null]>];
+interface HeaderDoc { _id: string; type: 'header'; gen: number; token: string; parts: number; marks: number }
+interface PartDoc { _id: string; type: 'part'; gen: number; token: string; part: number; facts: string }
+
+const ms = (d: Date | null | undefined) => (d instanceof Date ? d.getTime() : null);
+const date = (n: number | null | undefined) => (n === null || n === undefined ? null : new Date(n));
+
+interface MemberDoc { _id: unknown; program: string; appliedAt?: Date | null; awardedAt?: Date | null; expiresAt?: Date | null; renewals?: Array<{ renewedAt?: Date | null; expiresAt?: Date | null }> | null }
+
+function factsOf(m: MemberDoc): MemberFacts {
+  return {
+    program: m.program, appliedAt: m.appliedAt ?? null, awardedAt: m.awardedAt ?? null, expiresAt: m.expiresAt ?? null,
+    renewals: (m.renewals ?? []).map((r) => ({ renewedAt: r.renewedAt ?? null, expiresAt: r.expiresAt ?? null })),
+  };
+}
+
+function pack(id: string, f: MemberFacts): Packed {
+  const p: Packed = [id, f.program, ms(f.appliedAt), ms(f.awardedAt), ms(f.expiresAt)];
+  if (f.renewals?.length) p.push(f.renewals.map((r) => [ms(r.renewedAt), ms(r.expiresAt)]));
+  return p;
+}
+
+function unpack(p: Packed): MemberFacts {
+  return { program: p[1], appliedAt: date(p[2]), awardedAt: date(p[3]), expiresAt: date(p[4]), renewals: (p[5] ?? []).map(([r, e]) => ({ renewedAt: date(r), expiresAt: date(e) })) };
+}
+
+/** Every member's facts, read from the members themselves (the baseline; what a rebuild trusts). */
+export async function readAllMemberFacts(store: Store): Promise<MemberFactsById> {
+  const out: MemberFactsById = new Map();
+  for await (const m of store.models.Member.collection.find({}, { projection: FACT_FIELDS, batchSize: 5000 })) out.set(String(m._id), factsOf(m as unknown as MemberDoc));
+  return out;
+}
+
+/** How far the campaign tick has read the marks: only marks below it are ever dropped. */
+const marksCursor = async (db: Db) => ((await db.collection(PLAN_MARKS_COLLECTION).findOne({ _id: 'cursor' as never })) as { n?: number } | null)?.n ?? 0;
+const markExists = async (db: Db, n: number) => !!(await db.collection(PLAN_MARKS_COLLECTION).findOne({ _id: n as never }, { projection: { _id: 1 } }));
+
+/** The first planning mark number not written yet (marks are gapless: search up from the tick's cursor). */
+async function firstFreeMark(db: Db): Promise<number> {
+  const cursor = await marksCursor(db);
+  if (!(await markExists(db, cursor))) return cursor;
+  let lo = cursor;
+  let step = 1;
+  let hi = lo + step;
+  while (await markExists(db, hi)) { lo = hi; step *= 2; hi = lo + step; }
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (await markExists(db, mid)) lo = mid; else hi = mid;
+  }
+  return hi;
+}
+
+/** Can every mark from `from` on still be read? Marks are dropped from the bottom and only below the tick's cursor. */
+async function marksKeptFrom(db: Db, from: number): Promise<boolean> {
+  if (from >= (await marksCursor(db))) return true;
+  return from > 0 && markExists(db, from - 1);
+}
+
+async function readMembers(store: Store, ids: string[]): Promise<Map<string, MemberFacts>> {
+  const out = new Map<string, MemberFacts>();
+  for (let i = 0; i < ids.length; i += READ_CHUNK) {
+    const found = await store.models.Member.find({ _id: { $in: ids.slice(i, i + READ_CHUNK) } }, FACT_FIELDS).lean();
+    for (const m of found) out.set(String(m._id), factsOf(m as unknown as MemberDoc));
+  }
+  return out;
+}
+
+interface Snapshot { gen: number; marks: number; facts: MemberFactsById }
+
+/** The newest complete snapshot in the collection, if any. */
+async function newestSnapshot(store: Store): Promise<Snapshot | undefined> {
+  const docs = (await store.db.collection(MEMBER_FACTS_COLLECTION).find({}).toArray()) as unknown as Array<HeaderDoc | PartDoc>;
+  const headers = docs.filter((d): d is HeaderDoc => d.type === 'header').sort((a, b) => b.gen - a.gen);
+  for (const h of headers) {
+    const parts = docs.filter((d): d is PartDoc => d.type === 'part' && d.gen === h.gen && d.token === h.token).sort((a, b) => a.part - b.part);
+    if (parts.length !== h.parts) continue; // being written, or being cleaned up
+    const facts: MemberFactsById = new Map();
+    for (const p of parts) for (const packed of JSON.parse(p.facts) as Packed[]) facts.set(packed[0], unpack(packed));
+    return { gen: h.gen, marks: h.marks, facts };
+  }
+  return undefined;
+}
+
+/**
+ * Write `facts` as snapshot `gen` (it has seen every mark below `marks`). Parts first, the header
+ * last (a keyed insert: of two processes writing the same generation one wins, the other removes
+ * its parts); then older generations go. Returns false when another process wrote `gen` first.
+ */
+export async function writeSnapshot(store: Store, gen: number, marks: number, facts: MemberFactsById): Promise<boolean> {
+  const col = store.db.collection(MEMBER_FACTS_COLLECTION);
+  const token = randomBytes(6).toString('hex');
+  const packed = [...facts].map(([id, f]) => pack(id, f));
+  const parts: PartDoc[] = [];
+  for (let i = 0; i < packed.length; i += PART_SIZE) {
+    const part = parts.length;
+    parts.push({ _id: `part|${gen}|${token}|${part}`, type: 'part', gen, token, part, facts: JSON.stringify(packed.slice(i, i + PART_SIZE)) });
+  }
+  if (parts.length) await col.insertMany(parts as never[], { ordered: false });
+  try {
+    await col.insertOne({ _id: `header|${String(gen).padStart(12, '0')}`, type: 'header', gen, token, parts: parts.length, marks } as never);
+  } catch (e) {
+    if (!isDuplicateKeyError(e)) throw e;
+    await col.deleteMany({ gen, token });
+    return false;
+  }
+  await col.deleteMany({ gen: { $lt: gen } });
+  return true;
+}
+
+/** A snapshot from one full read of the members (when there is none to catch up from, and for `kpis rebuild`). */
+export async function snapshotFromMembers(store: Store, gen?: number): Promise<MemberFactsById> {
+  // the marks' position first: a member written during the read leaves a mark at or after it
+  const marks = await firstFreeMark(store.db);
+  const facts = await readAllMemberFacts(store);
+  const next = gen ?? ((await newestSnapshot(store))?.gen ?? 0) + 1;
+  await writeSnapshot(store, next, marks, facts);
+  return facts;
+}
+
+/** Every member's facts as of now, from the snapshot and the members changed since (see the header). */
+export async function currentMemberFacts(store: Store): Promise<MemberFactsById> {
+  const snapshot = await newestSnapshot(store);
+  if (!snapshot || !(await marksKeptFrom(store.db, snapshot.marks))) return snapshotFromMembers(store, (snapshot?.gen ?? 0) + 1);
+  const changed = await readPlanningMarks(store.db, snapshot.marks);
+  if (changed.allMembers) return snapshotFromMembers(store, snapshot.gen + 1);
+  if (changed.next === snapshot.marks) return snapshot.facts;
+  const ids = [...changed.members];
+  const fresh = await readMembers(store, ids);
+  for (const id of ids) {
+    const f = fresh.get(id);
+    if (f) snapshot.facts.set(id, f);
+    else snapshot.facts.delete(id);
+  }
+  await writeSnapshot(store, snapshot.gen + 1, changed.next, snapshot.facts);
+  return snapshot.facts;
+}
+
+/** Members whose facts in the kept snapshot (caught up) differ from the members themselves. */
+export function compareMemberFacts(live: MemberFactsById, fromMembers: MemberFactsById): { missing: string[]; extra: string[]; changed: string[] } {
+  const same = (a: MemberFacts, b: MemberFacts) => JSON.stringify(pack('', a)) === JSON.stringify(pack('', b));
+  return {
+    missing: [...fromMembers.keys()].filter((id) => !live.has(id)).sort(),
+    extra: [...live.keys()].filter((id) => !fromMembers.has(id)).sort(),
+    changed: [...live].filter(([id, f]) => fromMembers.has(id) && !same(f, fromMembers.get(id)!)).map(([id]) => id).sort(),
+  };
+}
