@@ -3,11 +3,12 @@
 import { DateTime } from 'luxon';
 import { CronExpressionParser } from 'cron-parser';
 import type { Duration, LocalTime } from './types.ts';
+import { isKnownZone, luxonZone } from './zone.ts';
 
 export const DAY_MS = 86_400_000;
 
 export function zoneOf(tz: string | null | undefined): string {
-  return tz && DateTime.local().setZone(tz).isValid ? tz : 'UTC';
+  return tz && isKnownZone(tz) ? tz : 'UTC';
 }
 
 function luxonDuration(d: Duration) {
@@ -19,7 +20,7 @@ function luxonDuration(d: Duration) {
  * local time `at` on that day; if that lands before `notBefore`, the same time the next day.
  */
 export function shift(instant: Date, d: Duration, sign: 1 | -1, zone: string, at?: LocalTime, notBefore?: Date): Date {
-  const base = DateTime.fromJSDate(instant, { zone });
+  const base = DateTime.fromJSDate(instant, { zone: luxonZone(zone) });
   let t = sign === 1 ? base.plus(luxonDuration(d)) : base.minus(luxonDuration(d));
   if (at) {
     const [h, m] = at.split(':').map(Number);
@@ -35,12 +36,12 @@ export function durationMs(d: Duration | undefined, fallbackDays: number): numbe
 }
 
 export function localDate(instant: Date, zone: string): string {
-  return DateTime.fromJSDate(instant, { zone }).toFormat('yyyy-MM-dd');
+  return DateTime.fromJSDate(instant, { zone: luxonZone(zone) }).toFormat('yyyy-MM-dd');
 }
 
 /** A local date-time ("2026-11-14T09:00") in `zone` as an instant. */
 export function localDateTime(value: string, zone: string): Date {
-  return DateTime.fromISO(value, { zone }).toJSDate();
+  return DateTime.fromISO(value, { zone: luxonZone(zone) }).toJSDate();
 }
 
 /** ISO string with offset → that instant; without offset → local time in `zone`. */
@@ -102,7 +103,7 @@ export function issueGranularity(expr: string): IssueGranularity {
 }
 
 export function issueKey(occurrence: Date, zone: string, granularity: IssueGranularity): string {
-  const local = DateTime.fromJSDate(occurrence, { zone });
+  const local = DateTime.fromJSDate(occurrence, { zone: luxonZone(zone) });
   switch (granularity) {
     case 'month':
       return local.toFormat('yyyy-MM');

@@ -3,6 +3,7 @@
 // marketing email go out under the member's frequency cap. Luxon does the zone
 // and DST arithmetic; every function takes `now` and reads no clock.
 import { DateTime } from 'luxon';
+import { luxonZone } from '../campaigns/zone.ts';
 import { FlywheelError } from '../errors.ts';
 
 /** ISO weekday: 1 = Monday ... 7 = Sunday (Luxon's numbering). */
@@ -33,7 +34,7 @@ function parseHHMM(value: string, field: string): { hour: number; minute: number
 }
 
 function zoned(now: Date, zone: string): DateTime {
-  const local = DateTime.fromJSDate(now, { zone });
+  const local = DateTime.fromJSDate(now, { zone: luxonZone(zone) });
   if (!local.isValid) throw new FlywheelError('TIMEZONE_INVALID', `unknown time zone "${zone}"`);
   return local;
 }
@@ -45,7 +46,7 @@ function zoned(now: Date, zone: string): DateTime {
  * second), so a window "opens at 01:30" as soon as 01:30 is first on the wall clock.
  */
 function localInstant(fields: { year: number; month: number; day: number; hour: number; minute: number }, zone: string): DateTime {
-  const dt = DateTime.fromObject(fields, { zone });
+  const dt = DateTime.fromObject(fields, { zone: luxonZone(zone) });
   const shift = Math.abs(dt.minus({ hours: 6 }).offset - dt.plus({ hours: 6 }).offset);
   if (shift === 0) return dt;
   const earlier = dt.minus({ minutes: shift });

@@ -77,16 +77,20 @@ export class Scheduler {
         deps.sender.onProgress?.(n);
       },
     };
-    this.agenda.define(JOB.tick, async () => { await this.tick(); }, { concurrency: 1 });
-    this.agenda.define<{ batchId: string }>(JOB.sendBatch, async (job: Job<{ batchId: string }>) => {
-      // Agenda cancels a job not touched within its lock lifetime and frees its slot, while the
-      // batch keeps sending: without this a worker ends up running every batch at once.
+    // Agenda cancels a job not touched within its lock lifetime and frees its slot while the work
+    // goes on: a batch keeps sending (a worker would end up running every batch at once), and a
+    // long tick (a full build of the due index at 100,000 members) would be started again.
+    const touching = async (job: Job, work: () => Promise<unknown>) => {
       const touch = setInterval(() => { job.touch().catch(() => {}); }, Math.max(500, deps.sender.leaseMs / 3));
       try {
-        await this.runBatch(job.attrs.data.batchId);
+        await work();
       } finally {
         clearInterval(touch);
       }
+    };
+    this.agenda.define(JOB.tick, async (job: Job) => { await touching(job, () => this.tick()); }, { concurrency: 1 });
+    this.agenda.define<{ batchId: string }>(JOB.sendBatch, async (job: Job<{ batchId: string }>) => {
+      await touching(job, () => this.runBatch(job.attrs.data.batchId));
     }, { concurrency: deps.batchConcurrency, lockLifetime: deps.sender.leaseMs });
     this.agenda.define(JOB.sweep, async () => { await this.sweep(); }, { concurrency: 1 });
     for (const job of deps.recurringJobs ?? []) {

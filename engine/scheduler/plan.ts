@@ -37,12 +37,15 @@ export interface PlanOutcome extends EnqueueResult {
 /**
  * Plan the whole audience of a campaign (the full replan: a new or changed definition, or a
  * campaign the due index cannot serve). With `everyone`, also file the next due time of every
- * member, in the audience today or not: time-relative audiences let members in later.
+ * member, in the audience today or not: time-relative audiences let members in later. Members
+ * already read are gated in memory, with the test planMembers uses, instead of read again per
+ * campaign; only audiences that depend on send logs still need the database's filter.
  */
 export async function planCampaign(deps: PlanDeps, campaign: LoadedCampaign, scope: PlanScope, everyone?: readonly PlannerMember[]): Promise<PlanOutcome> {
   const { store } = deps;
-  const filter = await audienceFilter(store, campaign, scope.now);
-  const members = (await store.models.Member.find(filter).lean()) as unknown as PlannerMember[];
+  const members = everyone && !needsFullPlanning(campaign)
+    ? everyone.filter((m) => mayReceive(campaign, m, scope.now))
+    : ((await store.models.Member.find(await audienceFilter(store, campaign, scope.now)).lean()) as unknown as PlannerMember[]);
   if (members.length === 0 && !everyone?.length) return { planned: 0, created: 0, existing: 0, batchIds: [], due: [] };
   const [history, { content, delivered }] = await Promise.all([loadHistory(store, campaign.name), contentFor(store, campaign, scope.now)]);
   const outcome = await planAndRecord(deps, campaign, { members, history, content, delivered }, scope);

@@ -5,7 +5,6 @@
 // resumed definition, new content for kinds that read it, a bulk member update, or an audience
 // that depends on other campaigns' send logs. Members are read once per tick.
 import type { Logger } from 'pino';
-import type { Types } from 'mongoose';
 import type { LoadedCampaign } from '../campaigns/index.ts';
 import { kindOf } from '../campaigns/index.ts';
 import type { PlannerMember } from '../planner/index.ts';
@@ -15,7 +14,8 @@ import { readPlanningMarks, savePlanningMarksCursor } from '../store/plan-marks.
 import { fileDue, loadDueIndexState, readDue, saveDueIndexState, type DueEntry } from './due-index.ts';
 import { planCampaign, planMembers, type PlanDeps, type PlanOutcome } from './plan.ts';
 
-const LOOKUP_CHUNK = 500;
+/** lookups in flight at once when members are read one by one */
+const LOOKUPS_IN_FLIGHT = 16;
 
 export interface CampaignTick {
   campaign: LoadedCampaign;
@@ -23,13 +23,22 @@ export interface CampaignTick {
   mode: 'full' | 'due';
 }
 
-/** Members by id, a chunk of ids per query. */
+/**
+ * Members by id, each read by its `_id`: the one lookup the embedded database answers from its
+ * index (an `$in` over ids reads the whole collection there), so a tick's cost follows the
+ * members due, not the members stored. Erased or deleted ids are simply absent.
+ */
 export async function membersByIds(store: Store, ids: readonly string[]): Promise<PlannerMember[]> {
   const out: PlannerMember[] = [];
-  for (let i = 0; i < ids.length; i += LOOKUP_CHUNK) {
-    const chunk = ids.slice(i, i + LOOKUP_CHUNK) as unknown as Types.ObjectId[];
-    out.push(...((await store.models.Member.find({ _id: { $in: chunk } }).lean()) as unknown as PlannerMember[]));
-  }
+  let next = 0;
+  const reader = async () => {
+    while (next < ids.length) {
+      const id = ids[next++]!;
+      const member = await store.models.Member.findById(id).lean();
+      if (member) out.push(member as unknown as PlannerMember);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(LOOKUPS_IN_FLIGHT, ids.length) }, reader));
   return out;
 }
 

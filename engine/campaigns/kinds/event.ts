@@ -4,6 +4,7 @@ import { createEvent, type EventAttributes } from 'ics';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { localDateTime as localDateTimeIn, shift } from '../time.ts';
+import { luxonZone } from '../zone.ts';
 import type { Candidate, PlannedSend } from '../plan-types.ts';
 import { base, durationSchema, localDateTime, message, zone } from '../schema.ts';
 import type { EventCampaign } from '../types.ts';
@@ -37,8 +38,31 @@ export function eventTimes(def: EventCampaign): { start: Date; end: Date } {
   return { start: localDateTimeIn(def.event.start, def.event.timezone), end: localDateTimeIn(def.event.end, def.event.timezone) };
 }
 
+type Attachment = NonNullable<PlannedSend['attachments']>[number];
+
+// Every member gets the same calendar file and, per zone, the same event data: built once per
+// definition (a plan of 100,000 members asked for them 100,000 times).
+const calendars = new WeakMap<EventCampaign, Map<string, Attachment>>();
+const datas = new WeakMap<EventCampaign, Map<string, ReturnType<typeof buildEventData>>>();
+
+function remembered<V>(cache: WeakMap<EventCampaign, Map<string, V>>, def: EventCampaign, key: string, build: () => V): V {
+  let byKey = cache.get(def);
+  if (!byKey) cache.set(def, (byKey = new Map()));
+  let value = byKey.get(key);
+  if (value === undefined) {
+    value = build();
+    if (byKey.size >= 1_000) byKey.clear();
+    byKey.set(key, value);
+  }
+  return value;
+}
+
 /** The calendar file for the event; DTSTAMP is the send's due time so the output is deterministic. */
-export function eventCalendar(name: string, def: EventCampaign, stamp: Date): NonNullable<PlannedSend['attachments']>[number] {
+export function eventCalendar(name: string, def: EventCampaign, stamp: Date): Attachment {
+  return { ...remembered(calendars, def, `${name}\u0000${stamp.getTime()}`, () => buildEventCalendar(name, def, stamp)) };
+}
+
+function buildEventCalendar(name: string, def: EventCampaign, stamp: Date): Attachment {
   const { start, end } = eventTimes(def);
   const attrs: EventAttributes & { timestamp: number } = {
     uid: `${name}@flywheel`,
@@ -61,9 +85,13 @@ export function eventCalendar(name: string, def: EventCampaign, stamp: Date): No
   return { filename: 'invite.ics', contentType: 'text/calendar; charset=utf-8', content: value };
 }
 
-function eventData(def: EventCampaign, zone: string) {
+function eventData(def: EventCampaign, zone: string): ReturnType<typeof buildEventData> {
+  return remembered(datas, def, zone, () => buildEventData(def, zone));
+}
+
+function buildEventData(def: EventCampaign, zone: string) {
   const { start, end } = eventTimes(def);
-  const local = DateTime.fromJSDate(start, { zone }).setLocale('en');
+  const local = DateTime.fromJSDate(start, { zone: luxonZone(zone) }).setLocale('en');
   return {
     title: def.event.title,
     start: start.toISOString(),

@@ -4,6 +4,7 @@ import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { CronExpressionParser } from 'cron-parser';
 import { cronOccurrences, DAY_MS, durationMs, issueGranularity, issueKey, zoneOf, type IssueGranularity } from '../time.ts';
+import { luxonZone } from '../zone.ts';
 import type { Candidate, MemberHistory, PlanContext, PlannerContentItem } from '../plan-types.ts';
 import { base, durationSchema, message, zone as zoneSchema } from '../schema.ts';
 import type { NewsletterCampaign } from '../types.ts';
@@ -102,7 +103,7 @@ function newsletterCandidates(def: NewsletterCampaign, ctx: PlanContext): Candid
           url: i.url,
           summary: i.summary ?? '',
           tag: i.tags?.[0] ?? '',
-          meta: DateTime.fromJSDate(i.publishedAt, { zone }).setLocale('en').toFormat('d LLL yyyy'),
+          meta: DateTime.fromJSDate(i.publishedAt, { zone: luxonZone(zone) }).setLocale('en').toFormat('d LLL yyyy'),
           image: i.imageUrl ?? '',
           imageAlt: i.imageAlt ?? '',
           publishedAt: i.publishedAt.toISOString(),

@@ -1,9 +1,9 @@
 // Renewal reminders: steps before/after the member's current expiry. The occurrence is the
 // expiry date, so a renewal (new expiresAt) ends the old cycle at once: its remaining
 // reminders are no longer candidates, and the new cycle's start a year later.
-import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { durationMs, localDate, shift, zoneOf } from '../time.ts';
+import { localDayNumber } from '../zone.ts';
 import type { Candidate, PlanContext } from '../plan-types.ts';
 import { base, durationSchema, localTime, message, stepId } from '../schema.ts';
 import type { RenewalCampaign } from '../types.ts';
@@ -56,9 +56,7 @@ function renewalCandidates(def: RenewalCampaign, ctx: PlanContext): Candidate[] 
 
 /** Calendar days from `from` to `to` in the member's zone (negative once expired). */
 function daysBetween(from: Date, to: Date, zone: string): number {
-  const a = DateTime.fromJSDate(from, { zone }).startOf('day');
-  const b = DateTime.fromJSDate(to, { zone }).startOf('day');
-  return Math.round(b.diff(a, 'days').days);
+  return localDayNumber(to, zone) - localDayNumber(from, zone);
 }
 
 export const renewal: CampaignKindModule<RenewalCampaign> = {
