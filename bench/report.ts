@@ -120,12 +120,12 @@ async function recordHits(store: Store, counters: CounterBuffer, sends: Send[], 
       const click = rnd() < 0.25;
       const machine = rnd() < 0.1;
       hits.push({
-        id: `bench-${(++seq.n).toString(36)}`, kind: click ? 'click' : 'open', ref: s.ref,
+        kind: click ? 'click' : 'open', ref: s.ref,
         at: new Date(s.ref.sentAt.getTime() + 3_600_000 + Math.floor(rnd() * 5 * 86_400_000)),
         userAgent: UA, ...(machine ? { rule: 'bench-machine' } : {}), ...(click ? { target: `https://flywheel.example/item/${Math.floor(rnd() * 6)}` } : {}),
       });
     }
-    await persistHits(store, counters, hits);
+    await persistHits(store, counters, [{ id: `bench-${(++seq.n).toString(36)}`, hits }]);
     await counters.flush();
     done += n;
     if ((done / HIT_BATCH) % 50 === 0 || done === count) say(`  ${done.toLocaleString('en-US')} / ${count.toLocaleString('en-US')} hits, ${Math.round(done / ((monotonicMs() - started) / 1000))} hits/s`);

@@ -4,13 +4,13 @@
 // while under load) with 20,000 distinct real tokens, then (2) a bare Fastify route returning the
 // same GIF. Each server runs in its own child process (this file with --server / --bare) so it
 // never shares an event loop with autocannon. After our run the server is stopped (final flush)
-// and the open events in the database are counted: persisted must equal served.
+// and the opens stored in the database (pages of hits) are counted: persisted must equal served.
 // Run: npm run bench:track   (DURATION=s, ROUNDS=n, TOKENS=n, CONNECTIONS=n to change; CPU_PROF=dir profiles the servers)
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
@@ -20,6 +20,9 @@ import { createEngine } from '../engine/main.ts';
 import { openStore, resolveDatabase, ROOT_DIR } from '../engine/store/index.ts';
 import { TokenSigner } from '../engine/tracking/tokens.ts';
 import { PIXEL } from '../engine/http/tracking-routes.ts';
+import { lockPathFor } from '../engine/store/shared-server.ts';
+import { storedHitTotals } from '../engine/tracking/hit-pages.ts';
+import { cpuSeconds } from './proc-stats.ts';
 
 const DURATION = Number(process.env.DURATION ?? 20);
 const TOKENS = Number(process.env.TOKENS ?? 20_000);
@@ -93,6 +96,27 @@ async function waitUntilWritten(port: number): Promise<void> {
   }
 }
 
+/** The embedded server's pid (from its lock file), to read its CPU time; undefined for an external database. */
+function databasePid(dataDir: string): number | undefined {
+  try {
+    return (JSON.parse(readFileSync(lockPathFor(join(dataDir, 'ferretdb')), 'utf8')) as { serverPid?: number }).serverPid;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds used by each process while `work` runs: where a round's CPU went (load generator, server, database). */
+async function cpuDuring<T>(pids: Record<string, number | 'self' | undefined>, work: () => Promise<T>): Promise<{ result: T; cpu: Record<string, number>; wallS: number }> {
+  const read = () => Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, pid === undefined ? 0 : cpuSeconds(pid) ?? 0]));
+  const before = read();
+  const t0 = performance.now();
+  const result = await work();
+  const wallS = (performance.now() - t0) / 1000;
+  const after = read();
+  return { result, wallS, cpu: Object.fromEntries(Object.keys(pids).map((k) => [k, after[k]! - before[k]!])) };
+}
+const share = (cpu: Record<string, number>, wallS: number) => Object.entries(cpu).map(([k, s]) => `${k} ${Math.round((100 * s) / wallS)}%`).join(', ');
+
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
 
 // ---- the run ---------------------------------------------------------------------------
@@ -120,19 +144,27 @@ async function main(): Promise<void> {
     let bareNext = 0;
     const rounds: Array<{ ours: Awaited<ReturnType<typeof load>>; bare: Awaited<ReturnType<typeof load>> }> = [];
     const seconds = Math.max(1, Math.round(DURATION / ROUNDS));
+    // CPU of each process per round (of a core; 200% = both cores): the client (autocannon, this
+    // process), our server, the bare server and the database.
+    const pids = { client: 'self' as const, ours: ours.child.pid, bare: bare.child.pid, db: databasePid(dataDir) };
+    const cpuOurs: Record<string, number> = {};
+    const cpuBare: Record<string, number> = {};
+    const addInto = (into: Record<string, number>, cpu: Record<string, number>) => { for (const [k, v] of Object.entries(cpu)) into[k] = (into[k] ?? 0) + v; };
+    let wallOurs = 0;
+    let wallBare = 0;
     for (let r = 0; r < ROUNDS; r++) {
-      const o = await load(ours.port, () => paths[ourNext++ % paths.length]!, seconds);
-      await waitUntilWritten(ours.port);
-      const b = await load(bare.port, () => paths[bareNext++ % paths.length]!, seconds);
-      rounds.push({ ours: o, bare: b });
-      say(`round ${r + 1}/${ROUNDS}: flywheel ${o.reqPerSec.toFixed(0)} req/s (p50 ${o.p50} ms, p99 ${o.p99} ms); bare ${b.reqPerSec.toFixed(0)} req/s (p50 ${b.p50} ms, p99 ${b.p99} ms); ratio ${(o.reqPerSec / Math.max(1, b.reqPerSec)).toFixed(2)}`);
+      const o = await cpuDuring(pids, async () => { const res = await load(ours.port, () => paths[ourNext++ % paths.length]!, seconds); await waitUntilWritten(ours.port); return res; });
+      const b = await cpuDuring(pids, () => load(bare.port, () => paths[bareNext++ % paths.length]!, seconds));
+      addInto(cpuOurs, o.cpu); addInto(cpuBare, b.cpu); wallOurs += o.wallS; wallBare += b.wallS;
+      rounds.push({ ours: o.result, bare: b.result });
+      say(`round ${r + 1}/${ROUNDS}: flywheel ${o.result.reqPerSec.toFixed(0)} req/s (p50 ${o.result.p50} ms, p99 ${o.result.p99} ms; CPU ${share(o.cpu, o.wallS)} over ${o.wallS.toFixed(1)} s incl. the wait for the writer); bare ${b.result.reqPerSec.toFixed(0)} req/s (p50 ${b.result.p50} ms, p99 ${b.result.p99} ms; CPU ${share(b.cpu, b.wallS)}); ratio ${(o.result.reqPerSec / Math.max(1, b.result.reqPerSec)).toFixed(2)}`);
     }
     await stop(bare.child);
     const t0 = performance.now();
     const stats = await stop(ours.child);
     const finalFlushMs = performance.now() - t0;
     const check = await openStore(db.uri, DB_NAME);
-    const persisted = await check.db.collection('events').countDocuments({ type: 'open' });
+    const persisted = (await storedHitTotals(check)).opens;
     await check.close();
     // served = hits the server answered and took (autocannon's 2xx misses requests still in flight at its end)
     const served = stats.received ?? 0;
@@ -141,11 +173,20 @@ async function main(): Promise<void> {
     const ratio = median(rounds.map((r) => (r.bare.reqPerSec > 0 ? r.ours.reqPerSec / r.bare.reqPerSec : 0)));
     say(`flywheel pixel:   ${tracked.reqPerSec.toFixed(0)} req/s, p50 ${tracked.p50} ms, p99 ${tracked.p99} ms (medians of ${ROUNDS} rounds), served ${served} (autocannon saw ${tracked.ok} 2xx), errors ${tracked.errors}; persisted ${persisted} (final flush ${finalFlushMs.toFixed(0)} ms, spilled to disk ${stats.spilled ?? 0})`);
     say(`bare Fastify GIF: ${raw.reqPerSec.toFixed(0)} req/s, p50 ${raw.p50} ms, p99 ${raw.p99} ms`);
+    // CPU per 1,000 requests answered: what each side costs, less sensitive than req/s to what else runs on the machine
+    const perK = (cpu: Record<string, number>, requests: number) => Object.fromEntries(Object.entries(cpu).filter(([, v]) => v > 0.005).map(([k, v]) => [k, Math.round((1e6 * v) / Math.max(1, requests)) / 1000]));
+    const cpuPerKOurs = perK(cpuOurs, served);
+    const cpuPerKBare = perK(cpuBare, rounds.reduce((n, r) => n + r.bare.ok, 0));
+    say(`CPU during our rounds: ${share(cpuOurs, wallOurs)}; during bare rounds: ${share(cpuBare, wallBare)} (of one core)`);
+    say(`CPU-s per 1,000 requests: ours ${JSON.stringify(cpuPerKOurs)} (the writer's catch-up included); bare ${JSON.stringify(cpuPerKBare)}`);
     const ok = tracked.reqPerSec >= 5000 && ratio >= 0.5 && tracked.p99 < 25 && persisted === served;
     say(`ratio ${ratio.toFixed(2)} of bare Fastify (median of rounds); targets >= 5,000 req/s, ratio >= 0.5, p99 < 25 ms, persisted == served: ${ok ? 'met' : 'NOT met'}`);
     process.stdout.write(`${JSON.stringify({
       bench: 'track', req_per_s: Math.round(tracked.reqPerSec), p50_ms: tracked.p50, p99_ms: tracked.p99, raw_req_per_s: Math.round(raw.reqPerSec), raw_p50_ms: raw.p50, raw_p99_ms: raw.p99,
       ratio: Number(ratio.toFixed(3)), served, persisted, errors: tracked.errors, tokens: TOKENS, connections: CONNECTIONS, duration_s: seconds * ROUNDS, rounds: ROUNDS,
+      cpu_s_per_1k_ours: cpuPerKOurs, cpu_s_per_1k_bare: cpuPerKBare,
+      cpu_pct_ours_rounds: Object.fromEntries(Object.entries(cpuOurs).map(([k, v]) => [k, Math.round((100 * v) / wallOurs)])),
+      cpu_pct_bare_rounds: Object.fromEntries(Object.entries(cpuBare).map(([k, v]) => [k, Math.round((100 * v) / wallBare)])),
       load_avg_1m: Number(loadavg()[0]!.toFixed(1)), targets_met: ok,
     })}\n`);
   } finally {

@@ -29,7 +29,7 @@ export function hitRecorder(deps: TrackingRouteDeps) {
     const userAgent = req.headers['user-agent'] ?? '';
     const earlier = kind === 'open' && GOOGLE_IMAGE_PROXY.test(userAgent) ? proxyFetches.fetched(ref.sendLogId) : 0;
     const rule = classifyAtReceipt(kind, openFacts(req.method, userAgent, at, ref, earlier));
-    deps.hits.add({ id: deps.hits.nextId(), kind, ref, at, userAgent, ...(rule ? { rule } : {}), ...extra });
+    deps.hits.add({ kind, ref, at, userAgent, ...(rule ? { rule } : {}), ...extra });
   };
   return { verify, record };
 }

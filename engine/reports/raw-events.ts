@@ -4,7 +4,8 @@
 // happened.
 //
 // Contract for whoever records engagement (collection `events`, one document per occurrence,
-// each under a unique `key`):
+// each under a unique `key`; pixel, click and survey hits are stored in pages of many instead,
+// tracking/hit-pages.ts, and `rawEventOfHit` gives each one's raw event):
 //   open          data.machine: true for proxies/scanners       -> humanOpens | machineOpens
 //   first-open    one per send (key `open:<sendLogId>`)          -> uniqueOpens
 //   click         every click; data.machine for scanners         -> clicks (+ machineClicks)

@@ -10,6 +10,7 @@ import { rawEventDeltas, sendResultDeltas, type Deltas, type RawEventData } from
 import { readRollups, type RollupRow } from './rollups.ts';
 import { compareMemberFacts, currentMemberFacts, readAllMemberFacts, snapshotFromMembers } from './member-facts.ts';
 import { deleteShardsExcept, reachRecordId, reachRecords, reminderRecordId, reminderRecords, writeReachShards, writeReminderShards, type ReachRecord, type ReminderRecord } from './send-records.ts';
+import { rawEventOfHit, storedHitPages } from '../tracking/hit-pages.ts';
 
 export type { ReachRecord, ReminderRecord };
 
@@ -98,6 +99,15 @@ export async function recomputeFromRaw(store: Store, onProgress?: (p: RebuildPro
       add(out, { campaign: e.campaign, step: e.step, program: e.program, at: e.at }, rawEventDeltas(e.type, e.data));
     }
     progress.events += page.length;
+    onProgress?.(progress);
+  }
+  // pixel, click and survey hits are stored in pages (tracking/hit-pages.ts), one raw event each
+  for await (const hits of storedHitPages(store)) {
+    for (const h of hits) {
+      const e = rawEventOfHit(h);
+      add(out, e, rawEventDeltas(e.type, e.data));
+    }
+    progress.events += hits.length;
     onProgress?.(progress);
   }
   const byId = <T extends { _id: string }>(m: Map<string, T>) => [...m.values()].sort((a, b) => a._id.localeCompare(b._id));

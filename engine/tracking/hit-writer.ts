@@ -1,18 +1,25 @@
 // The single writer behind the tracking routes. Handlers only `add` a hit (no I/O); this
-// class flushes them in bulk on an interval, when a batch is full, and at shutdown. Memory
-// is bounded: past `maxBuffered` hits (a slow or unreachable database) new hits go to a
-// spool file in the data directory and are written from there later, so nothing is dropped
-// and /healthz says so. Clicks and survey answers wait one burst window before they are
-// written, so a scanner following every link of a message within a second is caught.
+// class flushes them in bulk on an interval, when a batch is full, and at shutdown, each flush
+// as one keyed page (hit-pages.ts). A page keeps its key until it is written, so a failed
+// write is retried as the same page and never counts twice. Memory is bounded: past
+// `maxBuffered` hits (a slow or unreachable database) new hits go to a spool file in the data
+// directory and are written from there later, so nothing is dropped and /healthz says so.
+// Clicks and survey answers wait one burst window before they are written, so a scanner
+// following every link of a message within a second is caught.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import type { Store } from '../store/index.ts';
 import type { CounterBuffer } from '../reports/counters.ts';
+import { basename } from 'node:path';
 import type { Hit } from './hits.ts';
+import type { HitPage } from './hit-pages.ts';
 import { SCANNER_BURST_MS, scannerBursts, type ClickFacts } from './machine-rules.ts';
 import { KnownMarkers, persistHits } from './persist-hits.ts';
 import { Spool } from './spool.ts';
+
+/** Loose hits of a spool file are written in pages of this many, so a replay of the same file makes the same pages. */
+export const SPOOL_PAGE_HITS = 2_000;
 
 export interface HitWriterOptions {
   spoolDir: string;
@@ -35,14 +42,19 @@ export interface HitWriterStats {
 }
 
 type StoredHit = Omit<Hit, 'at' | 'ref'> & { at: string; ref: Omit<Hit['ref'], 'sentAt'> & { sentAt: string } };
+/** A spool line: one hit that did not fit in memory, or a whole page not written at shutdown (kept with its key). */
+type SpoolLine = StoredHit | { page: string; hits: StoredHit[] };
 
 export class HitWriter {
-  private readonly prefix = randomBytes(6).toString('base64url');
+  /** this writer's pages are `<writer>.<seq>` */
+  readonly writer = randomBytes(6).toString('base64url');
   private seq = 0;
   private buffer: Hit[] = [];
+  /** the page being written: retried as it is (same key, same hits) until written */
+  private pending?: HitPage;
   /** clicks written in the last burst window, to judge the next ones against */
   private recentClicks: ClickFacts[] = [];
-  private readonly spool: Spool<StoredHit>;
+  private readonly spool: Spool<SpoolLine>;
   private readonly knownMarkers = new KnownMarkers();
   private readonly maxBuffered: number;
   private readonly batchSize: number;
@@ -53,16 +65,12 @@ export class HitWriter {
   readonly stats: HitWriterStats = { received: 0, persisted: 0, duplicates: 0, buffered: 0, spilled: 0, overflowing: false };
 
   constructor(private readonly deps: { store: Store; counters: CounterBuffer; clock: Clock; log: Logger }, options: HitWriterOptions) {
-    this.spool = new Spool<StoredHit>(options.spoolDir, 'hits');
+    this.spool = new Spool<SpoolLine>(options.spoolDir, 'hits');
     this.maxBuffered = options.maxBuffered ?? 200_000;
     this.batchSize = options.batchSize ?? 2_000;
     const every = options.flushEveryMs ?? 250;
     this.timer = setInterval(() => { void this.flush(); }, every);
     this.timer.unref();
-  }
-
-  nextId(): string {
-    return `${this.prefix}${(++this.seq).toString(36)}`;
   }
 
   /** Take a hit; never blocks and never touches the database. */
@@ -76,7 +84,7 @@ export class HitWriter {
       return;
     }
     this.buffer.push(hit);
-    this.stats.buffered = this.buffer.length;
+    this.stats.buffered = this.buffer.length + (this.pending?.hits.length ?? 0);
   }
 
   /** One flush pass at a time; resolves when this pass is done (errors are kept in stats and logged). */
@@ -91,9 +99,12 @@ export class HitWriter {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     await this.flush(true);
-    if (this.buffer.length > 0) {
+    const left = this.buffer.length + (this.pending?.hits.length ?? 0);
+    if (left > 0) {
+      if (this.pending) this.spool.write({ page: this.pending.id, hits: this.pending.hits.map(toStored) });
       for (const h of this.buffer) this.spool.write(toStored(h));
-      this.deps.log.warn({ hits: this.buffer.length, dir: this.spool.dir }, 'database unavailable at shutdown: hits kept in the spool file for the next start');
+      this.deps.log.warn({ hits: left, dir: this.spool.dir }, 'database unavailable at shutdown: hits kept in the spool file for the next start');
+      this.pending = undefined;
       this.buffer = [];
     }
     await this.spool.close();
@@ -107,9 +118,13 @@ export class HitWriter {
         await this.spool.seal();
       }
       for (;;) {
-        const batch = this.takeReady(final);
-        if (batch.length === 0) break;
-        await this.write(batch);
+        if (!this.pending) {
+          const batch = this.takeReady(final);
+          if (batch.length === 0) break;
+          this.pending = { id: `${this.writer}.${++this.seq}`, hits: batch };
+        }
+        await this.write(this.pending);
+        this.pending = undefined;
       }
       if (!this.stats.overflowing) await this.replaySpool();
       if (this.failures > 0) this.deps.log.info({ afterFailures: this.failures }, 'tracking writer caught up with the database');
@@ -122,7 +137,7 @@ export class HitWriter {
       if (this.failures === 1 || this.failures % 20 === 0) this.deps.log.error({ err, failures: this.failures, buffered: this.buffer.length }, 'tracking hits not written yet; will retry');
       if (this.failures > 1) await new Promise((r) => setTimeout(r, Math.min(5000, 100 * this.failures)));
     } finally {
-      this.stats.buffered = this.buffer.length;
+      this.stats.buffered = this.buffer.length + (this.pending?.hits.length ?? 0);
     }
   }
 
@@ -152,28 +167,29 @@ export class HitWriter {
     this.recentClicks = [...this.recentClicks.filter((c) => c.at.getTime() > horizon), ...clicks.map(facts)].slice(-10_000);
   }
 
-  private async write(batch: Hit[]): Promise<void> {
-    try {
-      const outcome = await persistHits(this.deps.store, this.deps.counters, batch, this.knownMarkers);
-      this.stats.persisted += outcome.written;
-      this.stats.duplicates += outcome.duplicates;
-    } catch (err) {
-      // Back to the front of the queue, classification kept: the next pass writes them again (keyed).
-      this.buffer = [...batch, ...this.buffer];
-      throw err;
-    }
+  private async write(page: HitPage): Promise<void> {
+    const outcome = await persistHits(this.deps.store, this.deps.counters, [page], this.knownMarkers);
+    this.stats.persisted += outcome.written;
+    this.stats.duplicates += outcome.duplicates;
   }
 
+  /** A spool file's pages, always the same for the same file: its kept pages, then its loose hits in SPOOL_PAGE_HITS. */
   private async replaySpool(): Promise<void> {
     for (const path of this.spool.pending()) {
-      const hits = this.spool.read(path).map(fromStored);
-      for (let i = 0; i < hits.length; i += this.batchSize) {
-        const outcome = await persistHits(this.deps.store, this.deps.counters, hits.slice(i, i + this.batchSize), this.knownMarkers);
-        this.stats.persisted += outcome.written;
-        this.stats.duplicates += outcome.duplicates;
+      const pages: HitPage[] = [];
+      const loose: Hit[] = [];
+      for (const line of this.spool.read(path)) {
+        if ('page' in line) pages.push({ id: line.page, hits: line.hits.map(fromStored) });
+        else loose.push(fromStored(line));
+      }
+      for (let i = 0; i < loose.length; i += SPOOL_PAGE_HITS) pages.push({ id: `${basename(path)}#${i / SPOOL_PAGE_HITS}`, hits: loose.slice(i, i + SPOOL_PAGE_HITS) });
+      let hits = 0;
+      for (const page of pages) {
+        await this.write(page);
+        hits += page.hits.length;
       }
       this.spool.remove(path);
-      if (hits.length) this.deps.log.info({ hits: hits.length, path }, 'tracking hits written from the spool file');
+      if (hits) this.deps.log.info({ hits, path }, 'tracking hits written from the spool file');
     }
   }
 }
@@ -182,6 +198,7 @@ function toStored(h: Hit): StoredHit {
   return { ...h, at: h.at.toISOString(), ref: { ...h.ref, sentAt: h.ref.sentAt.toISOString() } };
 }
 
-function fromStored(s: StoredHit): Hit {
-  return { ...s, at: new Date(s.at), ref: { ...s.ref, sentAt: new Date(s.ref.sentAt) } };
+function fromStored(s: StoredHit & { id?: string }): Hit {
+  const { id: _earlierKey, ...hit } = s; // spool files of earlier versions carry a per-hit key; pages key hits now
+  return { ...hit, at: new Date(s.at), ref: { ...s.ref, sentAt: new Date(s.ref.sentAt) } };
 }

@@ -6,8 +6,6 @@ import { classifyHit, type HitFacts } from './machine-rules.ts';
 export type HitKind = 'open' | 'click' | 'csat';
 
 export interface Hit {
-  /** unique per hit: `<writer>-<sequence>`; the raw event's key, so a retried flush never counts twice */
-  id: string;
   kind: HitKind;
   ref: RecipientRef;
   at: Date;

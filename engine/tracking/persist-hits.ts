@@ -1,9 +1,10 @@
-// Writes one batch of hits: raw events under their keys (a retried batch never counts twice),
-// first-open/first-click markers under per-send keys (unique opens and clicks), survey answers
-// under a per-member-and-step key (a second answer replaces the first), counters through the
-// counter buffer, and "last opened" fields in bulk for the sends that were opened first now.
-// Every write is keyed or idempotent, so a batch that failed half-way is simply written again.
-// The event types and keys follow reports/raw-events.ts, so `kpis rebuild` recomputes the same.
+// Writes one page of hits (hit-pages.ts): the page under its key (a retried page never counts
+// twice), first-open/first-click markers under per-send keys (unique opens and clicks), survey
+// answers under a per-member-and-step key (a second answer replaces the first), counters through
+// the counter buffer, and "last opened" fields in bulk, one update per send and per member, for
+// the sends opened first now. Every write is keyed or idempotent, so a page that failed half-way
+// is simply written again. What each hit counts follows reports/raw-events.ts, so `kpis rebuild`
+// recomputes the same.
 import { markPlanningInputs } from '../store/plan-marks.ts';
 import { Types } from 'mongoose';
 import type { Store } from '../store/index.ts';
@@ -12,24 +13,10 @@ import type { RollupContext } from '../reports/metrics.ts';
 import { insertKeyed } from '../store/keyed-insert.ts';
 import { recordFirstEngagements } from '../ledger/index.ts';
 import type { Hit } from './hits.ts';
+import { encodeHitPage, HIT_PAGES_COLLECTION, type HitPage } from './hit-pages.ts';
 
 const oid = (id: string): Types.ObjectId | string => (/^[0-9a-f]{24}$/.test(id) ? new Types.ObjectId(id) : id);
 const where = (h: Hit, at = h.at): RollupContext => ({ campaign: h.ref.campaign, step: h.ref.step, program: h.ref.program, at });
-
-/** One raw event per open or click (survey answers are kept per member and step instead). */
-export function hitEventDoc(h: Hit): Record<string, unknown> {
-  const key = `${h.kind}:${h.ref.sendLogId}:${h.id}`;
-  return {
-    _id: key, key, type: h.kind === 'csat' ? 'csat-hit' : h.kind,
-    sendLogId: h.ref.sendLogId, memberId: h.ref.memberId,
-    campaign: h.ref.campaign, step: h.ref.step, program: h.ref.program ?? null,
-    at: h.at,
-    data: {
-      machine: h.rule !== undefined, ...(h.rule ? { rule: h.rule } : {}), sentAt: h.ref.sentAt, userAgent: h.userAgent.slice(0, 300),
-      ...(h.target !== undefined ? { url: h.target } : {}), ...(h.score !== undefined ? { answer: h.score } : {}),
-    },
-  };
-}
 
 export interface PersistOutcome {
   written: number;
@@ -52,14 +39,19 @@ export class KnownMarkers {
   }
 }
 
-export async function persistHits(store: Store, counters: CounterBuffer, hits: readonly Hit[], known?: KnownMarkers): Promise<PersistOutcome> {
-  if (hits.length === 0) return { written: 0, duplicates: 0 };
-  const events = store.models.Event.collection;
-  const dup = await insertKeyed(events, hits.map(hitEventDoc));
-  hits.forEach((h, i) => {
-    if (dup.has(i) || h.kind === 'csat') return; // written (and counted) by an earlier attempt; answers below
-    counters.countEvent(where(h), h.kind, { machine: h.rule !== undefined });
+/** Writes pages of hits (the writer: one per flush; provider webhooks: one per provider event) and what follows from them. */
+export async function persistHits(store: Store, counters: CounterBuffer, pages: readonly HitPage[], known?: KnownMarkers): Promise<PersistOutcome> {
+  const nonEmpty = pages.filter((p) => p.hits.length > 0);
+  if (nonEmpty.length === 0) return { written: 0, duplicates: 0 };
+  // a page already there was written (and counted) by an earlier attempt; the rest below is keyed, so it runs again
+  const dup = await insertKeyed(store.db.collection(HIT_PAGES_COLLECTION), nonEmpty.map(encodeHitPage));
+  let written = 0;
+  nonEmpty.forEach((page, i) => {
+    if (dup.has(i)) return;
+    written += page.hits.length;
+    for (const h of page.hits) if (h.kind !== 'csat') counters.countEvent(where(h), h.kind, { machine: h.rule !== undefined });
   });
+  const hits = nonEmpty.flatMap((p) => p.hits);
 
   // First human open / click of each send. A human click proves an open even with images off.
   const opened = new Map<string, Hit>();
@@ -76,7 +68,7 @@ export async function persistHits(store: Store, counters: CounterBuffer, hits: r
   await lastEngagement(store, firstOpens, firstClicks);
 
   await applyAnswers(store, counters, hits.filter((h) => h.kind === 'csat' && !h.rule));
-  return { written: hits.length - dup.size, duplicates: dup.size };
+  return { written, duplicates: hits.length - written };
 }
 
 /** Inserts `<prefix>:<sendLogId>` markers; returns the hits whose marker is new. */
@@ -92,17 +84,17 @@ async function newMarkers(store: Store, type: 'first-open' | 'first-click', pref
   return list.filter((_, i) => !dup.has(i));
 }
 
-/** Send and member engagement fields, once per first open/click (bounded by sends, not hits). */
+/** Send and member engagement fields, once per first open/click (bounded by sends, not hits), one update per member. */
 async function lastEngagement(store: Store, firstOpens: Hit[], firstClicks: Hit[]): Promise<void> {
-  const memberOps = [
-    ...firstOpens.map((h) => ({ updateOne: { filter: { _id: oid(h.ref.memberId) }, update: { $max: { lastOpenedAt: h.at } } } })),
-    ...firstClicks.map((h) => ({ updateOne: { filter: { _id: oid(h.ref.memberId) }, update: { $max: { lastClickedAt: h.at } } } })),
-  ];
+  const latest = new Map<string, { lastOpenedAt?: Date; lastClickedAt?: Date }>();
+  const later = (a: Date | undefined, b: Date) => (a && a > b ? a : b);
+  for (const h of firstOpens) { const m = latest.get(h.ref.memberId) ?? {}; m.lastOpenedAt = later(m.lastOpenedAt, h.at); latest.set(h.ref.memberId, m); }
+  for (const h of firstClicks) { const m = latest.get(h.ref.memberId) ?? {}; m.lastClickedAt = later(m.lastClickedAt, h.at); latest.set(h.ref.memberId, m); }
+  const memberOps = [...latest].map(([id, max]) => ({ updateOne: { filter: { _id: oid(id) }, update: { $max: max } } }));
   await recordFirstEngagements(store, firstOpens.map((h) => ({ sendLogId: h.ref.sendLogId, at: h.at })), firstClicks.map((h) => ({ sendLogId: h.ref.sendLogId, at: h.at })));
   if (memberOps.length) await store.models.Member.collection.bulkWrite(memberOps as never, { ordered: false });
   // engagement decides drip branches and engagement segments: re-plan these members next tick
-  const engaged = [...firstOpens, ...firstClicks].map((h) => h.ref.memberId);
-  if (engaged.length) await markPlanningInputs(store.db, { members: engaged });
+  if (latest.size) await markPlanningInputs(store.db, { members: [...latest.keys()] });
 }
 
 export function answerKey(h: Hit): string {

@@ -10,7 +10,7 @@ import { recordDeliveryReport, reportedSend, suppressReportedAddress, type Repor
 import { effectOf, type ParsedBatch, type SendGridEvent } from './sendgrid-events.ts';
 import { classifyHit } from './machine-rules.ts';
 import { persistHits } from './persist-hits.ts';
-import type { Hit } from './hits.ts';
+import type { HitPage } from './hit-pages.ts';
 
 export interface IngestOutcome {
   received: number;
@@ -25,14 +25,15 @@ export async function ingestSendGridEvents(deps: TrackingDeps, batch: ParsedBatc
   const sends = new Map<string, ReportedSend | undefined>();
   for (const id of new Set(batch.events.flatMap((e) => (e.sendLogId ? [e.sendLogId] : [])))) sends.set(id, await reportedSend(deps, id));
 
-  const hits: Hit[] = [];
+  const hits: HitPage[] = [];
   let correlated = 0;
   for (const e of batch.events) {
     const send = e.sendLogId ? sends.get(e.sendLogId) : undefined;
     if (send) correlated++;
     await applyEffect(deps, e, send, hits);
   }
-  // opens and clicks take the pixel's path: same keys, so unique opens/clicks are never counted twice
+  // opens and clicks take the pixel's path (one page per provider event, keyed by its id: a replayed
+  // event never counts twice), with the same first-open/first-click keys as the pixel
   if (hits.length) await persistHits(deps.store, deps.counters, hits);
 
   // the provider's own record, last: an event recorded here has had its effect
@@ -58,7 +59,7 @@ export async function ingestSendGridEvents(deps: TrackingDeps, batch: ParsedBatc
   return { received: batch.events.length + batch.invalid.length, correlated, replayed, invalid: batch.invalid.length };
 }
 
-async function applyEffect(deps: TrackingDeps, e: SendGridEvent, send: ReportedSend | undefined, hits: Hit[]): Promise<void> {
+async function applyEffect(deps: TrackingDeps, e: SendGridEvent, send: ReportedSend | undefined, hits: HitPage[]): Promise<void> {
   const at = new Date(e.timestamp * 1000);
   const effect = effectOf(e);
   switch (effect.effect) {
@@ -83,10 +84,10 @@ async function applyEffect(deps: TrackingDeps, e: SendGridEvent, send: ReportedS
       // SendGrid flags the opens it knows are machines; our agent rules apply too (no delivery-time rule: the token's send time is not here)
       const byAgent = classifyHit(effect.effect, { method: 'GET', userAgent, at, sentAt: new Date(0), earlierProxyFetches: 1 });
       const rule = effect.effect === 'open' && effect.machine ? 'provider-machine-open' : byAgent.machine ? byAgent.rule : undefined;
-      hits.push({
-        id: `sg-${e.sg_event_id}`, kind: effect.effect, ref: { ...send, sentAt: at }, at, userAgent,
+      hits.push({ id: `sendgrid:${e.sg_event_id}`, hits: [{
+        kind: effect.effect, ref: { ...send, sentAt: at }, at, userAgent,
         ...(rule ? { rule } : {}), ...(effect.effect === 'click' && effect.url ? { target: effect.url } : {}),
-      });
+      }] });
       return;
     }
     case 'record':

@@ -12,6 +12,7 @@ import { settleTracking, testConfig } from '../support/engine.ts';
 import { createEngine, type Engine } from '../../engine/main.ts';
 import { ledgerModels } from '../../engine/ledger/models.ts';
 import { lockPathFor } from '../../engine/store/shared-server.ts';
+import { countStoredHits } from '../support/stored-hits.ts';
 
 const BROWSER = { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36' };
 const dataDir = mkdtempSync(join(tmpdir(), 'flywheel-outage-'));
@@ -76,6 +77,6 @@ describe('the database dies while the server runs', () => {
     expect(await waitUntil(async () => (await Suppression.countDocuments({ key: 'outage@example.org' })) === 1, 30_000)).toBe(true);
     expect((await engine.store.models.Member.findById(member._id).lean())?.unsubscribedAt).toBeInstanceOf(Date);
     await settleTracking(engine);
-    expect(await waitUntil(async () => (await engine.store.models.Event.collection.countDocuments({ type: 'open', sendLogId: ref.sendLogId } as never)) === 1, 30_000)).toBe(true);
+    expect(await waitUntil(async () => (await countStoredHits(engine.store, { kind: 'open', sendLogId: ref.sendLogId })) === 1, 30_000)).toBe(true);
   }, 150_000);
 });

@@ -8,6 +8,7 @@ import { testConfig, TEST_SECRET } from '../support/engine.ts';
 import { createEngine, type Engine } from '../../engine/main.ts';
 import { TokenSigner } from '../../engine/tracking/tokens.ts';
 import type { Store } from '../../engine/store/index.ts';
+import { countStoredHits } from '../support/stored-hits.ts';
 
 const BROWSER = { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36' };
 let store: Store;
@@ -63,7 +64,7 @@ describe('graceful shutdown', () => {
     await second.stop();
 
     expect(answered1).toBeGreaterThan(10); // the stop really came mid-load
-    const persisted = await store.models.Event.collection.countDocuments({ type: 'open', campaign: 'shutdown-test' } as never);
+    const persisted = await countStoredHits(store, { kind: 'open', campaign: 'shutdown-test' });
     expect(persisted).toBe(answered1 + answered2);
   }, 60_000);
 });
