@@ -12,6 +12,7 @@
 // readers and folds can only cost extra reads, never a wrong figure.
 import { randomBytes } from 'node:crypto';
 import type { Db } from 'mongodb';
+import { Types } from 'mongoose';
 import type { Store } from '../store/index.ts';
 import { isDuplicateKeyError } from '../store/keyed-insert.ts';
 import { PLAN_MARKS_COLLECTION, readPlanningMarks } from '../store/plan-marks.ts';
@@ -19,7 +20,7 @@ import type { MemberFacts } from './membership.ts';
 
 export const MEMBER_FACTS_COLLECTION = 'member_fact_snapshots';
 const PART_SIZE = 2000;
-const READ_CHUNK = 1000;
+const READ_CHUNK = 200;
 const FACT_FIELDS = { program: 1, appliedAt: 1, awardedAt: 1, expiresAt: 1, renewals: 1 } as const;
 
 export type MemberFactsById = Map<string, MemberFacts>;
@@ -77,16 +78,18 @@ async function firstFreeMark(db: Db): Promise<number> {
 }
 
 /** Can every mark from `from` on still be read? Marks are dropped from the bottom and only below the tick's cursor. */
-async function marksKeptFrom(db: Db, from: number): Promise<boolean> {
-  if (from >= (await marksCursor(db))) return true;
+async function marksKeptFrom(db: Db, from: number, cursor: number): Promise<boolean> {
+  if (from >= cursor) return true;
   return from > 0 && markExists(db, from - 1);
 }
 
+/** Members by `_id`, one keyed lookup each (the lookup the embedded database indexes; `$in` scans), many at once. */
 async function readMembers(store: Store, ids: string[]): Promise<Map<string, MemberFacts>> {
   const out = new Map<string, MemberFacts>();
+  const members = store.models.Member.collection;
   for (let i = 0; i < ids.length; i += READ_CHUNK) {
-    const found = await store.models.Member.find({ _id: { $in: ids.slice(i, i + READ_CHUNK) } }, FACT_FIELDS).lean();
-    for (const m of found) out.set(String(m._id), factsOf(m as unknown as MemberDoc));
+    const found = await Promise.all(ids.slice(i, i + READ_CHUNK).map((id) => members.findOne({ _id: Types.ObjectId.isValid(id) ? new Types.ObjectId(id) : (id as never) }, { projection: FACT_FIELDS })));
+    for (const m of found) if (m) out.set(String(m._id), factsOf(m as unknown as MemberDoc));
   }
   return out;
 }
@@ -145,8 +148,8 @@ export async function snapshotFromMembers(store: Store, gen?: number): Promise<M
 
 /** Every member's facts as of now, from the snapshot and the members changed since (see the header). */
 export async function currentMemberFacts(store: Store): Promise<MemberFactsById> {
-  const snapshot = await newestSnapshot(store);
-  if (!snapshot || !(await marksKeptFrom(store.db, snapshot.marks))) return snapshotFromMembers(store, (snapshot?.gen ?? 0) + 1);
+  const [snapshot, cursor] = await Promise.all([newestSnapshot(store), marksCursor(store.db)]);
+  if (!snapshot || !(await marksKeptFrom(store.db, snapshot.marks, cursor))) return snapshotFromMembers(store, (snapshot?.gen ?? 0) + 1);
   const changed = await readPlanningMarks(store.db, snapshot.marks);
   if (changed.allMembers) return snapshotFromMembers(store, snapshot.gen + 1);
   if (changed.next === snapshot.marks) return snapshot.facts;

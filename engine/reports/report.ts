@@ -91,10 +91,12 @@ export async function buildReport(store: Store, options: ReportOptions): Promise
   const kindOf = new Map(options.campaigns.map((c) => [c.name, c.kind]));
   const windowOf = new Map(options.campaigns.map((c) => [c.name, c.attributionDays ?? DEFAULT_ATTRIBUTION_DAYS]));
 
-  const [rows, facts, reach] = await Promise.all([
+  const wantsAttribution = !options.campaign || sendsRenewalReminders(kindOf.get(options.campaign));
+  const [rows, facts, reach, reminders] = await Promise.all([
     readRollups(store, { program: options.program, campaign: options.campaign, from: period.from, to: period.to }),
     currentMemberFacts(store),
     membersReached(store, { months: monthsBetween(period.from, period.to), program: options.program }),
+    wantsAttribution ? renewalReminders(store, options.campaign) : [],
   ]);
 
   const figures = (m: Map<string, RollupTotals>) => sorted(m).map(([k, t]) => [k, engagementFigures(t)] as const);
@@ -112,9 +114,7 @@ export async function buildReport(store: Store, options: ReportOptions): Promise
 
   const members = [...facts].filter(([, m]) => !options.program || m.program === options.program).map(([_id, m]) => ({ ...m, _id }));
   const programs = programFigures(members, rows, reach, kindOf, range, options);
-  const attribution = !options.campaign || sendsRenewalReminders(kindOf.get(options.campaign))
-    ? await attribution_(store, members, range, windowOf, options.campaign)
-    : [];
+  const attribution = wantsAttribution ? attributionOf(members, reminders, range, windowOf) : [];
 
   return {
     period,
@@ -151,15 +151,14 @@ function programFigures(
   });
 }
 
-async function attribution_(
-  store: Store, members: Array<MemberFacts & { _id: unknown }>, range: { from: Date; to: Date }, windowOf: Map<string, number>, campaign?: string,
-): Promise<StepConversion[]> {
+function attributionOf(
+  members: Array<MemberFacts & { _id: unknown }>, docs: Reminder[], range: { from: Date; to: Date }, windowOf: Map<string, number>,
+): StepConversion[] {
   const renewals: Renewal[] = [];
   const ids = new Set(members.map((m) => String(m._id)));
   for (const m of members) {
     for (const r of m.renewals ?? []) if (r.renewedAt && r.renewedAt >= range.from && r.renewedAt < range.to) renewals.push({ memberId: String(m._id), renewedAt: r.renewedAt });
   }
-  const docs = await renewalReminders(store, campaign);
   const reminders: Reminder[] = docs.filter((d) => ids.has(d.memberId)).map((d) => ({ memberId: d.memberId, campaign: d.campaign, step: d.step, at: d.at }));
   return attributeRenewals(reminders, renewals, range, (c) => windowOf.get(c) ?? DEFAULT_ATTRIBUTION_DAYS);
 }
