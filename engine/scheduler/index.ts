@@ -12,8 +12,8 @@ import { runBatch, DatabaseUnavailableError, type SenderDeps, type BatchOutcome 
 import { loadHistory, planCampaign, type PlanDeps } from './plan.ts';
 import { batchById, countUnfinishedBatchesDue, overdueBatchIds, type BatchRecipient } from '../ledger/index.ts';
 import { markPlanningInputs } from '../store/plan-marks.ts';
-import { tickCampaigns } from './tick.ts';
-import { candidates, type MemberHistory, type PlannerMember } from '../planner/index.ts';
+import { membersByIds, tickCampaigns } from './tick.ts';
+import { candidates, type MemberHistory } from '../planner/index.ts';
 
 export const JOB = {
   tick: 'flywheel:tick',
@@ -194,12 +194,13 @@ export class Scheduler {
     const recheck = campaign ? kindOf(campaign.definition).recheckAtSend : 'no';
     if (!campaign || recheck === 'no') return new Set();
     const now = this.deps.clock.now();
-    const members = await this.deps.store.models.Member.find({ _id: { $in: recipients.map((r) => r.memberId) } }).lean();
-    const byId = new Map(members.map((m) => [String(m._id), m as unknown as PlannerMember]));
+    // by `_id`, and history of these recipients only: a batch's cost follows its size, not the audience's
+    const members = await membersByIds(this.deps.store, recipients.map((r) => String(r.memberId)));
+    const byId = new Map(members.map((m) => [String(m._id), m]));
     // Drip branches depend on what happened before (e.g. "did not open the welcome"): give the
     // planner the real history, minus the very sends being checked.
     const checking = new Set(recipients.map((r) => `${r.memberId}\u0000${r.occurrence ?? ''}`));
-    const history: Map<string, MemberHistory> = recheck === 'history' ? await loadHistory(this.deps.store, campaign.name) : new Map();
+    const history: Map<string, MemberHistory> = recheck === 'history' ? await loadHistory(this.deps.store, campaign.name, recipients.map((r) => r.memberId)) : new Map();
     const horizon = new Date(now.getTime() + 400 * 86_400_000);
     const gone = new Set<string>();
     for (const r of recipients) {
