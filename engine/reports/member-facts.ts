@@ -15,7 +15,7 @@ import type { Db } from 'mongodb';
 import { Types } from 'mongoose';
 import type { Store } from '../store/index.ts';
 import { isDuplicateKeyError } from '../store/keyed-insert.ts';
-import { PLAN_MARKS_COLLECTION, readPlanningMarks } from '../store/plan-marks.ts';
+import { PLAN_MARKS_COLLECTION } from '../store/plan-marks.ts';
 import type { MemberFacts } from './membership.ts';
 
 export const MEMBER_FACTS_COLLECTION = 'member_fact_snapshots';
@@ -64,11 +64,11 @@ export async function readAllMemberFacts(store: Store): Promise<MemberFactsById>
 const marksCursor = async (db: Db) => ((await db.collection(PLAN_MARKS_COLLECTION).findOne({ _id: 'cursor' as never })) as { n?: number } | null)?.n ?? 0;
 const markExists = async (db: Db, n: number) => !!(await db.collection(PLAN_MARKS_COLLECTION).findOne({ _id: n as never }, { projection: { _id: 1 } }));
 
-/** The first planning mark number not written yet (marks are gapless: search up from the tick's cursor). */
-async function firstFreeMark(db: Db): Promise<number> {
-  const cursor = await marksCursor(db);
-  if (!(await markExists(db, cursor))) return cursor;
-  let lo = cursor;
+/** The first planning mark number not written yet, searched up from `from` (default the tick's cursor): marks are gapless, so log-many lookups. */
+async function firstFreeMark(db: Db, from?: number): Promise<number> {
+  const start = Math.max(from ?? 0, await marksCursor(db));
+  if (!(await markExists(db, start))) return start;
+  let lo = start;
   let step = 1;
   let hi = lo + step;
   while (await markExists(db, hi)) { lo = hi; step *= 2; hi = lo + step; }
@@ -77,6 +77,25 @@ async function firstFreeMark(db: Db): Promise<number> {
     if (await markExists(db, mid)) lo = mid; else hi = mid;
   }
   return hi;
+}
+
+interface MarkDoc { _id: number; members?: string[]; allMembers?: boolean }
+
+/**
+ * The members marked from mark `from` on, up to the first free number; stops early (`tooMany`)
+ * once more than `limit` members are named or a mark names everyone: a full read is cheaper
+ * then, and reading the rest of the marks (thousands of ids each) would cost as much again.
+ */
+async function membersMarkedSince(db: Db, from: number, limit: number): Promise<{ members: Set<string>; next: number; tooMany: boolean }> {
+  const marks = db.collection<MarkDoc>(PLAN_MARKS_COLLECTION);
+  const members = new Set<string>();
+  for (let n = from; ; n++) {
+    const doc = await marks.findOne({ _id: n });
+    if (!doc) return { members, next: n, tooMany: false };
+    if (doc.allMembers) return { members, next: n, tooMany: true };
+    for (const m of doc.members ?? []) members.add(m);
+    if (members.size > limit) return { members, next: n + 1, tooMany: true };
+  }
 }
 
 /** Can every mark from `from` on still be read? Marks are dropped from the bottom and only below the tick's cursor. */
@@ -139,9 +158,9 @@ export async function writeSnapshot(store: Store, gen: number, marks: number, fa
 }
 
 /** A snapshot from one full read of the members (when there is none to catch up from, and for `kpis rebuild`). */
-export async function snapshotFromMembers(store: Store, gen?: number): Promise<MemberFactsById> {
+export async function snapshotFromMembers(store: Store, gen?: number, marksFrom?: number): Promise<MemberFactsById> {
   // the marks' position first: a member written during the read leaves a mark at or after it
-  const marks = await firstFreeMark(store.db);
+  const marks = await firstFreeMark(store.db, marksFrom);
   const facts = await readAllMemberFacts(store);
   const next = gen ?? ((await newestSnapshot(store))?.gen ?? 0) + 1;
   await writeSnapshot(store, next, marks, facts);
@@ -152,10 +171,10 @@ export async function snapshotFromMembers(store: Store, gen?: number): Promise<M
 export async function currentMemberFacts(store: Store): Promise<MemberFactsById> {
   const [snapshot, cursor] = await Promise.all([newestSnapshot(store), marksCursor(store.db)]);
   if (!snapshot || !(await marksKeptFrom(store.db, snapshot.marks, cursor))) return snapshotFromMembers(store, (snapshot?.gen ?? 0) + 1);
-  const changed = await readPlanningMarks(store.db, snapshot.marks);
   // A lookup by `_id` costs several documents of a full read: past an eighth of the members
   // (opens and clicks mark members too), one full read is cheaper.
-  if (changed.allMembers || changed.members.size > Math.max(REREAD_MIN, snapshot.facts.size / REREAD_SHARE)) return snapshotFromMembers(store, snapshot.gen + 1);
+  const changed = await membersMarkedSince(store.db, snapshot.marks, Math.max(REREAD_MIN, snapshot.facts.size / REREAD_SHARE));
+  if (changed.tooMany) return snapshotFromMembers(store, snapshot.gen + 1, changed.next);
   if (changed.next === snapshot.marks) return snapshot.facts;
   const ids = [...changed.members];
   const fresh = await readMembers(store, ids);

@@ -85,4 +85,14 @@ describe('membership figures follow member changes', () => {
     expect((await rebuildRollups(store, d('2026-12-20T13:00:01Z'))).membership).toEqual({ missing: [], extra: [], changed: [] });
     await agreesWithMembers();
   });
+
+  it('a batch of 250 new members (more than a lookup each is worth) is read in one pass, and counts', async () => {
+    // applied Monday, awarded Thursday: 3 business days
+    await store.models.Member.insertMany(Array.from({ length: 250 }, (_, i) => ({
+      email: `batch${i}@example.org`, program: 'education', status: 'active', appliedAt: d('2026-09-28'), awardedAt: d('2026-10-01'), expiresAt: d('2027-10-01'),
+    })));
+    const f = await figures('education');
+    expect({ newMembers: f.newMembers, activeAtEnd: f.activeAtEnd, threes: f.days.filter((x) => x === 3).length }).toEqual({ newMembers: 254, activeAtEnd: 257, threes: 250 });
+    await agreesWithMembers();
+  });
 });
