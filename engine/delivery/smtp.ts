@@ -2,7 +2,8 @@
 // and turns SMTP replies and socket failures into TransientError / PermanentError,
 // so the sender can decide retry vs give-up without knowing SMTP.
 import { connect as tcpConnect } from 'node:net';
-import { QuotedPrintableCache } from './qp-cache.ts';
+import { buildRawMessage } from './mime.ts';
+import { encodeQuotedPrintable } from './quoted-printable.ts';
 import nodemailer from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import { parseConnectionUrl } from 'nodemailer/lib/shared/index.js';
@@ -89,6 +90,10 @@ export function providerIdFromSmtpResponse(response: string | undefined, fallbac
   return queued?.[1] ?? response.trim();
 }
 
+function qpPart(contentType: 'text/plain' | 'text/html', body: string): string {
+  return `Content-Type: ${contentType}; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n${encodeQuotedPrintable(body).toString('latin1')}`;
+}
+
 function formatAddress(a: { email: string; name?: string }): { address: string; name: string } {
   return { address: a.email, name: a.name ?? '' };
 }
@@ -120,7 +125,6 @@ function connectWithoutDelay(o: { host?: string; port?: number; secure?: boolean
 export class SmtpTransport implements Transport {
   readonly name = 'smtp';
   private readonly mailer: nodemailer.Transporter<SMTPPool.SentMessageInfo>;
-  private readonly qp = new QuotedPrintableCache();
   private readonly returnPath?: SmtpTransportOptions['returnPath'];
 
   constructor(options: SmtpTransportOptions) {
@@ -152,18 +156,23 @@ export class SmtpTransport implements Transport {
   async send(message: OutgoingMessage): Promise<SendResult> {
     let info: SMTPPool.SentMessageInfo;
     try {
-      info = await this.mailer.sendMail({
+      const envelope = { from: this.returnPath ? this.returnPath(message.tags) : message.from.email, to: message.to.email };
+      info = await this.mailer.sendMail(message.attachments?.length ? {
+        // Attachments: nodemailer composes, with the bodies pre-encoded (mime.ts does the rest).
+        // (`raw` on text/html is supported by nodemailer's MailComposer but missing from its types.)
         messageId: `<${message.messageId}>`,
         from: formatAddress(message.from),
         to: formatAddress(message.to),
-        ...(this.returnPath ? { envelope: { from: this.returnPath(message.tags), to: message.to.email } } : {}),
+        envelope,
         subject: message.subject,
-        // Pre-encoded parts: see qp-cache.ts (the same bytes on the wire, a fifth of the CPU).
-        // (`raw` on text/html is supported by nodemailer's MailComposer but missing from its types.)
-        text: { raw: this.qp.part('text/plain', message.text) } as unknown as string,
-        html: { raw: this.qp.part('text/html', message.html) } as unknown as string,
+        text: { raw: qpPart('text/plain', message.text) } as unknown as string,
+        html: { raw: qpPart('text/html', message.html) } as unknown as string,
         headers: message.headers,
-        attachments: message.attachments?.map((a) => ({ filename: a.filename, content: a.content, contentType: a.contentType })),
+        attachments: message.attachments.map((a) => ({ filename: a.filename, content: a.content, contentType: a.contentType })),
+      } : {
+        // The whole message built once into one Buffer (mime.ts); nodemailer only frames it.
+        envelope,
+        raw: buildRawMessage(message),
       });
     } catch (err) {
       throw classifySmtpError(err);

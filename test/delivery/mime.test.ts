@@ -1,0 +1,85 @@
+// The message the SMTP transport builds itself (one Buffer, quoted-printable in one pass) must
+// read, in a mail client, exactly like the one nodemailer composes from the same fields.
+import { describe, expect, it } from 'vitest';
+import MailComposer from 'nodemailer/lib/mail-composer/index.js';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { buildRawMessage } from '../../engine/delivery/mime.ts';
+import { encodeQuotedPrintable } from '../../engine/delivery/quoted-printable.ts';
+import type { OutgoingMessage } from '../../engine/delivery/index.ts';
+
+function composedByNodemailer(m: OutgoingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    new MailComposer({
+      messageId: `<${m.messageId}>`, from: { name: m.from.name ?? '', address: m.from.email }, to: { name: m.to.name ?? '', address: m.to.email },
+      subject: m.subject, html: m.html, text: m.text, headers: m.headers,
+    }).compile().build((e: Error | null, raw: Buffer) => (e ? reject(e) : resolve(raw))));
+}
+
+/** What a reader sees: addresses, subject, ids, both parts and every header but the per-build ones. */
+function asRead(p: ParsedMail) {
+  const headers = Object.fromEntries([...p.headers].filter(([k]) => !['date', 'content-type'].includes(k)).map(([k, v]) => [k, JSON.stringify(v)]));
+  return { from: p.from?.value, to: (Array.isArray(p.to) ? p.to[0] : p.to)?.value, subject: p.subject, messageId: p.messageId, html: p.html, text: p.text, headers };
+}
+
+/** A body of every kind of line the encoder must survive: accents, emoji, "=", dots, trailing blanks, long minified lines. */
+function awkwardBody(seed: number): string {
+  let s = seed;
+  const random = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const alphabet = ['a', 'Z', '0', '=', ' ', '\t', '.', '..', '<a href="https://t.example/c/x?a=1&b=2">', '"', 'é', '→', '日', '😀', '=3D', '~', '\n', '\r\n', '\n.', '\nFrom '];
+  return Array.from({ length: 3000 }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
+}
+
+function message(overrides: Partial<OutgoingMessage> = {}): OutgoingMessage {
+  return {
+    messageId: '6650c0ffee0000000000beef.newsletter@flywheel.example',
+    from: { email: 'devrel@flywheel.example', name: 'Flywheel DevRel' },
+    to: { email: 'zoe@devs.example', name: 'Zoë Ångström, "the" maintainer' },
+    subject: 'Issue 42: Café ✓ — what’s new in 日本語 docs and a subject long enough to be folded over several header lines',
+    html: `<!doctype html><html><body><h1>Hello Zoë</h1>${'<p style="margin:0">minified section = one long line</p>'.repeat(400)}\n.<p>dot line</p> \n</body></html>`,
+    text: 'Hi Zoë,\n\n.a line starting with a dot\nline with trailing space \nhttps://t.example/c/abc.def/ghi?u=https%3A%2F%2Fe.example',
+    headers: {
+      'List-Unsubscribe': `<https://flywheel.example/u/${'t'.repeat(180)}>, <mailto:unsubscribe@flywheel.example?subject=unsubscribe%20${'t'.repeat(180)}>`,
+      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+      'X-Flywheel-Campaign': 'newsletter',
+      'X-Flywheel-Step': 'issue',
+      'X-Flywheel-Send': '6650c0ffee0000000000beef',
+    },
+    tags: { sendLogId: '6650c0ffee0000000000beef', campaign: 'newsletter', step: 'issue' },
+    ...overrides,
+  };
+}
+
+describe('messages the SMTP transport builds itself', () => {
+  it('read exactly like the nodemailer-composed message: addresses, subject, Message-ID, list headers, HTML and text', async () => {
+    for (const m of [message(), message({ to: { email: 'plain@devs.example' }, subject: 'Plain ASCII', html: awkwardBody(1), text: awkwardBody(2) })]) {
+      const ours = asRead(await simpleParser(buildRawMessage(m)));
+      const theirs = asRead(await simpleParser(await composedByNodemailer(m)));
+      expect(ours).toEqual(theirs);
+      expect(ours.html).toBe(m.html.replace(/\r\n/g, '\n'));
+      expect(JSON.parse(ours.headers.list!)).toMatchObject({ unsubscribe: { url: expect.stringContaining('flywheel.example/u/') }, 'unsubscribe-post': { name: 'List-Unsubscribe=One-Click' } });
+    }
+  });
+
+  it('keep every line within 76 characters, use CRLF only, and never start a line with "." (nothing for SMTP to dot-stuff)', () => {
+    const raw = buildRawMessage(message({ html: awkwardBody(3), text: awkwardBody(4) })).toString('latin1');
+    const lines = raw.split('\r\n');
+    expect(raw.replace(/\r\n/g, '')).not.toMatch(/[\r\n]/);
+    const body = raw.slice(raw.indexOf('\r\n\r\n') + 4).split('\r\n');
+    expect(Math.max(...body.map((l) => l.length))).toBeLessThanOrEqual(76);
+    expect(lines.filter((l) => l.startsWith('.'))).toEqual([]);
+    expect(raw).toMatch(/^[\x00-\x7f]*$/);
+  });
+
+  it('quoted-printable decodes back to the exact text for 200 random bodies', async () => {
+    for (let seed = 10; seed < 210; seed++) {
+      const body = Array.from(awkwardBody(seed)).slice(0, 400 + seed * 7).join('');
+      const raw = Buffer.from(`Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n${encodeQuotedPrintable(body).toString('latin1')}`);
+      const parsed = await simpleParser(raw);
+      expect(parsed.text, `seed ${seed}`).toBe(body.replace(/\r\n/g, '\n'));
+    }
+  });
+
+  it('with attachments, are refused here (nodemailer composes those)', () => {
+    expect(() => buildRawMessage(message({ attachments: [{ filename: 'a.ics', contentType: 'text/calendar', content: 'BEGIN:VCALENDAR' }] }))).toThrow(/attachments/);
+  });
+});
