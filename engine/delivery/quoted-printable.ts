@@ -12,6 +12,10 @@ const LF = 0x0a;
 const EQ = 0x3d;
 const DOT = 0x2e;
 
+/** 1 for the bytes written as they are anywhere in a line: printable ASCII but "=" */
+const PLAIN = new Uint8Array(256);
+for (let b = 0x21; b < 0x7f; b++) if (b !== EQ) PLAIN[b] = 1;
+
 let scratch = Buffer.allocUnsafeSlow(64 * 1024);
 
 /** Worst case: every byte as "=XX", plus a soft line break ("=\r\n") per 25 bytes of input. */
@@ -27,37 +31,45 @@ export function maxEncodedLength(bytes: number): number {
 export function encodeQuotedPrintableInto(input: Uint8Array, out: Uint8Array, offset: number): number {
   const n = input.length;
   let o = offset;
-  let col = 0;
-  for (let i = 0; i < n; i++) {
-    const b = input[i]!;
-    if (b === LF || (b === CR && input[i + 1] === LF)) {
-      if (b === CR) i++;
-      out[o++] = CR;
-      out[o++] = LF;
-      col = 0;
-      continue;
+  for (let start = 0; start <= n;) {
+    // one source line at a time: its end is found natively, and the byte loop needs no lookahead
+    let newline = input.indexOf(LF, start);
+    if (newline < 0) newline = n;
+    const end = newline > start && newline < n && input[newline - 1] === CR ? newline - 1 : newline;
+    let col = 0;
+    for (let i = start; i < end; i++) {
+      const b = input[i]!;
+      // the common case, decided with one table read: a plain byte with room left on the line
+      if (PLAIN[b] === 1 && col < MAX_LINE - 1 && (col > 0 || b !== DOT)) {
+        out[o++] = b;
+        col++;
+        continue;
+      }
+      const last = i === end - 1;
+      // printable ASCII but "=" (and "." opening a line), and space/tab unless the line ends with them (rule 3)
+      let literal = (b > 0x20 && b < 0x7f && b !== EQ && (b !== DOT || col > 0)) || ((b === 0x20 || b === 0x09) && !last);
+      // soft break ("=" CRLF) when the token would not fit in 76 with the "=" (or without, at the line's end)
+      if (col + (literal ? 1 : 3) > (last ? MAX_LINE : MAX_LINE - 1)) {
+        out[o++] = EQ;
+        out[o++] = CR;
+        out[o++] = LF;
+        col = 0;
+        if (b === DOT) literal = false;
+      }
+      if (literal) {
+        out[o++] = b;
+        col++;
+      } else {
+        out[o++] = EQ;
+        out[o++] = HEX[b >> 4]!;
+        out[o++] = HEX[b & 15]!;
+        col += 3;
+      }
     }
-    const next = i + 1 < n ? input[i + 1]! : LF;
-    const atLineEnd = next === LF || (next === CR && input[i + 2] === LF);
-    // printable ASCII but "=", and space/tab unless the line ends right after them (rule 3)
-    let literal = (b > 0x20 && b < 0x7f && b !== EQ) || ((b === 0x20 || b === 0x09) && !atLineEnd);
-    // a token fits if the line stays within 76 with the soft break's "=" (or without, at the line's end)
-    if (col + (literal && !(b === DOT && col === 0) ? 1 : 3) > (atLineEnd ? MAX_LINE : MAX_LINE - 1)) {
-      out[o++] = EQ;
-      out[o++] = CR;
-      out[o++] = LF;
-      col = 0;
-    }
-    if (b === DOT && col === 0) literal = false;
-    if (literal) {
-      out[o++] = b;
-      col += 1;
-    } else {
-      out[o++] = EQ;
-      out[o++] = HEX[b >> 4]!;
-      out[o++] = HEX[b & 15]!;
-      col += 3;
-    }
+    if (newline >= n) break;
+    out[o++] = CR;
+    out[o++] = LF;
+    start = newline + 1;
   }
   return o;
 }

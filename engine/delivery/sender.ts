@@ -19,7 +19,7 @@ import { sendsRenewalReminders } from '../reports/metrics.ts';
 import { sendResultDeltas } from '../reports/raw-events.ts';
 import {
   batchById, markBatchFinished, postponeBatch, payloadById, settledByEarlierRuns, suppress, suppressedKeys,
-  type BatchRecipient, type ResultStatus, type SendOutcome,
+  type BatchRecipient, type ResultStatus, type SendOutcome, type StoredBatch,
 } from '../ledger/index.ts';
 import type { Transport, Address } from './transport.ts';
 import { decideRetry, type RetryPolicy, type RandomSource } from './retry.ts';
@@ -70,12 +70,20 @@ export type BatchOutcome =
 
 const PAUSED_RECHECK_MS = 5 * 60_000;
 
-export async function runBatch(deps: SenderDeps, batchId: string): Promise<BatchOutcome> {
-  const { store, clock } = deps;
-  const batch = await batchById(store, batchId);
-  if (!batch) return { status: 'missing' };
-  if (batch.finishedAt) return { status: 'finished' };
+/** A batch run's outcome, with the members of the batch when it was read (their next due times change). */
+export type BatchRunOutcome = BatchOutcome & { memberIds?: string[] };
 
+export async function runBatch(deps: SenderDeps, batchId: string): Promise<BatchRunOutcome> {
+  const batch = await batchById(deps.store, batchId);
+  if (!batch) return { status: 'missing' };
+  const memberIds = batch.recipients.map((r) => String(r.memberId));
+  if (batch.finishedAt) return { status: 'finished', memberIds };
+  return { ...(await runReadBatch(deps, batch)), memberIds };
+}
+
+async function runReadBatch(deps: SenderDeps, batch: StoredBatch): Promise<BatchOutcome> {
+  const { store, clock } = deps;
+  const batchId = String(batch._id);
   const lease = await BatchRunLease.claim(deps, batch._id);
   if (!lease) return { status: 'busy' };
   try {

@@ -33,16 +33,40 @@ export async function payloadById(store: Store, id: string): Promise<PayloadReco
   return ((await Payload.findById(id).lean()) as PayloadRecord | null) ?? undefined;
 }
 
-/** Insert the first batches of newly planned sends (fresh ids: nothing to collide with). */
+/** A batch as two documents: the small control document, and its recipients under the same `_id`. */
+function split(batch: BatchRecord): { control: Omit<BatchRecord, 'recipients'>; recipients: { _id: Types.ObjectId; recipients: BatchRecipient[] } } {
+  const { recipients, ...control } = batch;
+  return { control, recipients: { _id: batch._id, recipients } };
+}
+
+/**
+ * Insert the first batches of newly planned sends (fresh ids: nothing to collide with). The
+ * recipients go first: a control document, once it exists, is a batch a worker may run.
+ */
 export async function createBatches(store: Store, batches: readonly BatchRecord[]): Promise<void> {
   if (batches.length === 0) return;
-  const { SendBatch } = await ledgerModels(store);
-  await SendBatch.collection.insertMany(batches as never[], { ordered: false });
+  const { SendBatch, BatchRecipients } = await ledgerModels(store);
+  const parts = batches.map(split);
+  await BatchRecipients.collection.insertMany(parts.map((p) => p.recipients) as never[], { ordered: false });
+  await SendBatch.collection.insertMany(parts.map((p) => p.control) as never[], { ordered: false });
+}
+
+/** Give control documents their recipients (those written before the split hold their own). */
+async function withRecipients(store: Store, batches: Array<Omit<StoredBatch, 'recipients'> & { recipients?: BatchRecipient[] }>): Promise<StoredBatch[]> {
+  const missing = batches.filter((b) => !b.recipients?.length).map((b) => b._id);
+  if (missing.length === 0) return batches as StoredBatch[];
+  const { BatchRecipients } = await ledgerModels(store);
+  const docs = missing.length === 1
+    ? [await BatchRecipients.findById(missing[0]).lean()]
+    : await BatchRecipients.find({ _id: { $in: missing } }).lean();
+  const byId = new Map(docs.filter((d) => d !== null).map((d) => [String(d!._id), d!.recipients as unknown as BatchRecipient[]]));
+  return batches.map((b) => (b.recipients?.length ? b : { ...b, recipients: byId.get(String(b._id)) ?? [] }) as StoredBatch);
 }
 
 export async function batchById(store: Store, id: string | Types.ObjectId): Promise<StoredBatch | undefined> {
   const { SendBatch } = await ledgerModels(store);
-  return ((await SendBatch.findById(id).lean()) as unknown as StoredBatch | null) ?? undefined;
+  const control = (await SendBatch.findById(id).lean()) as unknown as StoredBatch | null;
+  return control ? (await withRecipients(store, [control]))[0] : undefined;
 }
 
 export async function markBatchFinished(store: Store, id: Types.ObjectId, at: Date): Promise<void> {
@@ -91,8 +115,11 @@ export function retryBatchId(batchId: Types.ObjectId | string, attempt: number, 
 
 /** Write a retry batch under its derived id; false if that run already wrote it. */
 export async function recordRetryBatch(store: Store, batch: BatchRecord): Promise<boolean> {
-  const { SendBatch } = await ledgerModels(store);
-  const duplicate = await insertKeyed(SendBatch.collection, [batch]);
+  const { SendBatch, BatchRecipients } = await ledgerModels(store);
+  const { control, recipients } = split(batch);
+  // both keyed: a run that died between the two writes is repeated by the next run harmlessly
+  await insertKeyed(BatchRecipients.collection, [recipients]);
+  const duplicate = await insertKeyed(SendBatch.collection, [control]);
   return !duplicate.has(0);
 }
 
@@ -102,5 +129,5 @@ export async function retryBatchesOfEarlierRuns(store: Store, batch: { _id: Type
   const { SendBatch } = await ledgerModels(store);
   const ids: Types.ObjectId[] = [];
   for (let r = 1; r < run; r++) for (const kind of RETRY_KINDS) ids.push(retryBatchId(batch._id, batch.attempt, r, kind));
-  return (await SendBatch.find({ _id: { $in: ids } }).lean()) as unknown as StoredBatch[];
+  return withRecipients(store, (await SendBatch.find({ _id: { $in: ids } }).lean()) as unknown as StoredBatch[]);
 }

@@ -22,19 +22,22 @@ export async function ledgerRecordOf(store: Store, memberId: Types.ObjectId, ema
  */
 export async function eraseMemberFromLedger(store: Store, erasure: { memberId: Types.ObjectId; newMemberId: Types.ObjectId; email: string; placeholder: string; secret: string; at: Date }): Promise<{ sendsScrubbed: number }> {
   const { memberId, newMemberId, email, placeholder } = erasure;
-  const { SendLog, SendBatch } = await ledgerModels(store);
+  const { SendLog, SendBatch, BatchRecipients } = await ledgerModels(store);
   let sendsScrubbed = 0;
   for (const log of await SendLog.find({ memberId }, { key: 1 }).lean()) {
     const key = log.key.split(String(memberId)).join(String(newMemberId));
     await SendLog.updateOne({ _id: log._id }, { $set: { email: placeholder, memberId: newMemberId, key }, $unset: { payload: 1 } });
     sendsScrubbed++;
   }
-  const batches = SendBatch.collection as unknown as import('mongodb').Collection<{ recipients?: Array<Record<string, unknown>> }>;
-  for (const batch of await batches.find({ 'recipients.memberId': memberId }).toArray()) {
-    const recipients = (batch.recipients ?? []).map((r) =>
-      String(r.memberId) === String(memberId) ? { ...r, memberId: newMemberId, email: placeholder, name: '', country: null, attributes: {} } : r,
-    );
-    await batches.updateOne({ _id: batch._id }, { $set: { recipients } });
+  // batches' recipients (and those of batches written before they moved out of the batch)
+  for (const model of [BatchRecipients, SendBatch]) {
+    const batches = model.collection as unknown as import('mongodb').Collection<{ recipients?: Array<Record<string, unknown>> }>;
+    for (const batch of await batches.find({ 'recipients.memberId': memberId }).toArray()) {
+      const recipients = (batch.recipients ?? []).map((r) =>
+        String(r.memberId) === String(memberId) ? { ...r, memberId: newMemberId, email: placeholder, name: '', country: null, attributes: {} } : r,
+      );
+      await batches.updateOne({ _id: batch._id }, { $set: { recipients } });
+    }
   }
   await forgetAddress(store, email, erasure.secret, erasure.at);
   return { sendsScrubbed };

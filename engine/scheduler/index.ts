@@ -10,7 +10,7 @@ import type { Store } from '../store/index.ts';
 import { kindOf, type LoadedCampaign } from '../campaigns/index.ts';
 import { runBatch, DatabaseUnavailableError, type SenderDeps, type BatchOutcome } from '../delivery/sender.ts';
 import { loadHistory, planCampaign, type PlanDeps } from './plan.ts';
-import { batchById, countUnfinishedBatchesDue, overdueBatchIds, type BatchRecipient } from '../ledger/index.ts';
+import { countUnfinishedBatchesDue, overdueBatchIds, type BatchRecipient } from '../ledger/index.ts';
 import { markPlanningInputs } from '../store/plan-marks.ts';
 import { membersByIds, tickCampaigns } from './tick.ts';
 import { candidates, type MemberHistory } from '../planner/index.ts';
@@ -171,8 +171,7 @@ export class Scheduler {
     try {
       const outcome = await runBatch(this.senderDeps, batchId);
       // a send changes what its recipients are due next (drip branches, event reminders, digests)
-      const batch = await batchById(this.deps.store, batchId);
-      if (batch) await markPlanningInputs(this.deps.store.db, { members: batch.recipients.map((r) => String(r.memberId)) });
+      if (outcome.memberIds) await markPlanningInputs(this.deps.store.db, { members: outcome.memberIds });
       return outcome;
     } catch (err) {
       // The database cannot record what is sent: a one-shot command stops at once (see drain).

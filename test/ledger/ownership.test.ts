@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { ROOT_DIR } from '../../engine/store/index.ts';
 
 const LEDGER_DIR = join(ROOT_DIR, 'engine', 'ledger');
-const MODELS = ['SendLog', 'Payload', 'SendBatch', 'BatchLease', 'SendResult', 'Suppression'];
-const COLLECTIONS = ['sendlog', 'payloads', 'send_batches', 'batch_leases', 'send_results', 'suppressions'];
+const MODELS = ['SendLog', 'Payload', 'SendBatch', 'BatchRecipients', 'BatchLease', 'SendResult', 'Suppression'];
+const COLLECTIONS = ['sendlog', 'payloads', 'send_batches', 'batch_recipients', 'batch_leases', 'send_results', 'suppressions'];
 
 const RULES: Array<{ what: string; pattern: RegExp }> = [
   { what: 'uses a ledger model', pattern: new RegExp(`\\bmodels\\.(${MODELS.join('|')})\\b`) },
