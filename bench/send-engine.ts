@@ -16,6 +16,8 @@ export interface EngineRunRequest { uri: string; dbName: string; smtpUrl: string
 export interface EngineRunReport {
   members: number; planMs: number; ms: number; sent: number;
   nodeCpuS: number; dbCpuS?: number; peakRssMb?: number;
+  /** CPU seconds of the planning part alone (records, payload, batches) */
+  planNodeCpuS: number; planDbCpuS?: number;
 }
 
 async function run(req: EngineRunRequest): Promise<EngineRunReport> {
@@ -40,12 +42,14 @@ async function run(req: EngineRunRequest): Promise<EngineRunReport> {
     const t0 = performance.now();
     await engine.scheduler.plan(campaign, { now: engine.clock.now(), forceStep: 'send' });
     const planMs = performance.now() - t0;
+    const planNodeCpuS = cpuSeconds('self')! - node0;
+    const planDb = req.dbPid ? cpuSeconds(req.dbPid) : undefined;
     await drain(engine);
     const ms = performance.now() - t0;
     const nodeCpuS = cpuSeconds('self')! - node0;
     const db1 = req.dbPid ? cpuSeconds(req.dbPid) : undefined;
     const sent = await countDelivered(engine.store, campaign.name);
-    return { members: req.members, planMs, ms, sent, nodeCpuS, dbCpuS: db0 !== undefined && db1 !== undefined ? db1 - db0 : undefined, peakRssMb: peakRssMb('self') };
+    return { members: req.members, planMs, ms, sent, nodeCpuS, dbCpuS: db0 !== undefined && db1 !== undefined ? db1 - db0 : undefined, planNodeCpuS, planDbCpuS: db0 !== undefined && planDb !== undefined ? planDb - db0 : undefined, peakRssMb: peakRssMb('self') };
   } finally {
     await engine.close();
   }

@@ -128,7 +128,7 @@ async function main(): Promise<void> {
       const cpu = r.nodeCpuS + (r.dbCpuS ?? 0);
       say(`engine end to end, ${members} members: planned in ${(r.planMs / 1000).toFixed(2)} s, ${r.sent} sent and recorded, ${delivered} received by the sink, ` +
         `in ${(r.ms / 1000).toFixed(2)} s = ${rate(members, r.ms)} msg/s; CPU ${r.nodeCpuS.toFixed(1)} s Node + ${(r.dbCpuS ?? 0).toFixed(1)} s database = ` +
-        `${(cpu / members * 1000).toFixed(2)} CPU-s per 1,000; peak RSS ${r.peakRssMb} MB`);
+        `${(cpu / members * 1000).toFixed(2)} CPU-s per 1,000 (planning: ${r.planNodeCpuS.toFixed(1)} s Node + ${(r.planDbCpuS ?? 0).toFixed(1)} s database); peak RSS ${r.peakRssMb} MB`);
       if (r.sent !== members || delivered !== members) throw new Error(`expected ${members} sent and received, got ${r.sent} recorded and ${delivered} received`);
       reports.push(r);
     }
