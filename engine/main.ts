@@ -10,7 +10,7 @@ import { parseWebhookPublicKey, PROJECT_ROOT, type Config } from './config.ts';
 import { InvalidInputError } from './errors.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { createLogger, type Logger } from './log.ts';
-import { openDatabase, redact, type Database, type Store } from './store/index.ts';
+import { openDatabase, redact, withDatabase, type Database, type Store } from './store/index.ts';
 import { withDeadline } from './store/health.ts';
 import { loadCampaigns, registerCampaigns, type LoadedCampaign } from './campaigns/index.ts';
 import { createRenderer, type Renderer } from './render/index.ts';
@@ -36,13 +36,8 @@ export function openStoreOnly(config: Config, options: { onProgress?: (line: str
 }
 
 /** Open the database, run `use`, and close it (and any embedded server) whatever happens. */
-export async function withStoreOnly<T>(config: Config, use: (store: Store) => Promise<T>, options: { onProgress?: (line: string) => void } = {}): Promise<T> {
-  const db = await openStoreOnly(config, options);
-  try {
-    return await use(db.store);
-  } finally {
-    await db.close();
-  }
+export function withStoreOnly<T>(config: Config, use: (store: Store) => Promise<T>, options: { onProgress?: (line: string) => void } = {}): Promise<T> {
+  return withDatabase(config, use, options.onProgress);
 }
 
 /** The campaign files under FLYWHEEL_CAMPAIGNS_DIR, loaded and validated. */

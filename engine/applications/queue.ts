@@ -7,8 +7,8 @@ import type { ApplicationDeps } from './intake.ts';
 import { applicationModels, type ApplicationDoc, type ApplicationStatus } from './models.ts';
 import type { ResolvedApplicationSpec } from './spec.ts';
 
-export const LIST_STATUSES = ['pending', 'needs-info', 'overdue', 'awarded', 'declined'] as const;
-export type ListStatus = (typeof LIST_STATUSES)[number];
+import { LIST_STATUSES, type ListStatus } from './list-statuses.ts';
+export { LIST_STATUSES, type ListStatus };
 
 export type QueueApplication = Pick<ApplicationDoc, '_id' | 'program' | 'email' | 'name' | 'status' | 'submittedAt' | 'dueAt' | 'fields'> & { status: ApplicationStatus | string };
 

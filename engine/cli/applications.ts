@@ -6,19 +6,19 @@ import { basename, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { DateTime } from 'luxon';
 import { systemClock } from '../clock.ts';
-import { loadConfig } from '../config.ts';
 import { FlywheelError } from '../errors.ts';
-import { withStoreOnly } from '../main.ts';
-import {
-  applicationStats, businessDaysLeft, decideApplication, importApplications, listApplications, loadApplicationSpecs,
-  LIST_STATUSES, specFor, type ApplicationDeps, type ListStatus,
-} from '../applications/index.ts';
+import type { ApplicationDeps, ListStatus } from '../applications/index.ts';
+import { LIST_STATUSES } from '../applications/list-statuses.ts';
 import { withExitCodes } from './exit-codes.ts';
 
-async function withApplications(fn: (deps: ApplicationDeps) => Promise<void>): Promise<void> {
+type Applications = typeof import('../applications/index.ts');
+
+/** The applications stage and its store, loaded when a command runs (not for `--help` or other commands). */
+async function withApplications(fn: (deps: ApplicationDeps, app: Applications) => Promise<void>): Promise<void> {
+  const [{ loadConfig }, { withDatabase }, app] = await Promise.all([import('../config.ts'), import('../store/index.ts'), import('../applications/index.ts')]);
   const config = loadConfig();
-  const specs = await loadApplicationSpecs(config.FLYWHEEL_CAMPAIGNS_DIR);
-  await withStoreOnly(config, (store) => fn({ store, specs }));
+  const specs = await app.loadApplicationSpecs(config.FLYWHEEL_CAMPAIGNS_DIR);
+  await withDatabase(config, (store) => fn({ store, specs }, app));
 }
 
 function table(header: string[], rows: string[][]): string {
@@ -38,7 +38,7 @@ function decisionCommand(name: 'award' | 'decline' | 'ask', description: string)
     .argument('<id>', 'application id (from `flywheel applications list`)')
     .requiredOption('--reason <text>', name === 'ask' ? 'what the applicant should send (it is emailed to them)' : 'why (recorded with the decision)')
     .option('--by <name>', 'who decides (default: your user name)')
-    .action(withExitCodes((id: string, opts: { reason: string; by?: string }) => withApplications(async (deps) => {
+    .action(withExitCodes((id: string, opts: { reason: string; by?: string }) => withApplications(async (deps, { decideApplication }) => {
       const r = await decideApplication(deps, id, { decision: name, by: { kind: 'person', name: opts.by ?? userInfo().username }, reason: opts.reason }, systemClock.now());
       const a = r.application;
       process.stdout.write(`${a._id} (${a.program}, ${a.email}): ${a.status}${r.member ? `; member active until ${r.member.expiresAt.toISOString().slice(0, 10)}` : ''}\n`);
@@ -59,7 +59,7 @@ export function applicationsCommand(): Command {
     .option('--program <program>', 'only this program')
     .addOption(new Option('--status <status>', 'pending, needs-info, overdue (open and past due), awarded or declined').choices([...LIST_STATUSES]))
     .option('--json', 'print JSON')
-    .action(withExitCodes((opts: { program?: string; status?: ListStatus; json?: boolean }) => withApplications(async (deps) => {
+    .action(withExitCodes((opts: { program?: string; status?: ListStatus; json?: boolean }) => withApplications(async (deps, { specFor, listApplications, businessDaysLeft }) => {
       if (opts.program) specFor(deps, opts.program);
       const now = systemClock.now();
       const apps = await listApplications(deps, { program: opts.program, status: opts.status }, now);
@@ -82,7 +82,7 @@ export function applicationsCommand(): Command {
     .command('import <file>')
     .description('Add applications from a CSV or JSON file; any bad row rejects the whole file')
     .addHelpText('after', '\nColumns: program, name, email, the program\'s own fields (see campaigns/_applications.ts), and optionally\nsubmittedAt (ISO date-time, in the program\'s time zone unless it has an offset). Rules decide as for the form.')
-    .action(withExitCodes((file: string) => withApplications(async (deps) => {
+    .action(withExitCodes((file: string) => withApplications(async (deps, { importApplications }) => {
       const r = await importApplications(deps, resolve(file), systemClock.now(), { displayName: basename(file) });
       process.stdout.write(`${r.rows} row(s): ${r.created} new, ${r.updated} updated; ${r.awarded} awarded and ${r.declined} declined by rules\n`);
     })));
@@ -93,7 +93,7 @@ export function applicationsCommand(): Command {
     .option('--from <date>', 'start of the period (YYYY-MM-DD, UTC); default 30 days ago')
     .option('--to <date>', 'end of the period, exclusive (YYYY-MM-DD, UTC); default now')
     .option('--json', 'print JSON')
-    .action(withExitCodes((opts: { program?: string; from?: string; to?: string; json?: boolean }) => withApplications(async (deps) => {
+    .action(withExitCodes((opts: { program?: string; from?: string; to?: string; json?: boolean }) => withApplications(async (deps, { specFor, applicationStats }) => {
       if (opts.program) specFor(deps, opts.program);
       const now = systemClock.now();
       const to = opts.to ? parseDay(opts.to, '--to') : now;

@@ -3,15 +3,20 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { SingleBar, Presets } from 'cli-progress';
-import { loadConfig } from '../config.ts';
-import { createBounceIntake, openStoreOnly } from '../main.ts';
 import { FlywheelError, InvalidInputError, type InputIssue } from '../errors.ts';
-import { ingestBounceReport, type IntakeResult } from '../tracking/bounce-intake.ts';
-import { startBounceListener } from '../tracking/bounce-listener.ts';
-import { EXPECTED } from '../tracking/bounce-reports.ts';
+import type { IntakeResult } from '../tracking/bounce-intake.ts';
+import { EXPECTED } from '../tracking/bounce-expected.ts';
 import { withExitCodes } from './exit-codes.ts';
-import { progressLine } from './engine-session.ts';
+
+const progressLine = (line: string) => process.stderr.write(`${line}\n`);
+
+/** What both subcommands need, loaded when one runs (not for `--help` or other commands). */
+async function intakeModules() {
+  const [{ loadConfig }, { createBounceIntake, openStoreOnly }, { ingestBounceReport }, { startBounceListener }, { SingleBar, Presets }] = await Promise.all([
+    import('../config.ts'), import('../main.ts'), import('../tracking/bounce-intake.ts'), import('../tracking/bounce-listener.ts'), import('cli-progress'),
+  ]);
+  return { loadConfig, createBounceIntake, openStoreOnly, ingestBounceReport, startBounceListener, SingleBar, Presets };
+}
 
 export function bouncesCommand(): Command {
   const bounces = new Command('bounces').description('Bounces and complaints that come back by mail to the VERP bounce address (FLYWHEEL_BOUNCE_ADDRESS)');
@@ -20,6 +25,7 @@ export function bouncesCommand(): Command {
     .argument('<files...>', 'message files, one report each')
     .addHelpText('after', '\nExit codes: 0 every file recorded (or already recorded); 1 some file could not be read or is about no message we sent (each is named, the others are recorded); 2 the database failed.\n\nExample:\n  flywheel bounces ingest ~/Maildir/bounces/new/*')
     .action(withExitCodes(async (files: string[]) => {
+      const { loadConfig, createBounceIntake, openStoreOnly, ingestBounceReport, SingleBar, Presets } = await intakeModules();
       const config = loadConfig();
       const db = await openStoreOnly(config, { onProgress: progressLine });
       const intake = createBounceIntake(config, db.store);
@@ -59,6 +65,7 @@ export function bouncesCommand(): Command {
     .option('--port <port>', 'port to listen on (default FLYWHEEL_BOUNCE_SMTP_PORT, 2526)')
     .addHelpText('after', '\nOnly recipients whose bounce token verifies are accepted (others get 550). Reports that cannot be read or are about no message of ours are accepted and kept in <FLYWHEEL_DATA_DIR>/bounces/quarantine/; when the database is down the listener answers 451 so the sending server retries.')
     .action(withExitCodes(async (opts: { host?: string; port?: string }) => {
+      const { loadConfig, createBounceIntake, openStoreOnly, startBounceListener } = await intakeModules();
       const config = loadConfig();
       const port = opts.port === undefined ? config.FLYWHEEL_BOUNCE_SMTP_PORT : Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidInputError('USAGE', 'Invalid option:', [{ path: '--port', message: `"${opts.port}" is not a port number (0-65535)` }]);

@@ -1,16 +1,19 @@
 // `flywheel campaigns list|register|pause|resume`: campaign lifecycle from the command line.
 import { Command } from 'commander';
-import { kindOf, registerCampaigns, setCampaignState, type LoadedCampaign } from '../campaigns/index.ts';
 import type { CampaignStateDoc } from '../store/models.ts';
+import type { LoadedCampaign } from '../campaigns/index.ts';
 import { systemClock } from '../clock.ts';
-import { loadConfig, type Config } from '../config.ts';
+import type { Config } from '../config.ts';
 import type { Store } from '../store/index.ts';
-import { loadProjectCampaigns, withStoreOnly } from '../main.ts';
 import { withExitCodes } from './exit-codes.ts';
 
-function withStore(fn: (store: Store, config: Config) => Promise<void>): Promise<void> {
+type Campaigns = typeof import('../campaigns/index.ts');
+
+/** The campaigns stage and the store, loaded when a command runs (not for `--help` or other commands). */
+async function withStore(fn: (store: Store, config: Config, campaigns: Campaigns) => Promise<void>): Promise<void> {
+  const [{ loadConfig }, { withDatabase }, campaigns] = await Promise.all([import('../config.ts'), import('../store/index.ts'), import('../campaigns/index.ts')]);
   const config = loadConfig();
-  return withStoreOnly(config, (store) => fn(store, config));
+  return withDatabase(config, (store) => fn(store, config, campaigns));
 }
 
 
@@ -22,12 +25,12 @@ export function campaignsCommand(): Command {
     .option('--json', 'print JSON for machines: name, kind, state, version, file, steps, topic, nextRun, description')
     .action(
       withExitCodes((opts: { json?: boolean }) =>
-        withStore(async (store, config) => {
+        withStore(async (store, config, { loadCampaigns, registerCampaigns, kindOf }) => {
           const now = systemClock.now();
-          const loaded = await loadProjectCampaigns(config);
+          const loaded = await loadCampaigns(config.FLYWHEEL_CAMPAIGNS_DIR);
           await registerCampaigns(store, loaded, now);
           const states = await store.models.CampaignState.find({}).sort({ name: 1 }).lean();
-          const rows = states.map((s) => campaignRow(s, loaded.find((c) => c.name === s.name), now));
+          const rows = states.map((s) => campaignRow(s, loaded.find((c) => c.name === s.name), now, kindOf));
           if (opts.json) {
             process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
             return;
@@ -42,8 +45,8 @@ export function campaignsCommand(): Command {
     .description('Register the campaign files: record versions, cancel pending sends of removed steps and campaigns')
     .action(
       withExitCodes(() =>
-        withStore(async (store, config) => {
-          const report = await registerCampaigns(store, await loadProjectCampaigns(config), systemClock.now());
+        withStore(async (store, config, { loadCampaigns, registerCampaigns }) => {
+          const report = await registerCampaigns(store, await loadCampaigns(config.FLYWHEEL_CAMPAIGNS_DIR), systemClock.now());
           process.stdout.write(`added: ${report.added.join(', ') || '-'}\nchanged: ${report.changed.join(', ') || '-'}\nremoved: ${report.removed.join(', ') || '-'}\ncancelled pending sends: ${report.cancelledSends}\n`);
         }),
       ),
@@ -54,7 +57,7 @@ export function campaignsCommand(): Command {
       .description(verb === 'pause' ? 'Stop planning and sending for a campaign until resumed' : 'Resume a paused campaign')
       .action(
         withExitCodes((name: string) =>
-          withStore(async (store) => {
+          withStore(async (store, _config, { setCampaignState }) => {
             await setCampaignState(store, name, state);
             process.stdout.write(`${name}: ${state}\n`);
           }),
@@ -79,7 +82,7 @@ export interface CampaignRow {
   description: string | null;
 }
 
-function campaignRow(s: CampaignStateDoc, c: LoadedCampaign | undefined, now: Date): CampaignRow {
+function campaignRow(s: CampaignStateDoc, c: LoadedCampaign | undefined, now: Date, kindOf: Campaigns['kindOf']): CampaignRow {
   const kind = c ? kindOf(c.definition) : undefined;
   const next = c && kind ? kind.nextRun(c.definition, now) : undefined;
   return {

@@ -1,14 +1,12 @@
 // `flywheel content list [--tag T] [--json]`: the stored content items, newest first.
 import { Command } from 'commander';
-import { loadConfig, type Config } from '../config.ts';
+import type { Config } from '../config.ts';
 import { InvalidInputError } from '../errors.ts';
-import { listItems } from '../content/index.ts';
-import { withStoreOnly } from '../main.ts';
 import { printTable } from './campaigns.ts';
 import { withExitCodes } from './exit-codes.ts';
 
 export function contentCommand(deps: { config?: () => Config; print?: (text: string) => void } = {}): Command {
-  const config = deps.config ?? (() => loadConfig());
+  const config = deps.config ?? (async () => (await import('../config.ts')).loadConfig());
   const print = deps.print ?? ((t: string) => process.stdout.write(t));
   const cmd = new Command('content').description('Content items from feeds and content/ (what newsletters and promotions use)');
   cmd
@@ -20,7 +18,8 @@ export function contentCommand(deps: { config?: () => Config; print?: (text: str
     .action(
       withExitCodes(async (opts: { tag?: string; limit: number; json?: boolean }) => {
         if (!Number.isInteger(opts.limit) || opts.limit <= 0) throw new InvalidInputError('USAGE', 'Bad option:', [{ path: '--limit', message: 'must be a positive whole number' }]);
-        await withStoreOnly(config(), async (store) => {
+        const [{ listItems }, { withDatabase }] = await Promise.all([import('../content/index.ts'), import('../store/index.ts')]);
+        await withDatabase(await config(), async (store) => {
           const items = await listItems(store, { tag: opts.tag?.trim().toLowerCase(), limit: opts.limit });
           if (opts.json) {
             print(`${JSON.stringify(items.map((i) => ({ ...i, _id: undefined })), null, 2)}\n`);

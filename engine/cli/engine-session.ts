@@ -1,9 +1,8 @@
 // What the commands that run the engine share: the engine built for one command and closed
 // after it, progress lines on stderr, and a progress bar for sends.
 import { SingleBar, Presets } from 'cli-progress';
-import { loadConfig } from '../config.ts';
 import { FlywheelError } from '../errors.ts';
-import { createEngine, type Engine, type EngineOptions } from '../main.ts';
+import type { Engine, EngineOptions } from '../main.ts';
 
 export const progressLine = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -17,6 +16,8 @@ function exitOnDatabaseLost(message: string): void {
 }
 
 export async function withEngine<T>(options: EngineOptions, fn: (engine: Engine) => Promise<T>): Promise<T> {
+  // the whole engine is loaded only by the commands that run it (not for `--help` or `members import`)
+  const [{ loadConfig }, { createEngine }] = await Promise.all([import('../config.ts'), import('../main.ts')]);
   const engine = await createEngine(loadConfig(), { onProgress: progressLine, onDatabaseLost: exitOnDatabaseLost, ...options });
   let databaseDown = false;
   try {

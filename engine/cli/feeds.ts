@@ -3,12 +3,10 @@
 import { Command, Option } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { systemClock } from '../clock.ts';
-import { loadConfig, type Config } from '../config.ts';
+import type { Config } from '../config.ts';
 import { formatIssue, InvalidInputError } from '../errors.ts';
-import { createLogger } from '../log.ts';
-import { createContentPoller, loadFeedsOrFail, withStoreOnly } from '../main.ts';
-import { countItemsBySource, FEED_KINDS, FeedError, feedSources, HttpFeedFetcher, readFeed, type FeedKind, type PollResult } from '../content/index.ts';
-import { loadPrograms } from '../campaigns/index.ts';
+import type { FeedKind, PollResult } from '../content/index.ts';
+import { FEED_KINDS } from '../content/define.ts';
 import { printTable } from './campaigns.ts';
 import { withExitCodes } from './exit-codes.ts';
 
@@ -19,13 +17,20 @@ export interface FeedsCommandDeps {
 }
 
 async function declaredPrograms(config: Config): Promise<string[]> {
+  const { loadPrograms } = await import('../campaigns/index.ts');
   return Object.keys(await loadPrograms(config.FLYWHEEL_CAMPAIGNS_DIR));
+}
+
+/** The content stage and the wiring, loaded when a subcommand runs (not for `--help` or other commands). */
+async function feedModules() {
+  const [content, { createContentPoller, loadFeedsOrFail, withStoreOnly }, { createLogger }] = await Promise.all([import('../content/index.ts'), import('../main.ts'), import('../log.ts')]);
+  return { ...content, createContentPoller, loadFeedsOrFail, withStoreOnly, createLogger };
 }
 
 const when = (d: Date | null | undefined) => (d ? d.toISOString().slice(0, 16).replace('T', ' ') : '-');
 
 export function feedsCommand(deps: FeedsCommandDeps = {}): Command {
-  const config = deps.config ?? (() => loadConfig());
+  const config = async () => deps.config?.() ?? (await import('../config.ts')).loadConfig();
   const print = deps.print ?? ((t: string) => process.stdout.write(t));
   const cmd = new Command('feeds').description('Content feeds: check a URL, poll every source now, list their health');
 
@@ -35,7 +40,8 @@ export function feedsCommand(deps: FeedsCommandDeps = {}): Command {
     .addOption(new Option('--kind <kind>', 'treat it as this kind of feed (adds the kind as a tag)').choices([...FEED_KINDS]))
     .action(
       withExitCodes(async (url: string, opts: { kind?: FeedKind }) => {
-        const c = config();
+        const { HttpFeedFetcher, readFeed, FeedError } = await feedModules();
+        const c = await config();
         const fetcher = new HttpFeedFetcher({ timeoutMs: c.FLYWHEEL_FEED_TIMEOUT_MS, maxBytes: c.FLYWHEEL_FEED_MAX_BYTES, maxRedirects: c.FLYWHEEL_FEED_MAX_REDIRECTS });
         let result;
         try {
@@ -55,7 +61,8 @@ export function feedsCommand(deps: FeedsCommandDeps = {}): Command {
     .description('Read the Markdown items under content/ and poll every feed in campaigns/feeds.ts now; exit 1 if any source failed')
     .action(
       withExitCodes(async () => {
-        const c = config();
+        const { loadFeedsOrFail, withStoreOnly, createContentPoller, createLogger } = await feedModules();
+        const c = await config();
         const programs = await declaredPrograms(c);
         const feeds = await loadFeedsOrFail(c, programs);
         await withStoreOnly(c, async (store) => {
@@ -81,7 +88,8 @@ export function feedsCommand(deps: FeedsCommandDeps = {}): Command {
     .option('--json', 'print JSON for machines')
     .action(
       withExitCodes(async (opts: { json?: boolean }) => {
-        const c = config();
+        const { loadFeedsOrFail, withStoreOnly, feedSources, countItemsBySource } = await feedModules();
+        const c = await config();
         const feeds = await loadFeedsOrFail(c, await declaredPrograms(c));
         const { states, counts } = await withStoreOnly(c, async (store) => ({ states: await feedSources(store), counts: await countItemsBySource(store) }));
         const byName = new Map(states.map((s) => [s._id, s]));

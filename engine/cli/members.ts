@@ -1,26 +1,28 @@
 // `flywheel members import FILE | export EMAIL | erase EMAIL | compact`.
+// Only commander and the exit-code wrapper load up front; each action loads the engine modules it
+// needs when it runs, so `flywheel --help` and `members import` do not pay for the renderer, the
+// HTTP server or the scheduler.
 import { writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { Command } from 'commander';
-import { SingleBar, Presets } from 'cli-progress';
-import { eraseMember, exportMember, importMembers, openMemberFile } from '../audience/index.ts';
-import { loadPrograms } from '../campaigns/index.ts';
-import { systemClock } from '../clock.ts';
-import { loadConfig } from '../config.ts';
+import type { SingleBar } from 'cli-progress';
+import type { Config } from '../config.ts';
 import { FlywheelError, formatIssue, InvalidInputError } from '../errors.ts';
-import { compactDatabase, type Store } from '../store/index.ts';
-import { withStoreOnly } from '../main.ts';
+import type { Store } from '../store/index.ts';
 import { withExitCodes } from './exit-codes.ts';
 
-function withStore(fn: (store: Store) => Promise<void>): Promise<void> {
-  return withStoreOnly(loadConfig(), fn);
+async function withStore(fn: (store: Store, config: Config) => Promise<void>): Promise<void> {
+  const [{ loadConfig }, { withDatabase }] = await Promise.all([import('../config.ts'), import('../store/index.ts')]);
+  const config = loadConfig();
+  return withDatabase(config, (store) => fn(store, config));
 }
 
 /** Progress only for large files: a bar on a terminal, otherwise a line every few seconds (logs, CI). */
 const PROGRESS_FROM_ROWS = 2_000;
 const PROGRESS_LINE_EVERY_MS = 5_000;
 
-function importProgress(): { update: (done: number, total: number) => void; stop: () => void } {
+async function importProgress(): Promise<{ update: (done: number, total: number) => void; stop: () => void }> {
+  const { SingleBar, Presets } = await import('cli-progress');
   let bar: SingleBar | undefined;
   let lastLine = performance.now();
   return {
@@ -49,16 +51,18 @@ export function membersCommand(): Command {
     .option('--skip-invalid', 'import the valid rows and list the invalid ones instead of rejecting the file')
     .addHelpText('after', '\nCSV columns: email, name, program, status, locale, timezone, country, appliedAt, awardedAt, expiresAt,\n  unsubscribedAt, tags (separated by ; or |), newsletter, events, caseStudies (true/false), attr.<name> (custom attributes).\nJSON: an array of objects with the same fields; `attributes` an object, `renewals` [{ renewedAt, expiresAt }].')
     .action(
-      withExitCodes((file: string, opts: { skipInvalid?: boolean }) => {
+      withExitCodes(async (file: string, opts: { skipInvalid?: boolean }) => {
+        const { importMembers, openMemberFile } = await import('../audience/members/import.ts');
         // an empty, binary or misnamed file is reported before the database starts
         openMemberFile(resolve(file), basename(file));
-        return withStore(async (store) => {
+        return withStore(async (store, config) => {
+          const { loadPrograms } = await import('../campaigns/index.ts');
           // rows must name a declared program (campaigns/programs.ts)
-          const programs = await loadPrograms(loadConfig().FLYWHEEL_CAMPAIGNS_DIR);
-          const progress = importProgress();
+          const programs = await loadPrograms(config.FLYWHEEL_CAMPAIGNS_DIR);
+          const progress = await importProgress();
           const result = await importMembers(store, resolve(file), {
             programs,
-            secret: loadConfig().FLYWHEEL_SECRET,
+            secret: config.FLYWHEEL_SECRET,
             skipInvalid: opts.skipInvalid,
             displayName: basename(file),
             onProgress: progress.update,
@@ -76,6 +80,7 @@ export function membersCommand(): Command {
     .action(
       withExitCodes((email: string, opts: { out?: string }) =>
         withStore(async (store) => {
+          const { exportMember } = await import('../audience/members/privacy.ts');
           const json = `${JSON.stringify(await exportMember(store, email), null, 2)}\n`;
           if (opts.out) writeFileSync(opts.out, json);
           else process.stdout.write(json);
@@ -87,10 +92,10 @@ export function membersCommand(): Command {
     .description('Erase a member\'s personal data (keeps anonymous counts); cannot be undone')
     .option('--yes', 'confirm the erasure')
     .action(
-      withExitCodes((email: string, opts: { yes?: boolean }) => {
-        if (!opts.yes) return Promise.reject(new InvalidInputError('CONFIRMATION_REQUIRED', 'Erasure cannot be undone:', [{ subject: email, message: 'pass --yes to confirm' }]));
-        return withStore(async (store) => {
-          const config = loadConfig();
+      withExitCodes(async (email: string, opts: { yes?: boolean }) => {
+        if (!opts.yes) throw new InvalidInputError('CONFIRMATION_REQUIRED', 'Erasure cannot be undone:', [{ subject: email, message: 'pass --yes to confirm' }]);
+        return withStore(async (store, config) => {
+          const [{ eraseMember }, { systemClock }, { compactDatabase }] = await Promise.all([import('../audience/members/privacy.ts'), import('../clock.ts'), import('../store/index.ts')]);
           const r = await eraseMember(store, email, systemClock.now(), config.FLYWHEEL_SECRET);
           process.stdout.write(`erased member ${r.memberId}; ${r.sendsScrubbed} send record(s) scrubbed; the address stays suppressed as a keyed hash\n`);
           // the deleted documents are still in the database files until they are rewritten
@@ -111,6 +116,7 @@ export function membersCommand(): Command {
     .action(
       withExitCodes(() =>
         withStore(async (store) => {
+          const { compactDatabase } = await import('../store/index.ts');
           const compacted = await compactDatabase(store);
           process.stdout.write(`database files compacted (${compacted.engine}, ${compacted.collections} collection(s), ${compacted.ms} ms)\n`);
         }),

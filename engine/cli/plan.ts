@@ -4,16 +4,10 @@
 // --rsvp and --renew play members' answers and renewals into the simulation.
 import { Command, Option } from 'commander';
 import { DateTime } from 'luxon';
-import { audienceFilter } from '../audience/index.ts';
 import type { LoadedCampaign } from '../campaigns/index.ts';
 import { systemClock } from '../clock.ts';
-import { loadConfig } from '../config.ts';
 import { InvalidInputError, type InputIssue } from '../errors.ts';
-import { simulate, type MemberChange, type PlannerMember } from '../planner/index.ts';
-import { memberViewOf } from '../render/preview-data.ts';
-import { createRendering, loadProjectCampaigns, openStoreOnly } from '../main.ts';
-import { kindOf } from '../campaigns/index.ts';
-import { recentItems } from '../content/index.ts';
+import type { MemberChange, PlannerMember } from '../planner/index.ts';
 import { printTable } from './campaigns.ts';
 import { withExitCodes } from './exit-codes.ts';
 
@@ -53,6 +47,10 @@ Examples:
         const answers = parseRsvps(opts.rsvp, issues);
         const renewals = parseRenewals(opts.renew, issues);
         if (issues.length) throw new InvalidInputError('USAGE', 'Bad option:', issues);
+        // the engine modules are loaded when the command runs, not for `--help` or other commands
+        const [{ loadConfig }, { audienceFilter }, { simulate }, { memberViewOf }, { createRendering, loadProjectCampaigns, openStoreOnly }, { kindOf }, { recentItems }] = await Promise.all([
+          import('../config.ts'), import('../audience/index.ts'), import('../planner/index.ts'), import('../render/preview-data.ts'), import('../main.ts'), import('../campaigns/index.ts'), import('../content/index.ts'),
+        ]);
         const config = loadConfig();
         const campaigns = await loadProjectCampaigns(config);
         const campaign = campaigns.find((c) => c.name === name);

@@ -6,17 +6,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { withExitCodes } from './exit-codes.ts';
 import { Command, Option } from 'commander';
-import { kindOf, type CampaignDefinition, type LoadedCampaign, type MessageSpec } from '../campaigns/index.ts';
-import { loadConfig, type Config } from '../config.ts';
+import type { CampaignDefinition, LoadedCampaign, MessageSpec } from '../campaigns/index.ts';
+import type { Config } from '../config.ts';
 import { FlywheelError } from '../errors.ts';
 import type { MemberView, RenderedMessage } from '../render/index.ts';
 import type { SendRef } from '../render/types.ts';
-import { messageHeaders } from '../render/headers.ts';
-import { createMemberPreviewLoader, type MemberPreviewLoader, type PreviewMessage } from '../render/preview-data.ts';
-import { loadSample } from '../render/samples.ts';
-import { sampleSends } from '../planner/samples.ts';
-import { screenshotHtml } from '../render/screenshot.ts';
-import { createRendering, loadProjectCampaigns, withStoreOnly } from '../main.ts';
+import type { MemberPreviewLoader, PreviewMessage } from '../render/preview-data.ts';
 
 export type { MemberPreviewLoader, PreviewMessage } from '../render/preview-data.ts';
 
@@ -48,7 +43,7 @@ Links in a preview are signed with a placeholder send-log id; they open the real
     .action(withExitCodes(async (campaign: string, step: string | undefined, opts: { member?: string; sample?: boolean; out: string; screenshot?: boolean }) => {
       const print = deps.print ?? ((line: string) => console.log(line));
       if (!opts.member && !opts.sample) throw new FlywheelError('USAGE', 'Choose --sample or --member EMAIL.');
-      const config = deps.config ?? loadConfig();
+      const config = deps.config ?? (await import('../config.ts')).loadConfig();
       const message = opts.sample
         ? await sampleMessage(config, campaign, step)
         : await memberMessage(deps, config, campaign, step, opts.member!);
@@ -58,6 +53,7 @@ Links in a preview are signed with a placeholder send-log id; they open the real
 }
 
 async function sampleMessage(config: Config, campaign: string, step: string | undefined): Promise<PreviewMessage> {
+  const [{ loadSample }, { sampleSends }, { kindOf }] = await Promise.all([import('../render/samples.ts'), import('../planner/samples.ts'), import('../campaigns/index.ts')]);
   const templatesDir = config.FLYWHEEL_TEMPLATES_DIR;
   const found = await findCampaign(config, campaign);
   if (!found) {
@@ -65,7 +61,7 @@ async function sampleMessage(config: Config, campaign: string, step: string | un
     const sample = loadSample(templatesDir, campaign);
     return { template: campaign, subject: sample.subject, preheader: sample.preheader, data: sample.data, member: sample.member };
   }
-  const spec = stepMessage(found.definition, step ?? found.steps[0]!);
+  const spec = stepMessage(kindOf, found.definition, step ?? found.steps[0]!);
   if (!spec) {
     throw new FlywheelError('PREVIEW_UNKNOWN_STEP', `Campaign "${campaign}" has no step "${step}" (steps: ${found.steps.join(', ')}).`);
   }
@@ -94,11 +90,13 @@ function fillEmpty(planned: Record<string, unknown>, sample: Record<string, unkn
 
 async function memberMessage(deps: PreviewDeps, config: Config, campaign: string, step: string | undefined, email: string): Promise<PreviewMessage> {
   if (deps.loadMemberPreview) return deps.loadMemberPreview({ campaign, step, email });
+  const [{ createMemberPreviewLoader }, { loadProjectCampaigns, withStoreOnly }] = await Promise.all([import('../render/preview-data.ts'), import('../main.ts')]);
   return withStoreOnly(config, (store) => createMemberPreviewLoader({ store, campaigns: () => loadProjectCampaigns(config) })({ campaign, step, email }));
 }
 
 async function findCampaign(config: Config, name: string): Promise<LoadedCampaign | undefined> {
   try {
+    const { loadProjectCampaigns } = await import('../main.ts');
     return (await loadProjectCampaigns(config)).find((c) => c.name === name);
   } catch {
     // a broken campaigns folder should not stop previewing a template by name; `flywheel validate` reports it
@@ -107,7 +105,7 @@ async function findCampaign(config: Config, name: string): Promise<LoadedCampaig
 }
 
 /** The message a step sends; undefined when the step id does not exist. */
-export function stepMessage(def: CampaignDefinition, step: string): MessageSpec | undefined {
+function stepMessage(kindOf: typeof import('../campaigns/index.ts').kindOf, def: CampaignDefinition, step: string): MessageSpec | undefined {
   return kindOf(def).messages(def).find((m) => m.step === step)?.spec;
 }
 
@@ -116,6 +114,7 @@ export function stepMessage(def: CampaignDefinition, step: string): MessageSpec 
  * placeholder by default; a real send's reference reproduces exactly what it delivered.
  */
 export async function writePreview(config: Config, message: PreviewMessage, outDir: string, screenshot: boolean, send: SendRef = PREVIEW_SEND): Promise<string[]> {
+  const [{ createRendering }, { messageHeaders }, { screenshotHtml }] = await Promise.all([import('../main.ts'), import('../render/headers.ts'), import('../render/screenshot.ts')]);
   const { renderer, urls, from } = createRendering(config);
   const rendered = await renderer.render({ ...message, send });
   mkdirSync(outDir, { recursive: true });

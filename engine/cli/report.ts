@@ -3,11 +3,7 @@
 import { writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
-import { loadConfig } from '../config.ts';
 import { systemClock } from '../clock.ts';
-import { loadProjectCampaigns, openStoreOnly } from '../main.ts';
-import { calendarFromConfig } from '../calendar/config.ts';
-import { reportFor, reportAsCsv, reportAsHtml, reportAsText, reportCharts, rebuildRollups } from '../reports/index.ts';
 import { withExitCodes } from './exit-codes.ts';
 import { progressLine } from './engine-session.ts';
 
@@ -25,6 +21,9 @@ export function reportCommand(): Command {
     .option('-o, --output <file>', 'write to this file instead of standard output (e.g. report.html)')
     .addHelpText('after', '\nExamples:\n  flywheel report --program education --from 2026-01-01 --to 2026-12-31\n  flywheel report --format html -o report.html\n  flywheel report --campaign renewal --format json')
     .action(withExitCodes(async (opts: ReportOpts) => {
+      const [{ loadConfig }, { loadProjectCampaigns, openStoreOnly }, { calendarFromConfig }, { reportFor, reportAsCsv, reportAsHtml, reportAsText, reportCharts }] = await Promise.all([
+        import('../config.ts'), import('../main.ts'), import('../calendar/config.ts'), import('../reports/index.ts'),
+      ]);
       const config = loadConfig();
       const calendar = calendarFromConfig(config);
       const campaigns = await loadProjectCampaigns(config);
@@ -51,6 +50,7 @@ export function kpisCommand(): Command {
     .description('Recompute every rollup, the members-reached records and the renewal reminders from the raw send records, results and engagement events, and the membership figures\' snapshot from the members; say where the live ones differed, and replace them. Stop workers and servers first: they count while it runs.')
     .option('--dry-run', 'only compare; change nothing')
     .action(withExitCodes(async (opts: { dryRun?: boolean }) => {
+      const [{ loadConfig }, { openStoreOnly }, { rebuildRollups }] = await Promise.all([import('../config.ts'), import('../main.ts'), import('../reports/index.ts')]);
       const config = loadConfig();
       const db = await openStoreOnly(config, { onProgress: progressLine });
       const bar = process.stderr.isTTY ? new SingleBar({ format: 'reading raw records |{bar}| {value} read', stream: process.stderr }, Presets.shades_classic) : undefined;

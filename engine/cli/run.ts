@@ -1,7 +1,6 @@
 // `flywheel run --once`: plan every active campaign now, send what is due, exit (cron style).
 import { Command } from 'commander';
 import type { SingleBar } from 'cli-progress';
-import { drain } from '../scheduler/drain.ts';
 import { withExitCodes } from './exit-codes.ts';
 import { sendProgressBar, withEngine } from './engine-session.ts';
 
@@ -12,6 +11,7 @@ export function runCommand(): Command {
     .action(withExitCodes(async () => {
       let progress: SingleBar | undefined;
       await withEngine({ onSendProgress: (n) => progress?.increment(n), processEveryMs: 250 }, async (engine) => {
+        const { drain } = await import('../scheduler/drain.ts');
         const reports = await engine.scheduler.tick();
         const created = reports.reduce((n, r) => n + r.created, 0);
         progress = sendProgressBar(created);

@@ -1,13 +1,16 @@
 // `flywheel segments list|count NAME`: preview segment sizes (named segments from
 // campaigns/segments.ts, or any campaign's audience by the campaign's name).
 import { Command } from 'commander';
-import { loadNamedSegments, segmentFilter, audienceFilter } from '../audience/index.ts';
 import { systemClock } from '../clock.ts';
-import { loadConfig } from '../config.ts';
 import { InvalidInputError } from '../errors.ts';
-import { loadProjectCampaigns, openStoreOnly } from '../main.ts';
 import { printTable } from './campaigns.ts';
 import { withExitCodes } from './exit-codes.ts';
+
+/** What the subcommands need, loaded when one runs (not for `--help` or other commands). */
+async function segmentModules() {
+  const [{ loadConfig }, audience, { loadProjectCampaigns, openStoreOnly }] = await Promise.all([import('../config.ts'), import('../audience/index.ts'), import('../main.ts')]);
+  return { loadConfig, loadProjectCampaigns, openStoreOnly, loadNamedSegments: audience.loadNamedSegments, segmentFilter: audience.segmentFilter, audienceFilter: audience.audienceFilter };
+}
 
 export function segmentsCommand(): Command {
   const cmd = new Command('segments').description('Named segments and their sizes');
@@ -16,6 +19,7 @@ export function segmentsCommand(): Command {
     .description('Named segments and campaign audiences')
     .action(
       withExitCodes(async () => {
+        const { loadConfig, loadNamedSegments, loadProjectCampaigns } = await segmentModules();
         const config = loadConfig();
         const segments = await loadNamedSegments(config.FLYWHEEL_CAMPAIGNS_DIR, await loadProjectCampaigns(config));
         printTable(['NAME', 'SOURCE'], segments.map((s) => [s.name, s.source]));
@@ -26,6 +30,7 @@ export function segmentsCommand(): Command {
     .description('How many members a named segment (or a campaign audience) holds right now')
     .action(
       withExitCodes(async (name: string) => {
+        const { loadConfig, loadNamedSegments, loadProjectCampaigns, openStoreOnly, segmentFilter, audienceFilter } = await segmentModules();
         const config = loadConfig();
         const campaigns = await loadProjectCampaigns(config);
         const segments = await loadNamedSegments(config.FLYWHEEL_CAMPAIGNS_DIR, campaigns);

@@ -1,8 +1,6 @@
 // `flywheel send CAMPAIGN [STEP]`: one step to its whole audience now (engine: scheduler/send-now.ts).
 import { Command } from 'commander';
 import type { SingleBar } from 'cli-progress';
-import { sendNow } from '../scheduler/send-now.ts';
-import { repairSendCounts } from '../reports/index.ts';
 import { withExitCodes } from './exit-codes.ts';
 import { sendProgressBar, withEngine } from './engine-session.ts';
 
@@ -14,6 +12,7 @@ export function sendCommand(): Command {
     .action(withExitCodes(async (name: string, stepArg: string | undefined) => {
       let progress: SingleBar | undefined;
       await withEngine({ onSendProgress: (n) => progress?.increment(n), processEveryMs: 250 }, async (engine) => {
+        const [{ sendNow }, { repairSendCounts }] = await Promise.all([import('../scheduler/send-now.ts'), import('../reports/index.ts')]);
         const outcome = await sendNow(engine, name, stepArg, (total) => { progress = sendProgressBar(total); }, {
           // counts buffered by the command that stopped may never have been written: align them with the results
           afterResume: async (campaign, step) => {

@@ -1,13 +1,8 @@
 // `flywheel validate`: checks every campaign file and the templates it references; exits
 // 1 with precise issues (file, campaign, field) when anything is wrong. Needs no database.
 import { Command } from 'commander';
-import { validateProject } from '../render/validate-project.ts';
-import { loadConfig } from '../config.ts';
 import { InvalidInputError } from '../errors.ts';
 import { withExitCodes } from './exit-codes.ts';
-import { createRendering } from '../main.ts';
-import { loadFeeds, loadLocalItems } from '../content/index.ts';
-import { ROOT_DIR } from '../store/index.ts';
 
 export function validateCommand(): Command {
   return new Command('validate')
@@ -15,6 +10,9 @@ export function validateCommand(): Command {
     .option('--no-render', 'only check that templates exist; skip rendering them with sample data')
     .action(
       withExitCodes(async (opts: { render: boolean }) => {
+        const [{ loadConfig }, { validateProject }, { createRendering }, { loadFeeds, loadLocalItems }, { ROOT_DIR }] = await Promise.all([
+          import('../config.ts'), import('../render/validate-project.ts'), import('../main.ts'), import('../content/index.ts'), import('../store/index.ts'),
+        ]);
         const config = loadConfig();
         const checker = opts.render ? createRendering(config).renderer : undefined;
         const report = await validateProject({ campaignsDir: config.FLYWHEEL_CAMPAIGNS_DIR, templatesDir: config.FLYWHEEL_TEMPLATES_DIR, checker });

@@ -43,3 +43,13 @@ export async function openDatabase(config: Config, onProgress?: (line: string) =
     },
   };
 }
+
+/** Open the database named by config, run `use`, and close it (and any embedded server) whatever happens. */
+export async function withDatabase<T>(config: Config, use: (store: Store) => Promise<T>, onProgress?: (line: string) => void): Promise<T> {
+  const db = await openDatabase(config, onProgress);
+  try {
+    return await use(db.store);
+  } finally {
+    await db.close();
+  }
+}

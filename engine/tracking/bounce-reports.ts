@@ -19,7 +19,8 @@ export interface ReportFacts {
   recipient?: string;
 }
 
-export const EXPECTED = 'a delivery status notification (multipart/report; report-type=delivery-status, RFC 3464) or an abuse report (multipart/report; report-type=feedback-report, RFC 5965)';
+import { EXPECTED } from './bounce-expected.ts';
+export { EXPECTED };
 
 export class UnreadableReportError extends FlywheelError {
   constructor(why: string) {
