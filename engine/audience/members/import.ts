@@ -1,8 +1,8 @@
 // `flywheel members import FILE`: CSV or JSON rows -> validated, keyed writes by email.
-// Two passes over the file so memory stays flat: the first validates every row (nothing is
-// written if any row is bad, unless skipInvalid), the second streams the rows again and writes
-// them in batches. Writes are keyed by the address, so re-running an interrupted import
-// converges on the same result.
+// Two passes so memory stays flat: the first streams the file and validates every row (nothing
+// is written if any row is bad, unless skipInvalid), keeping the validated rows on disk
+// (spill.ts); the second reads them back and writes them in batches. Writes are keyed by the
+// address, so re-running an interrupted import converges on the same result.
 import { InvalidInputError, type InputIssue } from '../../errors.ts';
 import { systemClock } from '../../clock.ts';
 import type { Store } from '../../store/index.ts';
@@ -10,6 +10,7 @@ import { forgottenAddresses, suppress } from '../../ledger/index.ts';
 import type { ProgramTable } from '../programs.ts';
 import { memberRowSchema, memberUpdate } from './rows.ts';
 import { openMemberFile, type SourceRow } from './source.ts';
+import { RowSpill } from './spill.ts';
 import { writeMemberBatch, type MemberWrite } from './write.ts';
 
 export { openMemberFile, type SourceRow } from './source.ts';
@@ -47,6 +48,9 @@ export interface ImportResult {
 /** Beyond this many problems the list is cut short (with a count): a wrong file should not flood the terminal. */
 const MAX_LISTED_ISSUES = 200;
 
+/** Batches written at the same time (see pass 2). */
+const WRITES_IN_FLIGHT = 2;
+
 /** Validate one row: its write, or the problems with it. */
 function checkRow({ line, input, problem }: SourceRow, shown: string, programs: ProgramTable): MemberWrite | InputIssue[] {
   if (problem) return [{ file: shown, line, message: problem }];
@@ -68,17 +72,16 @@ interface Survey {
   rows: number;
   good: number;
   issues: InputIssue[];
-  /** ordinals (0-based position in the file) of rejected rows; lines can repeat in one-line JSON */
-  badRows: Set<number>;
+  badRows: number;
   issueCount: number;
 }
 
-/** Pass 1: validate every row and find duplicate addresses; keeps only the addresses in memory. */
-async function survey(rows: AsyncIterable<SourceRow>, shown: string, programs: ProgramTable): Promise<Survey> {
-  const s: Survey = { rows: 0, good: 0, issues: [], badRows: new Set(), issueCount: 0 };
+/** Pass 1: validate every row and find duplicate addresses; the good rows go to `spill`, only the addresses stay in memory. */
+async function survey(rows: AsyncIterable<SourceRow>, shown: string, programs: ProgramTable, spill: RowSpill<MemberWrite>): Promise<Survey> {
+  const s: Survey = { rows: 0, good: 0, issues: [], badRows: 0, issueCount: 0 };
   const firstLine = new Map<string, number>();
   const note = (issues: InputIssue[]) => {
-    s.badRows.add(s.rows - 1);
+    s.badRows++;
     s.issueCount += issues.length;
     for (const i of issues) if (s.issues.length < MAX_LISTED_ISSUES) s.issues.push(i);
   };
@@ -89,6 +92,7 @@ async function survey(rows: AsyncIterable<SourceRow>, shown: string, programs: P
     const seen = firstLine.get(checked.email);
     if (seen !== undefined) { note([{ file: shown, line: row.line, subject: checked.email, path: 'email', message: `duplicate email in file (first on line ${seen})` }]); continue; }
     firstLine.set(checked.email, row.line);
+    spill.push(checked);
     s.good++;
   }
   return s;
@@ -97,9 +101,18 @@ async function survey(rows: AsyncIterable<SourceRow>, shown: string, programs: P
 export async function importMembers(store: Store, file: string, opts: ImportOptions): Promise<ImportResult> {
   const shown = opts.displayName ?? file;
   const source = openMemberFile(file, shown);
-  const s = await survey(source.rows(), shown, opts.programs);
+  const size = opts.batchSize ?? 1000;
+  const spill = new RowSpill<MemberWrite>(size);
+  try {
+    return await importSurveyed(store, spill, await survey(source.rows(), shown, opts.programs, spill), source.format, shown, opts);
+  } finally {
+    spill.dispose();
+  }
+}
+
+async function importSurveyed(store: Store, spill: RowSpill<MemberWrite>, s: Survey, format: 'csv' | 'json', shown: string, opts: ImportOptions): Promise<ImportResult> {
   if (s.rows === 0) {
-    throw new InvalidInputError('MEMBERS_FILE_INVALID', 'The member file has no members:', [{ file: shown, message: source.format === 'csv' ? 'only a header line; add one row per member below it' : 'the array is empty' }]);
+    throw new InvalidInputError('MEMBERS_FILE_INVALID', 'The member file has no members:', [{ file: shown, message: format === 'csv' ? 'only a header line; add one row per member below it' : 'the array is empty' }]);
   }
   const more = s.issueCount - s.issues.length;
   const listed = more > 0 ? [...s.issues, { file: shown, message: `… and ${more} more problem(s)` }] : s.issues;
@@ -108,9 +121,7 @@ export async function importMembers(store: Store, file: string, opts: ImportOpti
   }
 
   const now = opts.now ?? systemClock.now();
-  const result: ImportResult = { rows: s.rows, created: 0, updated: 0, unchanged: 0, keptSuppressed: 0, skipped: listed, skippedRows: s.badRows.size };
-  const size = opts.batchSize ?? 1000;
-  let batch: MemberWrite[] = [];
+  const result: ImportResult = { rows: s.rows, created: 0, updated: 0, unchanged: 0, keptSuppressed: 0, skipped: listed, skippedRows: s.badRows };
   let done = 0;
   // an address erased before comes back unsubscribed (and suppressed): its keyed hash outlived the erasure
   const wasErased = opts.secret ? await forgottenAddresses(store, opts.secret) : () => false;
@@ -127,30 +138,19 @@ export async function importMembers(store: Store, file: string, opts: ImportOpti
     done += rows.length;
     opts.onProgress?.(done, s.good);
   };
-  // One batch is written while the next is read and validated, so the database and this process
-  // work at the same time (each was idle half the time otherwise). Never more than one in flight:
-  // memory stays at two batches, and batches land in file order.
-  let inFlight: Promise<void> = Promise.resolve();
+  // Pass 2: the validated rows, a batch at a time. Up to WRITES_IN_FLIGHT batches are at the
+  // database at once, so it always has the next one while this process builds the one after
+  // (each side was idle half the time with one). Memory stays at a few batches. Batches may land
+  // out of file order: no two hold the same address (pass 1 rejects duplicates).
+  const inFlight = new Set<Promise<void>>();
   let failed: { error: unknown } | undefined;
-  const flush = async () => {
-    await inFlight;
-    if (failed) throw failed.error;
-    if (!batch.length) return;
-    const rows = batch;
-    batch = [];
-    inFlight = write(rows).catch((error: unknown) => { failed = { error }; });
-  };
-  // Pass 2: stream again; skip what pass 1 rejected (both passes see the rows in the same order).
-  let ordinal = 0;
-  for await (const row of source.rows()) {
-    if (s.badRows.has(ordinal++)) continue;
-    const checked = checkRow(row, shown, opts.programs);
-    if (Array.isArray(checked)) continue; // cannot happen: same rows, same schema
-    batch.push(checked);
-    if (batch.length >= size) await flush();
+  for (const rows of spill.batches()) {
+    while (inFlight.size >= WRITES_IN_FLIGHT) await Promise.race(inFlight);
+    if (failed) break;
+    const writing: Promise<void> = write(rows).catch((error: unknown) => { failed ??= { error }; }).finally(() => inFlight.delete(writing));
+    inFlight.add(writing);
   }
-  await flush();
-  await inFlight;
+  await Promise.all(inFlight);
   if (failed) throw failed.error;
   return result;
 }
