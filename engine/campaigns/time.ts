@@ -18,8 +18,53 @@ function luxonDuration(d: Duration) {
 /**
  * `instant + d` in `zone` (calendar days, so DST does not move local times), then set to
  * local time `at` on that day; if that lands before `notBefore`, the same time the next day.
+ * The arithmetic is luxon's (`plus`/`minus`, then `set`), done on the zone's offsets directly:
+ * planning calls this for every member and step, and luxon's DateTime objects were a tenth of a
+ * full plan's CPU. Anything outside the common case goes through luxon itself.
  */
 export function shift(instant: Date, d: Duration, sign: 1 | -1, zone: string, at?: LocalTime, notBefore?: Date): Date {
+  const z = luxonZone(zone);
+  const days = d.days ?? 0;
+  const hours = d.hours ?? 0;
+  const minutes = d.minutes ?? 0;
+  const t0 = instant.getTime();
+  if (typeof z === 'string' || !Number.isInteger(days) || !Number.isInteger(hours) || !Number.isInteger(minutes) || !(t0 >= MODERN_MS)) {
+    return luxonShift(instant, d, sign, zone, at, notBefore);
+  }
+  // plus/minus: whole days move the local date, hours and minutes move the instant
+  const o0 = z.offset(t0);
+  let [t, o] = fixOffset(t0 + o0 * 60_000 + sign * days * DAY_MS, o0, z);
+  const extra = sign * (hours * 3_600_000 + minutes * 60_000);
+  if (extra !== 0) {
+    t += extra;
+    o = z.offset(t);
+  }
+  if (at) {
+    const [h, m] = at.split(':').map(Number);
+    const localMidnight = Math.floor((t + o * 60_000) / DAY_MS) * DAY_MS;
+    [t, o] = fixOffset(localMidnight + (h ?? 0) * 3_600_000 + (m ?? 0) * 60_000, o, z);
+    if (notBefore && t < notBefore.getTime()) [t, o] = fixOffset(t + o * 60_000 + DAY_MS, o, z);
+  }
+  return new Date(t);
+}
+
+/** Dates from here on take the fast path (luxon reads two-digit years differently). */
+const MODERN_MS = Date.UTC(1900, 0, 1);
+
+/** luxon's own rule for a local time (`localTs`) in a zone, from a guessed offset `o` (minutes). */
+function fixOffset(localTs: number, o: number, zone: { offset(ts: number): number }): [number, number] {
+  let utc = localTs - o * 60_000;
+  const o2 = zone.offset(utc);
+  if (o === o2) return [utc, o];
+  utc -= (o2 - o) * 60_000;
+  const o3 = zone.offset(utc);
+  if (o2 === o3) return [utc, o2];
+  // a local time the clocks skipped
+  return [localTs - Math.min(o2, o3) * 60_000, Math.max(o2, o3)];
+}
+
+/** The same as `shift`, with luxon's DateTime. */
+export function luxonShift(instant: Date, d: Duration, sign: 1 | -1, zone: string, at?: LocalTime, notBefore?: Date): Date {
   const base = DateTime.fromJSDate(instant, { zone: luxonZone(zone) });
   let t = sign === 1 ? base.plus(luxonDuration(d)) : base.minus(luxonDuration(d));
   if (at) {

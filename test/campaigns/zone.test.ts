@@ -52,15 +52,43 @@ describe('remembering time zones', () => {
   });
 
   it('moves local times across DST exactly as luxon with the zone name does', () => {
-    for (const zone of ZONES) {
-      for (let t = Date.UTC(2026, 2, 20); t < Date.UTC(2026, 3, 10); t += 97 * MINUTE) {
-        for (const days of [1, 7, 30]) {
-          const expected = DateTime.fromMillis(t, { zone }).plus({ days }).set({ hour: 9, minute: 0, second: 0, millisecond: 0 }).toMillis();
-          expect(shift(new Date(t), { days }, 1, zone, '09:00').getTime()).toBe(expected);
+    // the reference: luxon's DateTime with the zone's name, as shift() was written before
+    const reference = (t: number, d: { days?: number; hours?: number; minutes?: number }, sign: 1 | -1, zone: string, at?: string, notBefore?: number) => {
+      const base = DateTime.fromMillis(t, { zone });
+      const dur = { days: d.days ?? 0, hours: d.hours ?? 0, minutes: d.minutes ?? 0 };
+      let dt = sign === 1 ? base.plus(dur) : base.minus(dur);
+      if (at) {
+        const [h, m] = at.split(':').map(Number);
+        dt = dt.set({ hour: h, minute: m, second: 0, millisecond: 0 });
+        if (notBefore !== undefined && dt.toMillis() < notBefore) dt = dt.plus({ days: 1 });
+      }
+      return dt.toMillis();
+    };
+    const durations = [{ days: 1 }, { days: 7 }, { days: 30 }, { hours: 2 }, { days: 1, hours: 1, minutes: 30 }, { minutes: 45 }, {}];
+    const wrong: string[] = [];
+    let checked = 0;
+    for (const zone of [...ZONES, 'UTC', 'UTC+3']) {
+      // spring and autumn changes in both hemispheres, at odd minutes
+      for (const [from, to] of [[Date.UTC(2026, 2, 20), Date.UTC(2026, 3, 10)], [Date.UTC(2026, 8, 20), Date.UTC(2026, 10, 5)]] as const) {
+        for (let t = from + 7_000; t < to; t += 733 * MINUTE) {
+          for (const d of durations) {
+            for (const sign of [1, -1] as const) {
+              // 02:30 falls in a spring-forward gap in several of these zones; 01:30 repeats in autumn
+              for (const at of [undefined, '09:00', '02:30', '01:30']) {
+                const notBefore = t + 3 * 3_600_000;
+                const got = shift(new Date(t), d, sign, zone, at as `${number}:${number}` | undefined, at ? new Date(notBefore) : undefined).getTime();
+                const want = reference(t, d, sign, zone, at, at ? notBefore : undefined);
+                if (got !== want) wrong.push(`${zone} ${new Date(t).toISOString()} ${sign > 0 ? '+' : '-'}${JSON.stringify(d)} at ${at}: ${new Date(got).toISOString()}, not ${new Date(want).toISOString()}`);
+                checked++;
+              }
+            }
+          }
         }
       }
     }
-  });
+    expect(wrong.slice(0, 5)).toEqual([]);
+    expect(checked).toBeGreaterThan(20_000);
+  }, 120_000);
 
   it('counts calendar days in the zone the way luxon does', () => {
     for (const zone of [...ZONES, 'UTC', 'UTC+3']) {
