@@ -87,11 +87,11 @@ async function load(port: number, next: () => string, seconds: number) {
   return { reqPerSec: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, ok: result['2xx'], errors: result.errors + result.non2xx + result.timeouts };
 }
 
-/** Our writer's backlog, from /healthz: a bare round starts only when it is written (no work of ours left running). */
+/** Our writer's backlog (hits and engagement fields), from /healthz: a bare round starts only when it is written (no work of ours left running). */
 async function waitUntilWritten(port: number): Promise<void> {
   for (let i = 0; i < 600; i++) {
-    const health = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { tracking: { buffered: number } };
-    if (health.tracking.buffered === 0) return;
+    const health = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { tracking: { buffered: number; pendingEngagements: number } };
+    if (health.tracking.buffered === 0 && health.tracking.pendingEngagements === 0) return;
     await new Promise((r) => setTimeout(r, 100));
   }
 }

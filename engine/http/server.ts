@@ -67,7 +67,7 @@ export async function buildServer(deps: ServerDeps) {
     return reply.code(up ? 200 : 503).header('Cache-Control', 'no-store').send({
       ok: up,
       database: up ? 'up' : 'down',
-      tracking: { received: tracking.received, persisted: tracking.persisted, buffered: tracking.buffered, spilled: tracking.spilled, bufferFull: tracking.overflowing, lastFlushError: tracking.lastFlushError ? 'write failed; retrying' : undefined },
+      tracking: { received: tracking.received, persisted: tracking.persisted, buffered: tracking.buffered, spilled: tracking.spilled, bufferFull: tracking.overflowing, pendingEngagements: tracking.pendingEngagements, lastFlushError: tracking.lastFlushError ? 'write failed; retrying' : undefined },
     });
   });
 

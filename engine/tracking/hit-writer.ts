@@ -16,6 +16,7 @@ import type { Hit } from './hits.ts';
 import type { HitPage } from './hit-pages.ts';
 import { SCANNER_BURST_MS, scannerBursts, type ClickFacts } from './machine-rules.ts';
 import { KnownMarkers, persistHits } from './persist-hits.ts';
+import { EngagementFields, type FirstEngagement } from './engagement-fields.ts';
 import { Spool } from './spool.ts';
 
 /** Loose hits of a spool file are written in pages of this many, so a replay of the same file makes the same pages. */
@@ -38,12 +39,14 @@ export interface HitWriterStats {
   spilled: number;
   /** true while new hits go to the spool file instead of memory */
   overflowing: boolean;
+  /** first opens/clicks whose send and member fields are still to be written (engagement-fields.ts) */
+  pendingEngagements: number;
   lastFlushError?: string;
 }
 
 type StoredHit = Omit<Hit, 'at' | 'ref'> & { at: string; ref: Omit<Hit['ref'], 'sentAt'> & { sentAt: string } };
-/** A spool line: one hit that did not fit in memory, or a whole page not written at shutdown (kept with its key). */
-type SpoolLine = StoredHit | { page: string; hits: StoredHit[] };
+/** A spool line: one hit that did not fit in memory, a whole page not written at shutdown (kept with its key), or engagement fields not written at shutdown. */
+type SpoolLine = StoredHit | { page: string; hits: StoredHit[] } | { engaged: Array<Omit<FirstEngagement, 'at'> & { at: string }> };
 
 export class HitWriter {
   /** this writer's pages are `<writer>.<seq>` */
@@ -62,12 +65,20 @@ export class HitWriter {
   private running: Promise<void> = Promise.resolve();
   private failures = 0;
   private closed = false;
-  readonly stats: HitWriterStats = { received: 0, persisted: 0, duplicates: 0, buffered: 0, spilled: 0, overflowing: false };
+  private readonly engagement: EngagementFields;
+  /** hits kept coming since the last flush pass: engagement fields then take a bounded share of the time */
+  private busy = false;
+  private receivedBefore = 0;
+  readonly stats: HitWriterStats = { received: 0, persisted: 0, duplicates: 0, buffered: 0, spilled: 0, overflowing: false, pendingEngagements: 0 };
 
   constructor(private readonly deps: { store: Store; counters: CounterBuffer; clock: Clock; log: Logger }, options: HitWriterOptions) {
     this.spool = new Spool<SpoolLine>(options.spoolDir, 'hits');
     this.maxBuffered = options.maxBuffered ?? 200_000;
     this.batchSize = options.batchSize ?? 2_000;
+    this.engagement = new EngagementFields(deps.store, {
+      busy: () => this.busy,
+      onError: (err, pending) => deps.log.error({ err, pending }, 'send and member engagement fields not written yet; will retry'),
+    });
     const every = options.flushEveryMs ?? 250;
     this.timer = setInterval(() => { void this.flush(); }, every);
     this.timer.unref();
@@ -99,6 +110,12 @@ export class HitWriter {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     await this.flush(true);
+    const engaged = await this.engagement.close();
+    this.stats.pendingEngagements = 0;
+    if (engaged.length) {
+      this.spool.write({ engaged: engaged.map((f) => ({ ...f, at: f.at.toISOString() })) });
+      this.deps.log.warn({ sends: engaged.length, dir: this.spool.dir }, 'database unavailable at shutdown: engagement fields kept in the spool file for the next start');
+    }
     const left = this.buffer.length + (this.pending?.hits.length ?? 0);
     if (left > 0) {
       if (this.pending) this.spool.write({ page: this.pending.id, hits: this.pending.hits.map(toStored) });
@@ -111,6 +128,8 @@ export class HitWriter {
   }
 
   private async flushPass(final: boolean): Promise<void> {
+    this.busy = this.stats.received !== this.receivedBefore;
+    this.receivedBefore = this.stats.received;
     try {
       // While memory is full the spool grows; once there is room again, close it and replay it.
       if (this.stats.overflowing && (this.buffer.length < this.maxBuffered / 2 || final)) {
@@ -118,6 +137,8 @@ export class HitWriter {
         await this.spool.seal();
       }
       for (;;) {
+        // bounded memory: while too many engagement fields wait, hits wait (and spill) instead
+        if (!final && this.engagement.backlog >= this.engagement.maxPending) break;
         if (!this.pending) {
           const batch = this.takeReady(final);
           if (batch.length === 0) break;
@@ -127,6 +148,8 @@ export class HitWriter {
         this.pending = undefined;
       }
       if (!this.stats.overflowing) await this.replaySpool();
+      // a final flush (shutdown, tests settling) leaves nothing waiting
+      if (final) await this.engagement.drain();
       if (this.failures > 0) this.deps.log.info({ afterFailures: this.failures }, 'tracking writer caught up with the database');
       this.failures = 0;
       this.stats.lastFlushError = undefined;
@@ -138,6 +161,7 @@ export class HitWriter {
       if (this.failures > 1) await new Promise((r) => setTimeout(r, Math.min(5000, 100 * this.failures)));
     } finally {
       this.stats.buffered = this.buffer.length + (this.pending?.hits.length ?? 0);
+      this.stats.pendingEngagements = this.engagement.backlog;
     }
   }
 
@@ -168,7 +192,7 @@ export class HitWriter {
   }
 
   private async write(page: HitPage): Promise<void> {
-    const outcome = await persistHits(this.deps.store, this.deps.counters, [page], this.knownMarkers);
+    const outcome = await persistHits(this.deps.store, this.deps.counters, [page], { known: this.knownMarkers, engagement: this.engagement });
     this.stats.persisted += outcome.written;
     this.stats.duplicates += outcome.duplicates;
   }
@@ -179,7 +203,8 @@ export class HitWriter {
       const pages: HitPage[] = [];
       const loose: Hit[] = [];
       for (const line of this.spool.read(path)) {
-        if ('page' in line) pages.push({ id: line.page, hits: line.hits.map(fromStored) });
+        if ('engaged' in line) this.engagement.add(line.engaged.map((f) => ({ ...f, at: new Date(f.at) })));
+        else if ('page' in line) pages.push({ id: line.page, hits: line.hits.map(fromStored) });
         else loose.push(fromStored(line));
       }
       for (let i = 0; i < loose.length; i += SPOOL_PAGE_HITS) pages.push({ id: `${basename(path)}#${i / SPOOL_PAGE_HITS}`, hits: loose.slice(i, i + SPOOL_PAGE_HITS) });

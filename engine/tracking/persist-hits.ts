@@ -1,21 +1,19 @@
 // Writes one page of hits (hit-pages.ts): the page under its key (a retried page never counts
 // twice), first-open/first-click markers under per-send keys (unique opens and clicks), survey
 // answers under a per-member-and-step key (a second answer replaces the first), counters through
-// the counter buffer, and "last opened" fields in bulk, one update per send and per member, for
-// the sends opened first now. Every write is keyed or idempotent, so a page that failed half-way
+// the counter buffer, and the send and member "first/last opened" fields of the sends opened first
+// now (engagement-fields.ts: the writer's are coalesced and written at its pace). Every write is keyed or idempotent, so a page that failed half-way
 // is simply written again. What each hit counts follows reports/raw-events.ts, so `kpis rebuild`
 // recomputes the same.
-import { markPlanningInputs } from '../store/plan-marks.ts';
-import { Types } from 'mongoose';
 import type { Store } from '../store/index.ts';
 import type { CounterBuffer } from '../reports/counters.ts';
 import type { RollupContext } from '../reports/metrics.ts';
 import { insertKeyed } from '../store/keyed-insert.ts';
-import { recordFirstEngagements } from '../ledger/index.ts';
+import { writeEngagementFields, type EngagementFields, type FirstEngagement } from './engagement-fields.ts';
 import type { Hit } from './hits.ts';
 import { encodeHitPage, HIT_PAGES_COLLECTION, type HitPage } from './hit-pages.ts';
 
-const oid = (id: string): Types.ObjectId | string => (/^[0-9a-f]{24}$/.test(id) ? new Types.ObjectId(id) : id);
+const first = (kind: FirstEngagement['kind'], h: Hit): FirstEngagement => ({ kind, sendLogId: h.ref.sendLogId, memberId: h.ref.memberId, at: h.at });
 const where = (h: Hit, at = h.at): RollupContext => ({ campaign: h.ref.campaign, step: h.ref.step, program: h.ref.program, at });
 
 export interface PersistOutcome {
@@ -39,8 +37,15 @@ export class KnownMarkers {
   }
 }
 
+export interface PersistOptions {
+  /** marker keys known to be written (the writer's memory) */
+  known?: KnownMarkers;
+  /** where the send and member fields of first engagements go to be written at the writer's pace; without it they are written now */
+  engagement?: EngagementFields;
+}
+
 /** Writes pages of hits (the writer: one per flush; provider webhooks: one per provider event) and what follows from them. */
-export async function persistHits(store: Store, counters: CounterBuffer, pages: readonly HitPage[], known?: KnownMarkers): Promise<PersistOutcome> {
+export async function persistHits(store: Store, counters: CounterBuffer, pages: readonly HitPage[], { known, engagement }: PersistOptions = {}): Promise<PersistOutcome> {
   const nonEmpty = pages.filter((p) => p.hits.length > 0);
   if (nonEmpty.length === 0) return { written: 0, duplicates: 0 };
   // a page already there was written (and counted) by an earlier attempt; the rest below is keyed, so it runs again
@@ -65,7 +70,9 @@ export async function persistHits(store: Store, counters: CounterBuffer, pages: 
   const firstClicks = await newMarkers(store, 'first-click', 'click', clicked, known);
   for (const h of firstOpens) counters.countEvent(where(h), 'first-open');
   for (const h of firstClicks) counters.countEvent(where(h), 'first-click');
-  await lastEngagement(store, firstOpens, firstClicks);
+  const firsts = [...firstOpens.map((h) => first('open', h)), ...firstClicks.map((h) => first('click', h))];
+  if (engagement) engagement.add(firsts);
+  else await writeEngagementFields(store, firsts);
 
   await applyAnswers(store, counters, hits.filter((h) => h.kind === 'csat' && !h.rule));
   return { written, duplicates: hits.length - written };
@@ -82,19 +89,6 @@ async function newMarkers(store: Store, type: 'first-open' | 'first-click', pref
   // written now or before: either way it exists (remembered only once the insert returned)
   for (const d of docs) known?.add(d.key);
   return list.filter((_, i) => !dup.has(i));
-}
-
-/** Send and member engagement fields, once per first open/click (bounded by sends, not hits), one update per member. */
-async function lastEngagement(store: Store, firstOpens: Hit[], firstClicks: Hit[]): Promise<void> {
-  const latest = new Map<string, { lastOpenedAt?: Date; lastClickedAt?: Date }>();
-  const later = (a: Date | undefined, b: Date) => (a && a > b ? a : b);
-  for (const h of firstOpens) { const m = latest.get(h.ref.memberId) ?? {}; m.lastOpenedAt = later(m.lastOpenedAt, h.at); latest.set(h.ref.memberId, m); }
-  for (const h of firstClicks) { const m = latest.get(h.ref.memberId) ?? {}; m.lastClickedAt = later(m.lastClickedAt, h.at); latest.set(h.ref.memberId, m); }
-  const memberOps = [...latest].map(([id, max]) => ({ updateOne: { filter: { _id: oid(id) }, update: { $max: max } } }));
-  await recordFirstEngagements(store, firstOpens.map((h) => ({ sendLogId: h.ref.sendLogId, at: h.at })), firstClicks.map((h) => ({ sendLogId: h.ref.sendLogId, at: h.at })));
-  if (memberOps.length) await store.models.Member.collection.bulkWrite(memberOps as never, { ordered: false });
-  // engagement decides drip branches and engagement segments: re-plan these members next tick
-  if (latest.size) await markPlanningInputs(store.db, { members: [...latest.keys()] });
 }
 
 export function answerKey(h: Hit): string {
