@@ -1,7 +1,7 @@
 // Send-log records: one per (campaign, step, member, occurrence), inserted under that key when
 // the send is planned. Named queries for the planner's history, the frequency cap, tracking's
 // first open/click, segments on engagement, campaign edits and privacy requests.
-import type { Types } from 'mongoose';
+import { Types } from 'mongoose';
 import type { Store } from '../store/index.ts';
 import { insertKeyed } from '../store/keyed-insert.ts';
 import { ledgerModels } from './models.ts';
@@ -90,15 +90,23 @@ export async function recordFirstClick(store: Store, sendLogId: string, at: Date
   await SendLog.updateOne({ _id: sendLogId }, { $set: { firstClickedAt: at } });
 }
 
-/** First opens and clicks of many sends at once (the tracking writer's bulk flush): one round trip each. */
+/**
+ * First opens and clicks of many sends at once (the tracking writer): one update per send, in one
+ * round trip. `$min`, so writing a send's first engagement again (a retried write, a later hit of a
+ * send another process recorded first) never moves it later.
+ */
 export async function recordFirstEngagements(store: Store, opens: ReadonlyArray<{ sendLogId: string; at: Date }>, clicks: ReadonlyArray<{ sendLogId: string; at: Date }>): Promise<void> {
   const { SendLog } = await ledgerModels(store);
-  const ops = [
-    ...opens.map((o) => ({ updateOne: { filter: { _id: o.sendLogId }, update: { $set: { firstOpenedAt: o.at } } } })),
-    ...clicks.map((c) => ({ updateOne: { filter: { _id: c.sendLogId }, update: { $set: { firstClickedAt: c.at } } } })),
-  ];
-  if (ops.length) await SendLog.bulkWrite(ops as never, { ordered: false });
+  const bySend = new Map<string, { firstOpenedAt?: Date; firstClickedAt?: Date }>();
+  const earlier = (a: Date | undefined, b: Date) => (a && a < b ? a : b);
+  for (const o of opens) { const s = bySend.get(o.sendLogId) ?? {}; s.firstOpenedAt = earlier(s.firstOpenedAt, o.at); bySend.set(o.sendLogId, s); }
+  for (const c of clicks) { const s = bySend.get(c.sendLogId) ?? {}; s.firstClickedAt = earlier(s.firstClickedAt, c.at); bySend.set(c.sendLogId, s); }
+  // the driver's collection: ids cast here once instead of per operation by the model
+  const id = (s: string) => (OBJECT_ID.test(s) ? new Types.ObjectId(s) : s);
+  const ops = [...bySend].map(([sendLogId, min]) => ({ updateOne: { filter: { _id: id(sendLogId) }, update: { $min: min } } }));
+  if (ops.length) await SendLog.collection.bulkWrite(ops as never, { ordered: false });
 }
+const OBJECT_ID = /^[0-9a-f]{24}$/;
 
 /** Members who first opened (or clicked) a send of `campaign` between `since` and `until`. */
 export async function membersWhoEngaged(store: Store, campaign: string, action: 'opened' | 'clicked', since: Date, until: Date): Promise<Types.ObjectId[]> {

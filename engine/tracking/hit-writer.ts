@@ -15,8 +15,8 @@ import { basename } from 'node:path';
 import type { Hit } from './hits.ts';
 import type { HitPage } from './hit-pages.ts';
 import { SCANNER_BURST_MS, scannerBursts, type ClickFacts } from './machine-rules.ts';
-import { KnownMarkers, persistHits } from './persist-hits.ts';
-import { EngagementFields, type FirstEngagement } from './engagement-fields.ts';
+import { persistHits } from './persist-hits.ts';
+import { FirstEngagements, KnownMarkers, type FirstEngagement } from './first-engagements.ts';
 import { Spool } from './spool.ts';
 
 /** Loose hits of a spool file are written in pages of this many, so a replay of the same file makes the same pages. */
@@ -39,13 +39,13 @@ export interface HitWriterStats {
   spilled: number;
   /** true while new hits go to the spool file instead of memory */
   overflowing: boolean;
-  /** first opens/clicks whose send and member fields are still to be written (engagement-fields.ts) */
+  /** first opens/clicks of sends still to be written (markers, unique counts, send and member fields: first-engagements.ts) */
   pendingEngagements: number;
   lastFlushError?: string;
 }
 
 type StoredHit = Omit<Hit, 'at' | 'ref'> & { at: string; ref: Omit<Hit['ref'], 'sentAt'> & { sentAt: string } };
-/** A spool line: one hit that did not fit in memory, a whole page not written at shutdown (kept with its key), or engagement fields not written at shutdown. */
+/** A spool line: one hit that did not fit in memory, a whole page not written at shutdown (kept with its key), or first engagements not written at shutdown. */
 type SpoolLine = StoredHit | { page: string; hits: StoredHit[] } | { engaged: Array<Omit<FirstEngagement, 'at'> & { at: string }> };
 
 export class HitWriter {
@@ -65,8 +65,8 @@ export class HitWriter {
   private running: Promise<void> = Promise.resolve();
   private failures = 0;
   private closed = false;
-  private readonly engagement: EngagementFields;
-  /** hits kept coming since the last flush pass: engagement fields then take a bounded share of the time */
+  private readonly firsts: FirstEngagements;
+  /** hits kept coming since the last flush pass: first engagements then take a bounded share of the time */
   private busy = false;
   private receivedBefore = 0;
   readonly stats: HitWriterStats = { received: 0, persisted: 0, duplicates: 0, buffered: 0, spilled: 0, overflowing: false, pendingEngagements: 0 };
@@ -75,9 +75,10 @@ export class HitWriter {
     this.spool = new Spool<SpoolLine>(options.spoolDir, 'hits');
     this.maxBuffered = options.maxBuffered ?? 200_000;
     this.batchSize = options.batchSize ?? 2_000;
-    this.engagement = new EngagementFields(deps.store, {
+    this.firsts = new FirstEngagements(deps.store, deps.counters, {
       busy: () => this.busy,
-      onError: (err, pending) => deps.log.error({ err, pending }, 'send and member engagement fields not written yet; will retry'),
+      known: this.knownMarkers,
+      onError: (err, pending) => deps.log.error({ err, pending }, 'first opens and clicks not written yet (unique counts, send and member fields); will retry'),
     });
     const every = options.flushEveryMs ?? 250;
     this.timer = setInterval(() => { void this.flush(); }, every);
@@ -110,11 +111,11 @@ export class HitWriter {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     await this.flush(true);
-    const engaged = await this.engagement.close();
+    const engaged = await this.firsts.close();
     this.stats.pendingEngagements = 0;
     if (engaged.length) {
       this.spool.write({ engaged: engaged.map((f) => ({ ...f, at: f.at.toISOString() })) });
-      this.deps.log.warn({ sends: engaged.length, dir: this.spool.dir }, 'database unavailable at shutdown: engagement fields kept in the spool file for the next start');
+      this.deps.log.warn({ sends: engaged.length, dir: this.spool.dir }, 'database unavailable at shutdown: first opens and clicks kept in the spool file for the next start');
     }
     const left = this.buffer.length + (this.pending?.hits.length ?? 0);
     if (left > 0) {
@@ -137,8 +138,8 @@ export class HitWriter {
         await this.spool.seal();
       }
       for (;;) {
-        // bounded memory: while too many engagement fields wait, hits wait (and spill) instead
-        if (!final && this.engagement.backlog >= this.engagement.maxPending) break;
+        // bounded memory: while too many first engagements wait, hits wait (and spill) instead
+        if (!final && this.firsts.backlog >= this.firsts.maxPending) break;
         if (!this.pending) {
           const batch = this.takeReady(final);
           if (batch.length === 0) break;
@@ -149,7 +150,7 @@ export class HitWriter {
       }
       if (!this.stats.overflowing) await this.replaySpool();
       // a final flush (shutdown, tests settling) leaves nothing waiting
-      if (final) await this.engagement.drain();
+      if (final) await this.firsts.drain();
       if (this.failures > 0) this.deps.log.info({ afterFailures: this.failures }, 'tracking writer caught up with the database');
       this.failures = 0;
       this.stats.lastFlushError = undefined;
@@ -161,7 +162,7 @@ export class HitWriter {
       if (this.failures > 1) await new Promise((r) => setTimeout(r, Math.min(5000, 100 * this.failures)));
     } finally {
       this.stats.buffered = this.buffer.length + (this.pending?.hits.length ?? 0);
-      this.stats.pendingEngagements = this.engagement.backlog;
+      this.stats.pendingEngagements = this.firsts.backlog;
     }
   }
 
@@ -192,7 +193,7 @@ export class HitWriter {
   }
 
   private async write(page: HitPage): Promise<void> {
-    const outcome = await persistHits(this.deps.store, this.deps.counters, [page], { known: this.knownMarkers, engagement: this.engagement });
+    const outcome = await persistHits(this.deps.store, this.deps.counters, [page], { known: this.knownMarkers, firsts: this.firsts });
     this.stats.persisted += outcome.written;
     this.stats.duplicates += outcome.duplicates;
   }
@@ -203,7 +204,7 @@ export class HitWriter {
       const pages: HitPage[] = [];
       const loose: Hit[] = [];
       for (const line of this.spool.read(path)) {
-        if ('engaged' in line) this.engagement.add(line.engaged.map((f) => ({ ...f, at: new Date(f.at) })));
+        if ('engaged' in line) this.firsts.add(line.engaged.map((f) => ({ ...f, at: new Date(f.at) })));
         else if ('page' in line) pages.push({ id: line.page, hits: line.hits.map(fromStored) });
         else loose.push(fromStored(line));
       }

@@ -1,19 +1,18 @@
-// Writes one page of hits (hit-pages.ts): the page under its key (a retried page never counts
-// twice), first-open/first-click markers under per-send keys (unique opens and clicks), survey
-// answers under a per-member-and-step key (a second answer replaces the first), counters through
-// the counter buffer, and the send and member "first/last opened" fields of the sends opened first
-// now (engagement-fields.ts: the writer's are coalesced and written at its pace). Every write is keyed or idempotent, so a page that failed half-way
+// Writes pages of hits (hit-pages.ts): each page under its key (a retried page never counts
+// twice) and counted through the counter buffer; survey answers under a per-member-and-step key
+// (a second answer replaces the first); and the first opens and clicks of sends among the hits
+// (first-engagements.ts: markers for unique counts, send and member fields; the writer's are
+// queued and written at its pace). Every write is keyed or idempotent, so a page that failed half-way
 // is simply written again. What each hit counts follows reports/raw-events.ts, so `kpis rebuild`
 // recomputes the same.
 import type { Store } from '../store/index.ts';
 import type { CounterBuffer } from '../reports/counters.ts';
 import type { RollupContext } from '../reports/metrics.ts';
 import { insertKeyed } from '../store/keyed-insert.ts';
-import { writeEngagementFields, type EngagementFields, type FirstEngagement } from './engagement-fields.ts';
+import { firstEngagementsOf, writeFirstEngagements, type FirstEngagements, type KnownMarkers } from './first-engagements.ts';
 import type { Hit } from './hits.ts';
 import { encodeHitPage, HIT_PAGES_COLLECTION, type HitPage } from './hit-pages.ts';
 
-const first = (kind: FirstEngagement['kind'], h: Hit): FirstEngagement => ({ kind, sendLogId: h.ref.sendLogId, memberId: h.ref.memberId, at: h.at });
 const where = (h: Hit, at = h.at): RollupContext => ({ campaign: h.ref.campaign, step: h.ref.step, program: h.ref.program, at });
 
 export interface PersistOutcome {
@@ -21,31 +20,15 @@ export interface PersistOutcome {
   duplicates: number;
 }
 
-/**
- * Marker keys (`open:<send>`, `click:<send>`) this process knows are written, so a send opened again
- * does not try its first-open marker again: on FerretDB an insert that fails as a duplicate costs
- * three times a new one, and most opens repeat (privacy proxies, then the person, then re-reads).
- * Bounded: the oldest keys are forgotten, and a forgotten key only costs that duplicate insert again.
- */
-export class KnownMarkers {
-  private readonly keys = new Set<string>();
-  constructor(private readonly max = 200_000) {}
-  has(key: string): boolean { return this.keys.has(key); }
-  add(key: string): void {
-    this.keys.add(key);
-    if (this.keys.size > this.max) this.keys.delete(this.keys.values().next().value as string);
-  }
-}
-
 export interface PersistOptions {
   /** marker keys known to be written (the writer's memory) */
   known?: KnownMarkers;
-  /** where the send and member fields of first engagements go to be written at the writer's pace; without it they are written now */
-  engagement?: EngagementFields;
+  /** the writer's queue: first engagements are written there at its pace; without it they are written now */
+  firsts?: FirstEngagements;
 }
 
 /** Writes pages of hits (the writer: one per flush; provider webhooks: one per provider event) and what follows from them. */
-export async function persistHits(store: Store, counters: CounterBuffer, pages: readonly HitPage[], { known, engagement }: PersistOptions = {}): Promise<PersistOutcome> {
+export async function persistHits(store: Store, counters: CounterBuffer, pages: readonly HitPage[], { known, firsts }: PersistOptions = {}): Promise<PersistOutcome> {
   const nonEmpty = pages.filter((p) => p.hits.length > 0);
   if (nonEmpty.length === 0) return { written: 0, duplicates: 0 };
   // a page already there was written (and counted) by an earlier attempt; the rest below is keyed, so it runs again
@@ -57,38 +40,11 @@ export async function persistHits(store: Store, counters: CounterBuffer, pages: 
     for (const h of page.hits) if (h.kind !== 'csat') counters.countEvent(where(h), h.kind, { machine: h.rule !== undefined });
   });
   const hits = nonEmpty.flatMap((p) => p.hits);
-
-  // First human open / click of each send. A human click proves an open even with images off.
-  const opened = new Map<string, Hit>();
-  const clicked = new Map<string, Hit>();
-  for (const h of hits) {
-    if (h.rule) continue;
-    if (h.kind === 'open' || h.kind === 'click') if (!opened.has(h.ref.sendLogId)) opened.set(h.ref.sendLogId, h);
-    if (h.kind === 'click' && !clicked.has(h.ref.sendLogId)) clicked.set(h.ref.sendLogId, h);
-  }
-  const firstOpens = await newMarkers(store, 'first-open', 'open', opened, known);
-  const firstClicks = await newMarkers(store, 'first-click', 'click', clicked, known);
-  for (const h of firstOpens) counters.countEvent(where(h), 'first-open');
-  for (const h of firstClicks) counters.countEvent(where(h), 'first-click');
-  const firsts = [...firstOpens.map((h) => first('open', h)), ...firstClicks.map((h) => first('click', h))];
-  if (engagement) engagement.add(firsts);
-  else await writeEngagementFields(store, firsts);
-
+  const first = firstEngagementsOf(hits, known);
+  if (firsts) firsts.add(first);
+  else await writeFirstEngagements(store, counters, first, known);
   await applyAnswers(store, counters, hits.filter((h) => h.kind === 'csat' && !h.rule));
   return { written, duplicates: hits.length - written };
-}
-
-/** Inserts `<prefix>:<sendLogId>` markers; returns the hits whose marker is new. */
-async function newMarkers(store: Store, type: 'first-open' | 'first-click', prefix: string, bySend: Map<string, Hit>, known?: KnownMarkers): Promise<Hit[]> {
-  const list = [...bySend.values()].filter((h) => !known?.has(`${prefix}:${h.ref.sendLogId}`));
-  const docs = list.map((h) => {
-    const key = `${prefix}:${h.ref.sendLogId}`;
-    return { _id: key, key, type, sendLogId: h.ref.sendLogId, memberId: h.ref.memberId, campaign: h.ref.campaign, step: h.ref.step, program: h.ref.program ?? null, at: h.at, data: h.kind === 'click' && type === 'first-open' ? { via: 'click' } : undefined };
-  });
-  const dup = await insertKeyed(store.models.Event.collection, docs);
-  // written now or before: either way it exists (remembered only once the insert returned)
-  for (const d of docs) known?.add(d.key);
-  return list.filter((_, i) => !dup.has(i));
 }
 
 export function answerKey(h: Hit): string {

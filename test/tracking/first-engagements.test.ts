@@ -1,5 +1,6 @@
-// The send and member fields a first open or click sets (segments and drip branches read them)
-// are written by the writer at its own pace, coalesced, and never lost: settled by a final flush,
+// A send's first open or click (its unique-open marker and count, the send's and the member's
+// engagement fields that segments and drip branches read, a planning mark) is written by the
+// writer at its own pace, coalesced, exactly once, and never lost: settled by a final flush,
 // written at once when no hits come, kept in the spool file when the database is down at shutdown.
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,8 @@ import { systemClock } from '../../engine/clock.ts';
 import { CounterBuffer } from '../../engine/reports/counters.ts';
 import { ledgerModels } from '../../engine/ledger/models.ts';
 import { HitWriter } from '../../engine/tracking/hit-writer.ts';
-import { EngagementFields } from '../../engine/tracking/engagement-fields.ts';
+import { FirstEngagements, writeFirstEngagements } from '../../engine/tracking/first-engagements.ts';
+import { readRollups, sumBy } from '../../engine/reports/rollups.ts';
 import { Spool } from '../../engine/tracking/spool.ts';
 import { readPlanningMarks } from '../../engine/store/plan-marks.ts';
 import type { Store } from '../../engine/store/index.ts';
@@ -20,7 +22,7 @@ import type { Store } from '../../engine/store/index.ts';
 const log = pino({ level: 'silent' });
 const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36';
 let store: Store;
-beforeAll(async () => { store = await openTestStore('tracking_engagement_fields'); });
+beforeAll(async () => { store = await openTestStore('tracking_first_engagements'); });
 afterAll(async () => { await store?.close(); });
 
 /** A member with `sends` sent messages; returns the refs their tokens would carry. */
@@ -38,7 +40,7 @@ const writerOn = (s: Store, spoolDir = mkdtempSync(join(tmpdir(), 'flywheel-spoo
 const sendOf = async (id: string) => (await ledgerModels(store)).SendLog.findById(id, { firstOpenedAt: 1, firstClickedAt: 1 }).lean();
 const memberOf = async (id: string) => store.models.Member.findById(id, { lastOpenedAt: 1, lastClickedAt: 1 }).lean();
 
-describe('engagement fields of first opens and clicks', () => {
+describe('first opens and clicks of sends', () => {
   it('a final flush writes each send\'s first open and click and each member\'s latest, and marks the member for planning', async () => {
     const [a, b] = await memberWithSends('engaged@example.org', 2, 'fields-test');
     const marksBefore = (await readPlanningMarks(store.db)).next;
@@ -71,13 +73,14 @@ describe('engagement fields of first opens and clicks', () => {
 
   it('what the database cannot take at shutdown is kept in the spool file and written by the next start', async () => {
     const [ref] = await memberWithSends('later@example.org', 1, 'fields-spool');
-    const gone = await openTestStore('tracking_engagement_fields_gone');
+    const gone = await openTestStore('tracking_first_engagements_gone');
     await gone.close();
-    const fields = new EngagementFields(gone, { busy: () => false });
+    const queue = new FirstEngagements(gone, new CounterBuffer(gone), { busy: () => false });
     const at = new Date(Date.now() - 30_000);
-    fields.add([{ kind: 'open', sendLogId: ref!.sendLogId, memberId: ref!.memberId, at }]);
-    const left = await fields.close();
-    expect(left).toEqual([{ kind: 'open', sendLogId: ref!.sendLogId, memberId: ref!.memberId, at }]);
+    const first = { kind: 'open' as const, sendLogId: ref!.sendLogId, memberId: ref!.memberId, campaign: ref!.campaign, step: ref!.step, program: 'education', at };
+    queue.add([first]);
+    const left = await queue.close();
+    expect(left).toEqual([first]);
 
     // the writer keeps such leftovers as a spool line; the next start writes them
     const spoolDir = mkdtempSync(join(tmpdir(), 'flywheel-spool-'));
@@ -89,5 +92,18 @@ describe('engagement fields of first opens and clicks', () => {
     expect(readdirSync(spoolDir)).toEqual([]);
     expect((await sendOf(ref!.sendLogId))?.firstOpenedAt).toEqual(at);
     expect((await memberOf(ref!.memberId))?.lastOpenedAt).toEqual(at);
+  });
+
+  it('written again (a retried write, a later hit another process saw first) it counts once and never moves the first open later', async () => {
+    const [ref] = await memberWithSends('twice@example.org', 1, 'fields-twice');
+    const counters = new CounterBuffer(store);
+    const at = new Date(Date.now() - 50_000);
+    const first = { kind: 'open' as const, sendLogId: ref!.sendLogId, memberId: ref!.memberId, campaign: ref!.campaign, step: ref!.step, at };
+    await writeFirstEngagements(store, counters, [first]);
+    await writeFirstEngagements(store, counters, [first]);
+    await writeFirstEngagements(store, counters, [{ ...first, at: new Date(at.getTime() + 20_000) }]);
+    await counters.flush();
+    expect(sumBy(await readRollups(store, { campaign: 'fields-twice' }), (r) => r.campaign).get('fields-twice')).toMatchObject({ uniqueOpens: 1 });
+    expect((await sendOf(ref!.sendLogId))?.firstOpenedAt).toEqual(at);
   });
 });
