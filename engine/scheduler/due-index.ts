@@ -8,7 +8,7 @@
 // document holds its entries as one string, a line each: the embedded database stores and
 // decodes one string far faster than three arrays of thousands of typed values.
 import type { Db } from 'mongodb';
-import { isDuplicateKeyError } from '../store/keyed-insert.ts';
+import { isDuplicateKeyError, upsertRetryingOnce } from '../store/keyed-insert.ts';
 
 export const DUE_INDEX_COLLECTION = 'dueindex';
 const HOUR_MS = 3_600_000;
@@ -58,7 +58,7 @@ export async function loadDueIndexState(db: Db): Promise<DueIndexState | undefin
 }
 
 export async function saveDueIndexState(db: Db, state: DueIndexState): Promise<void> {
-  await db.collection(DUE_INDEX_COLLECTION).updateOne({ _id: STATE_ID as never }, { $set: state }, { upsert: true });
+  await upsertRetryingOnce(() => db.collection(DUE_INDEX_COLLECTION).updateOne({ _id: STATE_ID as never }, { $set: state }, { upsert: true }));
 }
 
 /**

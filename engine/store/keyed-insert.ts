@@ -32,3 +32,17 @@ export async function insertKeyed(collection: InsertableCollection, docs: readon
   }
   return duplicates;
 }
+
+/**
+ * Run an upsert once more when it lost to a concurrent insert of the same key: the embedded
+ * database does not make upserts atomic, so two processes upserting a new `_id` at once can
+ * both try to insert it. The second attempt finds the document and updates it.
+ */
+export async function upsertRetryingOnce<T>(upsert: () => Promise<T>): Promise<T> {
+  try {
+    return await upsert();
+  } catch (e) {
+    if (!isDuplicateKeyError(e)) throw e;
+    return upsert();
+  }
+}

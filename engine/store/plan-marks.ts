@@ -6,7 +6,7 @@
 // back by `_id` from its cursor until the first gap. Writers never leave a gap: a writer only
 // tries n after seeing n - 1 taken (or from the tick's cursor, below which everything exists).
 import type { Db } from 'mongodb';
-import { isDuplicateKeyError } from './keyed-insert.ts';
+import { isDuplicateKeyError, upsertRetryingOnce } from './keyed-insert.ts';
 
 export const PLAN_MARKS_COLLECTION = 'planmarks';
 const CURSOR_ID = 'cursor';
@@ -76,7 +76,7 @@ export async function readPlanningMarks(db: Db, from?: number): Promise<ReadMark
 /** Remember how far the tick has read, and drop marks it no longer needs (kept well below the cursor: writers may start from an older one). */
 export async function savePlanningMarksCursor(db: Db, next: number): Promise<void> {
   const marks = db.collection<MarkDoc>(PLAN_MARKS_COLLECTION);
-  await marks.updateOne({ _id: CURSOR_ID as never }, { $max: { n: next } }, { upsert: true });
+  await upsertRetryingOnce(() => marks.updateOne({ _id: CURSOR_ID as never }, { $max: { n: next } }, { upsert: true }));
   const keep = 10_000;
   if (next > keep && next % 100 === 0) await marks.deleteMany({ _id: { $lt: next - keep } });
 }
