@@ -4,7 +4,7 @@
 import { InvalidInputError } from '../errors.ts';
 import { nextRunAt } from './next-run.ts';
 import type { Store } from '../store/index.ts';
-import { isDuplicateKeyError } from '../store/keyed-insert.ts';
+import { upsertRetryingOnce } from '../store/keyed-insert.ts';
 import { cancelPendingSends } from '../ledger/index.ts';
 import type { LoadedCampaign } from './types.ts';
 
@@ -30,13 +30,8 @@ export async function registerCampaigns(store: Store, campaigns: LoadedCampaign[
       $set: { kind: c.kind, file: c.file, version: c.version, steps: c.steps, state, nextRunAt: nextRunAt(c, now) ?? null },
       $setOnInsert: { registeredAt: now },
     };
-    try {
-      await CampaignState.updateOne({ name: c.name }, update, { upsert: true });
-    } catch (e) {
-      // two processes registering at once: the unique name index lets one insert win; update after it
-      if (!isDuplicateKeyError(e)) throw e;
-      await CampaignState.updateOne({ name: c.name }, { $set: update.$set });
-    }
+    // two processes registering at once: the unique name index lets one insert win; update after it
+    await upsertRetryingOnce(() => CampaignState.updateOne({ name: c.name }, update, { upsert: true }));
     if (!prev) report.added.push(c.name);
     else if (prev.version !== c.version) report.changed.push(c.name);
     const removedSteps = (prev?.steps ?? []).filter((s) => !c.steps.includes(s));

@@ -64,7 +64,7 @@ function fixOffset(localTs: number, o: number, zone: { offset(ts: number): numbe
 }
 
 /** The same as `shift`, with luxon's DateTime. */
-export function luxonShift(instant: Date, d: Duration, sign: 1 | -1, zone: string, at?: LocalTime, notBefore?: Date): Date {
+function luxonShift(instant: Date, d: Duration, sign: 1 | -1, zone: string, at?: LocalTime, notBefore?: Date): Date {
   const base = DateTime.fromJSDate(instant, { zone: luxonZone(zone) });
   let t = sign === 1 ? base.plus(luxonDuration(d)) : base.minus(luxonDuration(d));
   if (at) {

@@ -5,6 +5,7 @@
 // resumed definition, new content for kinds that read it, a bulk member update, or an audience
 // that depends on other campaigns' send logs. Members are read once per tick.
 import type { Logger } from 'pino';
+import pLimit from 'p-limit';
 import type { LoadedCampaign } from '../campaigns/index.ts';
 import { kindOf } from '../campaigns/index.ts';
 import type { PlannerMember } from '../planner/index.ts';
@@ -29,17 +30,9 @@ export interface CampaignTick {
  * members due, not the members stored. Erased or deleted ids are simply absent.
  */
 export async function membersByIds(store: Store, ids: readonly string[]): Promise<PlannerMember[]> {
-  const out: PlannerMember[] = [];
-  let next = 0;
-  const reader = async () => {
-    while (next < ids.length) {
-      const id = ids[next++]!;
-      const member = await store.models.Member.findById(id).lean();
-      if (member) out.push(member as unknown as PlannerMember);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(LOOKUPS_IN_FLIGHT, ids.length) }, reader));
-  return out;
+  const reading = pLimit(LOOKUPS_IN_FLIGHT);
+  const found = await Promise.all(ids.map((id) => reading(() => store.models.Member.findById(id).lean())));
+  return found.filter((m) => m !== null) as unknown as PlannerMember[];
 }
 
 /** Plan the active campaigns at `now` from the due index; returns what each campaign planned. */
