@@ -3,19 +3,21 @@
 // report reads dozens of documents instead of every member: the embedded database decodes
 // every document a scan touches, and 5,000 members took seconds.
 //
-// Exact, not approximate: the snapshot records the first planning mark (store/plan-marks.ts) it
-// has not seen. Every member write already leaves a mark (mongoose hooks; the raw writers mark
-// explicitly) after writing. A reader re-reads by `_id` the members the later marks name and
-// writes a newer snapshot when there were any. A mark that names every member, marks already
-// dropped, or no snapshot at all mean one full read of the members (the old way, kept as the
-// baseline and for `kpis rebuild`). Re-reading a member is idempotent, so concurrent writers,
-// readers and folds can only cost extra reads, never a wrong figure.
+// Exact, not approximate: the snapshot records the first position of the member-changes journal
+// (store/plan-marks.ts) it has not seen. Every write of a member's record leaves an entry there
+// (mongoose hooks; the raw writers mark explicitly) after writing; opens, clicks and sends do not,
+// so catching up costs what the members' changes cost, not what engagement does. A reader re-reads
+// by `_id` the members the later entries name and writes a newer snapshot when there were any. An
+// entry that names every member, entries already dropped, or no snapshot at all mean one full read
+// of the members (the old way, kept as the baseline and for `kpis rebuild`). Re-reading a member
+// is idempotent, so concurrent writers, readers and folds can only cost extra reads, never a
+// wrong figure.
 import { randomBytes } from 'node:crypto';
 import type { Db } from 'mongodb';
 import { Types } from 'mongoose';
 import type { Store } from '../store/index.ts';
 import { isDuplicateKeyError } from '../store/keyed-insert.ts';
-import { PLAN_MARKS_COLLECTION } from '../store/plan-marks.ts';
+import { dropMemberChangesBelow, memberChanges, memberChangesFloor } from '../store/plan-marks.ts';
 import type { MemberFacts } from './membership.ts';
 
 export const MEMBER_FACTS_COLLECTION = 'member_fact_snapshots';
@@ -23,12 +25,16 @@ const PART_SIZE = 2000;
 const READ_CHUNK = 200;
 const REREAD_SHARE = 8;
 const REREAD_MIN = 200;
+/** entries kept below the newest snapshot's position (a slower reader may still be catching up from them) */
+const KEEP_CHANGES = 10_000;
+/** snapshots from before the member-changes journal counted planning marks: not comparable */
+const SOURCE = 'member-changes';
 const FACT_FIELDS = { program: 1, appliedAt: 1, awardedAt: 1, expiresAt: 1, renewals: 1 } as const;
 
 export type MemberFactsById = Map<string, MemberFacts>;
 
 type Packed = [id: string, program: string, applied: number | null, awarded: number | null, expires: number | null, renewals?: Array<[number | null, number | null]>];
-interface HeaderDoc { _id: string; type: 'header'; gen: number; token: string; parts: number; marks: number }
+interface HeaderDoc { _id: string; type: 'header'; gen: number; token: string; parts: number; marks: number; source?: string }
 interface PartDoc { _id: string; type: 'part'; gen: number; token: string; part: number; facts: string }
 
 const ms = (d: Date | null | undefined) => (d instanceof Date ? d.getTime() : null);
@@ -60,49 +66,24 @@ export async function readAllMemberFacts(store: Store): Promise<MemberFactsById>
   return out;
 }
 
-/** How far the campaign tick has read the marks: only marks below it are ever dropped. */
-const marksCursor = async (db: Db) => ((await db.collection(PLAN_MARKS_COLLECTION).findOne({ _id: 'cursor' as never })) as { n?: number } | null)?.n ?? 0;
-const markExists = async (db: Db, n: number) => !!(await db.collection(PLAN_MARKS_COLLECTION).findOne({ _id: n as never }, { projection: { _id: 1 } }));
-
-/** The first planning mark number not written yet, searched up from `from` (default the tick's cursor): marks are gapless, so log-many lookups. */
-async function firstFreeMark(db: Db, from?: number): Promise<number> {
-  const start = Math.max(from ?? 0, await marksCursor(db));
-  if (!(await markExists(db, start))) return start;
-  let lo = start;
-  let step = 1;
-  let hi = lo + step;
-  while (await markExists(db, hi)) { lo = hi; step *= 2; hi = lo + step; }
-  while (hi - lo > 1) {
-    const mid = Math.floor((lo + hi) / 2);
-    if (await markExists(db, mid)) lo = mid; else hi = mid;
-  }
-  return hi;
-}
-
-interface MarkDoc { _id: number; members?: string[]; allMembers?: boolean }
-
 /**
- * The members marked from mark `from` on, up to the first free number; stops early (`tooMany`)
- * once more than `limit` members are named or a mark names everyone: a full read is cheaper
- * then, and reading the rest of the marks (thousands of ids each) would cost as much again.
+ * The members named from entry `from` on, up to the first free position; stops early
+ * (`tooMany`) once more than `limit` members are named or an entry names everyone: a full read
+ * is cheaper then, and reading the rest of the entries would cost as much again.
  */
-async function membersMarkedSince(db: Db, from: number, limit: number): Promise<{ members: Set<string>; next: number; tooMany: boolean }> {
-  const marks = db.collection<MarkDoc>(PLAN_MARKS_COLLECTION);
+async function membersChangedSince(db: Db, from: number, limit: number): Promise<{ members: Set<string>; next: number; tooMany: boolean }> {
   const members = new Set<string>();
-  for (let n = from; ; n++) {
-    const doc = await marks.findOne({ _id: n });
-    if (!doc) return { members, next: n, tooMany: false };
-    if (doc.allMembers) return { members, next: n, tooMany: true };
-    for (const m of doc.members ?? []) members.add(m);
-    if (members.size > limit) return { members, next: n + 1, tooMany: true };
-  }
+  let tooMany = false;
+  const next = await memberChanges.read(db, from, (entry) => {
+    for (const m of entry.members ?? []) members.add(m);
+    tooMany = !!entry.allMembers || members.size > limit;
+    return !tooMany;
+  });
+  return { members, next, tooMany };
 }
 
-/** Can every mark from `from` on still be read? Marks are dropped from the bottom and only below the tick's cursor. */
-async function marksKeptFrom(db: Db, from: number, cursor: number): Promise<boolean> {
-  if (from >= cursor) return true;
-  return from > 0 && markExists(db, from - 1);
-}
+/** Entries below the floor were dropped: a snapshot from before it cannot catch up. */
+const changesKeptFrom = async (db: Db, from: number) => from >= (await memberChangesFloor(db));
 
 /** Members by `_id`, one keyed lookup each (the lookup the embedded database indexes; `$in` scans), many at once. */
 async function readMembers(store: Store, ids: string[]): Promise<Map<string, MemberFacts>> {
@@ -122,6 +103,7 @@ async function newestSnapshot(store: Store): Promise<Snapshot | undefined> {
   const docs = (await store.db.collection(MEMBER_FACTS_COLLECTION).find({}).toArray()) as unknown as Array<HeaderDoc | PartDoc>;
   const headers = docs.filter((d): d is HeaderDoc => d.type === 'header').sort((a, b) => b.gen - a.gen);
   for (const h of headers) {
+    if (h.source !== SOURCE) continue; // counted in another journal's positions
     const parts = docs.filter((d): d is PartDoc => d.type === 'part' && d.gen === h.gen && d.token === h.token).sort((a, b) => a.part - b.part);
     if (parts.length !== h.parts) continue; // being written, or being cleaned up
     const facts: MemberFactsById = new Map();
@@ -147,20 +129,22 @@ export async function writeSnapshot(store: Store, gen: number, marks: number, fa
   }
   if (parts.length) await col.insertMany(parts as never[], { ordered: false });
   try {
-    await col.insertOne({ _id: `header|${String(gen).padStart(12, '0')}`, type: 'header', gen, token, parts: parts.length, marks } as never);
+    await col.insertOne({ _id: `header|${String(gen).padStart(12, '0')}`, type: 'header', gen, token, parts: parts.length, marks, source: SOURCE } as never);
   } catch (e) {
     if (!isDuplicateKeyError(e)) throw e;
     await col.deleteMany({ gen, token });
     return false;
   }
   await col.deleteMany({ gen: { $lt: gen } });
+  // entries far below what the newest snapshot has seen are no longer needed
+  if (marks - (await memberChangesFloor(store.db)) > 2 * KEEP_CHANGES) await dropMemberChangesBelow(store.db, marks - KEEP_CHANGES);
   return true;
 }
 
 /** A snapshot from one full read of the members (when there is none to catch up from, and for `kpis rebuild`). */
-export async function snapshotFromMembers(store: Store, gen?: number, marksFrom?: number): Promise<MemberFactsById> {
-  // the marks' position first: a member written during the read leaves a mark at or after it
-  const marks = await firstFreeMark(store.db, marksFrom);
+export async function snapshotFromMembers(store: Store, gen?: number, changesFrom?: number): Promise<MemberFactsById> {
+  // the journal's position first: a member written during the read leaves an entry at or after it
+  const marks = await memberChanges.firstFree(store.db, changesFrom);
   const facts = await readAllMemberFacts(store);
   const next = gen ?? ((await newestSnapshot(store))?.gen ?? 0) + 1;
   await writeSnapshot(store, next, marks, facts);
@@ -169,11 +153,11 @@ export async function snapshotFromMembers(store: Store, gen?: number, marksFrom?
 
 /** Every member's facts as of now, from the snapshot and the members changed since (see the header). */
 export async function currentMemberFacts(store: Store): Promise<MemberFactsById> {
-  const [snapshot, cursor] = await Promise.all([newestSnapshot(store), marksCursor(store.db)]);
-  if (!snapshot || !(await marksKeptFrom(store.db, snapshot.marks, cursor))) return snapshotFromMembers(store, (snapshot?.gen ?? 0) + 1);
+  const snapshot = await newestSnapshot(store);
+  if (!snapshot || !(await changesKeptFrom(store.db, snapshot.marks))) return snapshotFromMembers(store, (snapshot?.gen ?? 0) + 1);
   // A lookup by `_id` costs several documents of a full read: past an eighth of the members
-  // (opens and clicks mark members too), one full read is cheaper.
-  const changed = await membersMarkedSince(store.db, snapshot.marks, Math.max(REREAD_MIN, snapshot.facts.size / REREAD_SHARE));
+  // (a large import, say), one full read is cheaper.
+  const changed = await membersChangedSince(store.db, snapshot.marks, Math.max(REREAD_MIN, snapshot.facts.size / REREAD_SHARE));
   if (changed.tooMany) return snapshotFromMembers(store, snapshot.gen + 1, changed.next);
   if (changed.next === snapshot.marks) return snapshot.facts;
   const ids = [...changed.members];

@@ -1,15 +1,20 @@
 // Planning marks: a journal of "these planning inputs changed" (members imported or updated,
 // sends made, opens, clicks, RSVPs, new content), written by every stage that changes them and
-// read by the campaign tick, which re-plans exactly those (campaign, member) pairs.
-// Built for the embedded database: each mark is one keyed insert at the next free sequence
-// number (keyed inserts are atomic there, concurrent updates are not), and the tick reads them
-// back by `_id` from its cursor until the first gap. Writers never leave a gap: a writer only
-// tries n after seeing n - 1 taken (or from the tick's cursor, below which everything exists).
+// read by the campaign tick, which re-plans exactly those (campaign, member) pairs. A sequence
+// journal (store/journal.ts): one keyed insert per mark, read back by `_id` from the tick's
+// cursor until the first free position.
+//
+// Member records (not only their history) changing also go to a second, smaller journal,
+// `member_changes`, that opens and clicks never write: the reports' member snapshot follows it,
+// so its catch-up grows with member changes, not with engagement.
 import type { Db } from 'mongodb';
-import { isDuplicateKeyError, upsertRetryingOnce } from './keyed-insert.ts';
+import { upsertRetryingOnce } from './keyed-insert.ts';
+import { Journal } from './journal.ts';
 
 export const PLAN_MARKS_COLLECTION = 'planmarks';
+export const MEMBER_CHANGES_COLLECTION = 'member_changes';
 const CURSOR_ID = 'cursor';
+const FLOOR_ID = 'floor';
 
 export interface PlanChange {
   /** members whose own data or history changed */
@@ -20,33 +25,56 @@ export interface PlanChange {
   content?: boolean;
 }
 
-interface MarkDoc { _id: number; members?: string[]; allMembers?: boolean; content?: boolean }
+interface MarkEntry { members?: string[]; allMembers?: boolean; content?: boolean }
+export interface MemberChangeEntry { members?: string[]; allMembers?: boolean }
 
-/** next free sequence number as this process last saw it, per database */
-const nextFree = new WeakMap<Db, number>();
+const positionIn = (collection: string, id: string) => async (db: Db): Promise<number> =>
+  ((await db.collection(collection).findOne({ _id: id as never })) as { n?: number } | null)?.n ?? 0;
 
-async function cursorOf(db: Db): Promise<number> {
-  const doc = (await db.collection(PLAN_MARKS_COLLECTION).findOne({ _id: CURSOR_ID as never })) as { n?: number } | null;
-  return doc?.n ?? 0;
-}
+/** The tick's cursor: marks below it were read, and only those are ever dropped. */
+const marksCursor = positionIn(PLAN_MARKS_COLLECTION, CURSOR_ID);
+const planMarks = new Journal<MarkEntry>({ collection: PLAN_MARKS_COLLECTION, floor: marksCursor });
+
+/** Where member-change writers start: entries below it were dropped by the snapshot that read them. */
+const memberChangesFloor = positionIn(MEMBER_CHANGES_COLLECTION, FLOOR_ID);
+export const memberChanges = new Journal<MemberChangeEntry>({ collection: MEMBER_CHANGES_COLLECTION, floor: memberChangesFloor });
+export { memberChangesFloor };
 
 /** Record that planning inputs changed; the next tick re-plans what it names. */
 export async function markPlanningInputs(db: Db, change: PlanChange): Promise<void> {
   const members = [...new Set(change.members ?? [])];
   if (!members.length && !change.allMembers && !change.content) return;
-  const marks = db.collection<MarkDoc>(PLAN_MARKS_COLLECTION);
-  // from the tick's cursor at least: everything below it exists or was read and dropped
-  let n = Math.max(nextFree.get(db) ?? 0, await cursorOf(db));
-  for (;;) {
-    try {
-      await marks.insertOne({ _id: n, ...(members.length ? { members } : {}), ...(change.allMembers ? { allMembers: true } : {}), ...(change.content ? { content: true } : {}) });
-      nextFree.set(db, n + 1);
-      return;
-    } catch (e) {
-      if (!isDuplicateKeyError(e)) throw e;
-      n++;
-    }
-  }
+  await planMarks.append(db, { ...(members.length ? { members } : {}), ...(change.allMembers ? { allMembers: true } : {}), ...(change.content ? { content: true } : {}) });
+}
+
+/** Record that members' own records changed (import, award, renewal, erasure, any model write): both journals. */
+export async function markMemberRecords(db: Db, change: Pick<PlanChange, 'members' | 'allMembers'>): Promise<void> {
+  const members = [...new Set(change.members ?? [])];
+  if (!members.length && !change.allMembers) return;
+  const entry = { ...(members.length ? { members } : {}), ...(change.allMembers ? { allMembers: true } : {}) };
+  await memberChanges.append(db, entry);
+  await planMarks.append(db, entry);
+}
+
+/** Move the member-changes floor up to `n` and drop the entries below it. */
+export async function dropMemberChangesBelow(db: Db, n: number): Promise<void> {
+  await upsertRetryingOnce(() => db.collection(MEMBER_CHANGES_COLLECTION).updateOne({ _id: FLOOR_ID as never }, { $max: { n } }, { upsert: true }));
+  await memberChanges.dropBelow(db, n);
+}
+
+/**
+ * Marks written before positions were strings had number `_id`s, which the embedded database
+ * cannot look up by index: the unread ones are appended again as string positions and the old
+ * ones removed, once per process. (`$gte: 0` matches numbers only: strings never compare with them.)
+ */
+const adopted = new WeakSet<Db>();
+async function adoptNumberedMarks(db: Db): Promise<void> {
+  if (adopted.has(db)) return;
+  const col = db.collection(PLAN_MARKS_COLLECTION);
+  const unread = await col.find({ _id: { $gte: await marksCursor(db) } as never }).toArray();
+  for (const { _id, ...entry } of unread) await planMarks.append(db, entry as MarkEntry);
+  await col.deleteMany({ _id: { $gte: 0 } as never });
+  adopted.add(db);
 }
 
 export interface ReadMarks {
@@ -57,28 +85,25 @@ export interface ReadMarks {
   next: number;
 }
 
-/** Every mark from `from` up to the first free number (`from` undefined: the saved cursor). */
+/** Every mark from `from` up to the first free position (`from` undefined: the saved cursor). */
 export async function readPlanningMarks(db: Db, from?: number): Promise<ReadMarks> {
-  const marks = db.collection<MarkDoc>(PLAN_MARKS_COLLECTION);
-  let n = from ?? (await cursorOf(db));
-  const out: ReadMarks = { members: new Set(), allMembers: false, content: false, next: n };
-  for (;; n++) {
-    const doc = await marks.findOne({ _id: n });
-    if (!doc) break;
+  await adoptNumberedMarks(db);
+  const start = from ?? (await marksCursor(db));
+  const out: ReadMarks = { members: new Set(), allMembers: false, content: false, next: start };
+  out.next = await planMarks.read(db, start, (doc) => {
     for (const m of doc.members ?? []) out.members.add(m);
     out.allMembers ||= !!doc.allMembers;
     out.content ||= !!doc.content;
-  }
-  out.next = n;
+  });
   return out;
 }
 
 /** Remember how far the tick has read, and drop marks it no longer needs (kept well below the cursor: writers may start from an older one). */
 export async function savePlanningMarksCursor(db: Db, next: number): Promise<void> {
-  const marks = db.collection<MarkDoc>(PLAN_MARKS_COLLECTION);
+  const marks = db.collection(PLAN_MARKS_COLLECTION);
   await upsertRetryingOnce(() => marks.updateOne({ _id: CURSOR_ID as never }, { $max: { n: next } }, { upsert: true }));
   const keep = 10_000;
-  if (next > keep && next % 100 === 0) await marks.deleteMany({ _id: { $lt: next - keep } });
+  if (next > keep && next % 100 === 0) await planMarks.dropBelow(db, next - keep);
 }
 
 /** The members a write's filter names by `_id` (one, or `$in`), or undefined when it names them otherwise. */
@@ -101,13 +126,13 @@ type Hooked = { post(name: string | string[], fn: (this: any, res: any) => Promi
  */
 export function markMemberWrites(schema: Hooked): void {
   schema.post('save', async function (this: { _id: unknown; db: { db: Db } }) {
-    await markPlanningInputs(this.db.db, { members: [String(this._id)] });
+    await markMemberRecords(this.db.db, { members: [String(this._id)] });
   });
   schema.post('insertMany', async function (this: { db: { db: Db } }, docs: Array<{ _id: unknown }>) {
-    await markPlanningInputs(this.db.db, { members: docs.map((d) => String(d._id)) });
+    await markMemberRecords(this.db.db, { members: docs.map((d) => String(d._id)) });
   });
   schema.post(['updateOne', 'updateMany', 'findOneAndUpdate', 'replaceOne', 'deleteOne', 'deleteMany', 'findOneAndDelete'], async function (this: { getFilter(): Record<string, unknown>; model: { db: { db: Db } } }) {
     const ids = idsOfFilter(this.getFilter());
-    await markPlanningInputs(this.model.db.db, ids ? { members: ids } : { allMembers: true });
+    await markMemberRecords(this.model.db.db, ids ? { members: ids } : { allMembers: true });
   });
 }

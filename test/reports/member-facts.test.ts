@@ -1,5 +1,6 @@
 // Membership figures follow member changes: a report reads a packed snapshot of the members'
-// facts kept current through the planning marks every member write leaves, so after an update,
+// facts kept current through the member-changes journal every member write leaves (and opens,
+// clicks and sends do not), so after an update,
 // a re-import, an application-style new member or an erasure the figures are exactly what a full
 // read of the members gives; `kpis rebuild` rebuilds the snapshot from the members and says
 // where it differed.
@@ -10,7 +11,7 @@ import { compareMemberFacts, currentMemberFacts, MEMBER_FACTS_COLLECTION, readAl
 import { checkMemberFacts, rebuildRollups } from '../../engine/reports/rebuild.ts';
 import { writeMemberBatch } from '../../engine/audience/members/write.ts';
 import { eraseMember } from '../../engine/audience/members/privacy.ts';
-import { PLAN_MARKS_COLLECTION } from '../../engine/store/plan-marks.ts';
+import { dropMemberChangesBelow, markPlanningInputs, memberChanges } from '../../engine/store/plan-marks.ts';
 import type { Store } from '../../engine/store/index.ts';
 import { d, ids, options, seedEngagement, seedMembers } from './history.ts';
 
@@ -64,13 +65,29 @@ describe('membership figures follow member changes', () => {
   });
 
   it('when the marks after the snapshot were dropped, the report reads every member once and is right', async () => {
-    // F's term cut short, then the journal read by a tick and trimmed behind it: the mark naming F is gone
+    // F's term cut short, then the journal trimmed past it: the entry naming F is gone
     await store.models.Member.updateOne({ _id: ids.F }, { $set: { expiresAt: d('2026-12-01') } });
-    const marks = store.db.collection(PLAN_MARKS_COLLECTION);
-    const free = Math.max(...(await marks.find({}).toArray()).map((m) => (typeof m._id === 'number' ? m._id : -1))) + 1;
-    await marks.updateOne({ _id: 'cursor' as never }, { $set: { n: free } }, { upsert: true });
-    await marks.deleteMany({ _id: { $lt: free } as never });
+    const free = await memberChanges.firstFree(store.db);
+    await dropMemberChangesBelow(store.db, free);
+    expect(await memberChanges.exists(store.db, free - 1)).toBe(false);
     expect(await figures('education')).toMatchObject({ renewalsDue: 3, lapsed: 1, pending: 0, activeAtEnd: 6 });
+    await agreesWithMembers();
+  });
+
+  it('opens, clicks and sends (planning marks for every member) leave the snapshot as it is: no member is re-read', async () => {
+    await buildReport(store, options);
+    const header = async () => (await store.db.collection(MEMBER_FACTS_COLLECTION).findOne({ type: 'header' }))!;
+    const before = await header();
+    const everyone = [...(await readAllMemberFacts(store)).keys()];
+    await markPlanningInputs(store.db, { members: everyone });
+    await markPlanningInputs(store.db, { allMembers: true });
+    const after = await figures('education');
+    expect(await header()).toMatchObject({ gen: before.gen, marks: before.marks });
+    expect(after.activeAtEnd).toBeGreaterThan(0);
+    // while a model write of one member is caught up by re-reading that member alone
+    await store.models.Member.updateOne({ _id: ids.H }, { $set: { appliedAt: d('2025-06-01') } });
+    await figures('startups');
+    expect(await header()).toMatchObject({ gen: before.gen + 1, marks: before.marks + 1 });
     await agreesWithMembers();
   });
 

@@ -3,7 +3,7 @@
 import { Types } from 'mongoose';
 import { InvalidInputError } from '../../errors.ts';
 import type { Store } from '../../store/index.ts';
-import { markPlanningInputs } from '../../store/plan-marks.ts';
+import { markMemberRecords } from '../../store/plan-marks.ts';
 import { eraseMemberFromLedger, ledgerRecordOf } from '../../ledger/index.ts';
 
 function notFound(email: string): InvalidInputError {
@@ -43,6 +43,6 @@ export async function eraseMember(store: Store, email: string, now: Date, secret
   await store.models.Member.deleteOne({ _id: member._id });
   await store.models.Member.collection.insertOne(anonymous);
   // a raw insert skips the model's hooks: mark the new document (membership reports follow marks)
-  await markPlanningInputs(store.db, { members: [String(newMemberId)] });
+  await markMemberRecords(store.db, { members: [String(newMemberId)] });
   return { memberId: String(newMemberId), sendsScrubbed };
 }

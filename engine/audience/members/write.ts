@@ -3,7 +3,7 @@
 // ones are updated by that `_id` (one bulk write, each a keyed lookup). Only members whose id
 // is not derived (made before, or by another path) are looked up by email, once per batch.
 // Every step is keyed, so re-running a batch, or a whole interrupted import, converges.
-import { markPlanningInputs } from '../../store/plan-marks.ts';
+import { markMemberRecords } from '../../store/plan-marks.ts';
 import { Types } from 'mongoose';
 import pLimit from 'p-limit';
 import { memberIdForEmail, type Store } from '../../store/index.ts';
@@ -29,7 +29,7 @@ export async function writeMemberBatch(store: Store, batch: MemberWrite[], now: 
   const existing = [...duplicates].map((i) => batch[i] as MemberWrite);
   // raw writes skip the model's hooks: mark the new rows for the next tick here (after writing)
   const created = batch.filter((_, i) => !duplicates.has(i)).map((u) => String(memberIdForEmail(u.email)));
-  if (created.length) await markPlanningInputs(store.db, { members: created });
+  if (created.length) await markMemberRecords(store.db, { members: created });
   if (!existing.length) return { created: batch.length, updated: 0, unchanged: 0 };
 
   // A row that matches what is stored is left alone, so running an import again (or resuming
@@ -44,7 +44,7 @@ export async function writeMemberBatch(store: Store, batch: MemberWrite[], now: 
       { ordered: false, timestamps: false },
     );
     if (byDerivedId.matchedCount < changed.length) await updateByEmail(store, changed, now);
-    await markPlanningInputs(store.db, { members: changed.map((u) => String(memberIdForEmail(u.email))) });
+    await markMemberRecords(store.db, { members: changed.map((u) => String(memberIdForEmail(u.email))) });
   }
   return { created: batch.length - existing.length, updated: existing.length, unchanged: existing.length - changed.length };
 }
@@ -85,7 +85,7 @@ async function updateByEmail(store: Store, rows: MemberWrite[], now: Date): Prom
   const legacy = new Map(found.filter((m) => !derived.has(String(m._id))).map((m) => [m.email, m._id as Types.ObjectId]));
   const ops = rows.filter((u) => legacy.has(u.email)).map((u) => ({ updateOne: { filter: { _id: legacy.get(u.email) }, update: { $set: { ...u.set, updatedAt: now } } } }));
   if (ops.length) await Member.bulkWrite(ops, { ordered: false, timestamps: false });
-  if (legacy.size) await markPlanningInputs(store.db, { members: [...legacy.values()].map(String) });
+  if (legacy.size) await markMemberRecords(store.db, { members: [...legacy.values()].map(String) });
 }
 
 /**
