@@ -3,11 +3,12 @@
 // pixel, click or survey hit needs (send, member, campaign, step, program, send time), so the
 // server answers without reading the database; a link signature (one per distinct target per
 // compiled message) says the click target is ours. Tokens are sealed (HMAC-SIV: the MAC is
-// also the IV of AES-CTR), so they reveal no ids and cannot be enumerated or altered.
-import { createCipheriv, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+// also the IV of AES-CTR; token-seal.ts), so they reveal no ids and cannot be enumerated or altered.
+import { hkdfSync, timingSafeEqual } from 'node:crypto';
 import { FlywheelError } from '../errors.ts';
 import { secretProblem } from '../secret.ts';
 import { fromBase32, toBase32 } from './base32.ts';
+import { KeyedSha256, TokenSeal } from './token-seal.ts';
 
 /** What a recipient token says: which send, to whom, in which campaign step, and when. */
 export interface RecipientRef {
@@ -32,16 +33,14 @@ const OBJECT_ID = /^[0-9a-f]{24}$/;
 const MAX_TOKEN_CHARS = 1200;
 
 export class TokenSigner {
-  private readonly macKey: Buffer;
-  private readonly encKey: Buffer;
-  private readonly linkKey: Buffer;
+  private readonly sealer: TokenSeal;
+  private readonly linkMac: KeyedSha256;
   constructor(secret: string) {
     const problem = secretProblem(secret);
     if (problem) throw new FlywheelError('TOKEN_SECRET_WEAK', `The link-signing secret ${problem}.`, { hint: 'Set FLYWHEEL_SECRET, or unset it to have one generated in the data directory.' });
     const derive = (info: string) => Buffer.from(hkdfSync('sha256', secret, 'flywheel-tokens-v2', info, 32));
-    this.macKey = derive('mac');
-    this.encKey = derive('enc');
-    this.linkKey = derive('link');
+    this.sealer = new TokenSeal(derive('mac'), derive('enc'));
+    this.linkMac = new KeyedSha256(derive('link'));
   }
 
   /** The opaque token that goes into every tracking URL of one recipient's message. */
@@ -54,13 +53,13 @@ export class TokenSigner {
     w.str(ref.campaign);
     w.str(ref.step);
     w.str(ref.program ?? '');
-    return this.seal(w.done(), RECIPIENT_TAG_BYTES).toString('base64url');
+    return this.sealer.seal(w.done(), RECIPIENT_TAG_BYTES).toString('base64url');
   }
 
   /** Returns what the token says, or throws TOKEN_INVALID: never trusts an unsigned, altered or truncated token. */
   verifyRecipientToken(rt: string): RecipientRef {
     if (typeof rt !== 'string' || rt.length < 24 || rt.length > MAX_TOKEN_CHARS || !BASE64URL.test(rt)) throw invalid('malformed token');
-    const plain = this.open(Buffer.from(rt, 'base64url'), RECIPIENT_TAG_BYTES);
+    const plain = this.sealer.open(Buffer.from(rt, 'base64url'), RECIPIENT_TAG_BYTES);
     if (!plain) throw invalid('bad signature');
     try {
       const r = new Reader(plain);
@@ -86,13 +85,13 @@ export class TokenSigner {
     const w = new Writer();
     w.byte(KIND_BOUNCE);
     w.id(sendLogId);
-    return toBase32(this.seal(w.done(), BOUNCE_TAG_BYTES));
+    return toBase32(this.sealer.seal(w.done(), BOUNCE_TAG_BYTES));
   }
 
   /** The send-log id a bounce token names, or throws TOKEN_INVALID. */
   verifyBounceToken(token: string): string {
     const bytes = typeof token === 'string' && token.length <= 80 ? fromBase32(token) : undefined;
-    const plain = bytes && this.open(bytes, BOUNCE_TAG_BYTES);
+    const plain = bytes && this.sealer.open(bytes, BOUNCE_TAG_BYTES);
     if (!plain) throw invalid('bad bounce address');
     try {
       const r = new Reader(plain);
@@ -107,7 +106,7 @@ export class TokenSigner {
 
   /** Signature of one click target; the same for every recipient of a message. */
   linkSignature(target: string): string {
-    return createHmac('sha256', this.linkKey).update(target, 'utf8').digest().subarray(0, LINK_SIG_BYTES).toString('base64url');
+    return this.linkMac.mac(Buffer.from(target, 'utf8')).subarray(0, LINK_SIG_BYTES).toString('base64url');
   }
 
   /** True only when `ls` is this secret's signature of exactly `target`. */
@@ -117,27 +116,6 @@ export class TokenSigner {
     const a = Buffer.from(ls, 'latin1');
     const b = Buffer.from(this.linkSignature(target), 'latin1');
     return a.length === b.length && timingSafeEqual(a, b);
-  }
-
-  // tag = HMAC(plain)[:n]; ciphertext = AES-256-CTR(plain, iv = tag padded to 16 bytes)
-  private seal(plain: Buffer, tagBytes: number): Buffer {
-    const tag = createHmac('sha256', this.macKey).update(plain).digest().subarray(0, tagBytes);
-    return Buffer.concat([tag, this.ctr(tag, plain)]);
-  }
-
-  private open(sealed: Buffer, tagBytes: number): Buffer | undefined {
-    if (sealed.length <= tagBytes) return undefined;
-    const tag = sealed.subarray(0, tagBytes);
-    const plain = this.ctr(tag, sealed.subarray(tagBytes));
-    const expected = createHmac('sha256', this.macKey).update(plain).digest().subarray(0, tagBytes);
-    return timingSafeEqual(tag, expected) ? plain : undefined;
-  }
-
-  private ctr(tag: Buffer, data: Buffer): Buffer {
-    const iv = Buffer.alloc(16);
-    tag.copy(iv);
-    const c = createCipheriv('aes-256-ctr', this.encKey, iv);
-    return Buffer.concat([c.update(data), c.final()]);
   }
 }
 
@@ -162,19 +140,28 @@ class Writer {
   done(): Buffer { return Buffer.concat(this.parts); }
 }
 
+/** Reads fields in place (no sub-buffers: a pixel hit reads six of them). */
 class Reader {
   private at = 0;
   constructor(private readonly buf: Buffer) {}
-  private take(n: number): Buffer {
-    if (this.at + n > this.buf.length) throw new Error('short');
-    const b = this.buf.subarray(this.at, this.at + n);
+  private skip(n: number): number {
+    const from = this.at;
+    if (from + n > this.buf.length) throw new Error('short');
     this.at += n;
-    return b;
+    return from;
   }
-  byte(): number { return this.take(1)[0]!; }
-  u32(): number { return this.take(4).readUInt32BE(0); }
-  id(): string { return this.byte() === 0 ? this.take(12).toString('hex') : this.str(); }
-  str(): string { return this.take(this.byte()).toString('utf8'); }
+  byte(): number { return this.buf[this.skip(1)]!; }
+  u32(): number { return this.buf.readUInt32BE(this.skip(4)); }
+  id(): string {
+    if (this.byte() !== 0) return this.str();
+    const from = this.skip(12);
+    return this.buf.toString('hex', from, from + 12);
+  }
+  str(): string {
+    const n = this.byte();
+    const from = this.skip(n);
+    return this.buf.toString('utf8', from, from + n);
+  }
   end(): void { if (this.at !== this.buf.length) throw new Error('trailing bytes'); }
 }
 
