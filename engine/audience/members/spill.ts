@@ -3,6 +3,10 @@
 // validate the file all over again, which was half of an import's CPU. Instead the first pass
 // appends each batch of validated writes here, serialised by V8 (dates stay dates), and the
 // second reads them back a batch at a time: memory stays at one batch either way.
+//
+// The rows hold personal data, so the file has no name while it is used: it is unlinked as soon
+// as it is opened, and the open descriptor alone keeps it. However the import ends, a crash or a
+// kill included, the kernel frees it with the process and nothing stays on disk.
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,15 +15,21 @@ import { deserialize, serialize } from 'node:v8';
 const LENGTH_BYTES = 4;
 
 export class RowSpill<T> {
-  private readonly dir = mkdtempSync(join(tmpdir(), 'flywheel-import-rows-'));
-  private readonly path = join(this.dir, 'rows.bin');
-  /** where the rows are (tests check it is gone) */
-  readonly file = this.path;
-  private readonly fd = openSync(this.path, 'w+', 0o600);
+  /** where the rows were created (tests check nothing is there) */
+  readonly file: string;
+  private readonly fd: number;
   private pending: T[] = [];
   private written = 0;
 
-  constructor(private readonly batchSize: number) {}
+  constructor(private readonly batchSize: number) {
+    const dir = mkdtempSync(join(tmpdir(), 'flywheel-import-rows-'));
+    this.file = join(dir, 'rows.bin');
+    try {
+      this.fd = openSync(this.file, 'w+', 0o600);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
 
   /** Add one validated row (written to disk once a batch is full). */
   push(row: T): void {
@@ -51,10 +61,9 @@ export class RowSpill<T> {
     }
   }
 
-  /** Remove the file (the rows hold personal data: never leave them behind). */
+  /** Release the file (it has no name: closing it frees it). */
   dispose(): void {
     closeSync(this.fd);
-    rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
