@@ -79,9 +79,11 @@ export class CounterBuffer {
     for (const [metric, by] of Object.entries(deltas) as [RollupMetric, number][]) if (by) this.count(ctx, metric, by);
   }
 
-  /** Count one raw event (see raw-events.ts for the types and what each counts). */
-  countEvent(ctx: RollupContext, type: RawEventType, data?: RawEventData): void {
-    this.countAll(ctx, rawEventDeltas(type, data));
+  /** Count one raw event, or `times` alike ones (see raw-events.ts for the types and what each counts). */
+  countEvent(ctx: RollupContext, type: RawEventType, data?: RawEventData, times = 1): void {
+    const deltas = rawEventDeltas(type, data);
+    if (times !== 1) for (const metric of Object.keys(deltas) as RollupMetric[]) deltas[metric]! *= times;
+    this.countAll(ctx, deltas);
   }
 
   /** Numbers counted but not yet written (for shutdown logs and tests). */

@@ -53,9 +53,10 @@ export class KnownMarkers {
 export function firstEngagementsOf(hits: readonly Hit[], known?: KnownMarkers): FirstEngagement[] {
   const firsts = new Map<string, FirstEngagement>();
   const note = (kind: FirstEngagement['kind'], h: Hit) => {
-    const f: FirstEngagement = { kind, sendLogId: h.ref.sendLogId, memberId: h.ref.memberId, campaign: h.ref.campaign, step: h.ref.step, ...(h.ref.program ? { program: h.ref.program } : {}), at: h.at, ...(kind === 'open' && h.kind === 'click' ? { viaClick: true } : {}) };
-    const key = keyOf(f);
-    if (!firsts.has(key) && !known?.has(key)) firsts.set(key, f);
+    // most opens repeat a send already opened: look the key up before building anything
+    const key = `${kind}:${h.ref.sendLogId}`;
+    if (firsts.has(key) || known?.has(key)) return;
+    firsts.set(key, { kind, sendLogId: h.ref.sendLogId, memberId: h.ref.memberId, campaign: h.ref.campaign, step: h.ref.step, ...(h.ref.program ? { program: h.ref.program } : {}), at: h.at, ...(kind === 'open' && h.kind === 'click' ? { viaClick: true } : {}) });
   };
   for (const h of hits) {
     if (h.rule || h.kind === 'csat') continue;

@@ -37,7 +37,7 @@ export async function persistHits(store: Store, counters: CounterBuffer, pages: 
   nonEmpty.forEach((page, i) => {
     if (dup.has(i)) return;
     written += page.hits.length;
-    for (const h of page.hits) if (h.kind !== 'csat') counters.countEvent(where(h), h.kind, { machine: h.rule !== undefined });
+    countOpensAndClicks(counters, page.hits);
   });
   const hits = nonEmpty.flatMap((p) => p.hits);
   const first = firstEngagementsOf(hits, known);
@@ -45,6 +45,21 @@ export async function persistHits(store: Store, counters: CounterBuffer, pages: 
   else await writeFirstEngagements(store, counters, first, known);
   await applyAnswers(store, counters, hits.filter((h) => h.kind === 'csat' && !h.rule));
   return { written, duplicates: hits.length - written };
+}
+
+const DAY_MS = 86_400_000;
+
+/** Opens and clicks counted per rollup (campaign step and UTC day) and kind, not hit by hit: a page's hits share a few. */
+function countOpensAndClicks(counters: CounterBuffer, hits: readonly Hit[]): void {
+  const groups = new Map<string, { hit: Hit; n: number }>();
+  for (const h of hits) {
+    if (h.kind === 'csat') continue;
+    const key = `${h.kind}|${h.rule === undefined ? 'h' : 'm'}|${Math.floor(h.at.getTime() / DAY_MS)}|${h.ref.campaign}\n${h.ref.step}\n${h.ref.program ?? ''}`;
+    const group = groups.get(key);
+    if (group) group.n++;
+    else groups.set(key, { hit: h, n: 1 });
+  }
+  for (const { hit, n } of groups.values()) counters.countEvent(where(hit), hit.kind, { machine: hit.rule !== undefined }, n);
 }
 
 export function answerKey(h: Hit): string {

@@ -35,6 +35,9 @@ describe('hit pages', () => {
     expect(doc.agents.length).toBe(3); // the browser's agent is stored once
     const back = JSON.parse(JSON.stringify(doc), (k, v) => (k === 'at' ? new Date(v) : v));
     expect(decodeHitPage(back)).toEqual(hits);
+    // pages stored before the lines were joined into one string hold an array of lines: they read the same
+    const earlier = { ...back, hits: (back.hits as string).split('\n') };
+    expect(decodeHitPage(earlier)).toEqual(hits);
   });
 });
 
