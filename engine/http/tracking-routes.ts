@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../clock.ts';
 import type { TokenSigner, RecipientRef } from '../tracking/tokens.ts';
 import type { HitWriter } from '../tracking/hit-writer.ts';
-import { classifyAtReceipt, openFacts, ProxyFetchMemory, type HitKind } from '../tracking/hits.ts';
+import { classifyAtReceipt, openFacts, ProxyFetchMemory, type Hit, type HitKind } from '../tracking/hits.ts';
 import { GOOGLE_IMAGE_PROXY } from '../tracking/machine-rules.ts';
 import { errorPage, surveyThanksPage } from './pages.ts';
 
@@ -24,12 +24,16 @@ export function hitRecorder(deps: TrackingRouteDeps) {
   const verify = (rt: string): RecipientRef | undefined => {
     try { return deps.signer.verifyRecipientToken(rt); } catch { return undefined; }
   };
-  const record = (req: FastifyRequest, kind: HitKind, ref: RecipientRef, extra: { target?: string; score?: number } = {}) => {
+  const record = (req: FastifyRequest, kind: HitKind, ref: RecipientRef, extra?: { target?: string; score?: number }) => {
     const at = deps.clock.now();
     const userAgent = req.headers['user-agent'] ?? '';
     const earlier = kind === 'open' && GOOGLE_IMAGE_PROXY.test(userAgent) ? proxyFetches.fetched(ref.sendLogId) : 0;
     const rule = classifyAtReceipt(kind, openFacts(req.method, userAgent, at, ref, earlier));
-    deps.hits.add({ kind, ref, at, userAgent, ...(rule ? { rule } : {}), ...extra });
+    const hit: Hit = { kind, ref, at, userAgent };
+    if (rule) hit.rule = rule;
+    if (extra?.target !== undefined) hit.target = extra.target;
+    if (extra?.score !== undefined) hit.score = extra.score;
+    deps.hits.add(hit);
   };
   return { verify, record };
 }
@@ -73,6 +77,14 @@ function safe(reply: FastifyReply): FastifyReply {
   return reply.header('Referrer-Policy', 'no-referrer').header('X-Content-Type-Options', 'nosniff');
 }
 
+/** The pixel's whole answer, built once: the most frequent response we send. */
+const PIXEL_HEADERS = [
+  'Content-Type', 'image/gif', 'Content-Length', String(PIXEL.length), 'Cache-Control', 'no-store, max-age=0',
+  'Referrer-Policy', 'no-referrer', 'X-Content-Type-Options', 'nosniff',
+];
+
+/** Written straight to the socket (Fastify's reply pipeline has nothing to add to a fixed image; Node drops the body for HEAD). */
 function pixel(reply: FastifyReply): void {
-  void safe(reply).header('Cache-Control', 'no-store, max-age=0').type('image/gif').send(PIXEL);
+  reply.hijack();
+  reply.raw.writeHead(200, PIXEL_HEADERS).end(PIXEL);
 }
