@@ -27,7 +27,9 @@ export function composeMessage(ctx: ComposeContext, compiled: CompiledMessage, r
     subject: filled.subject,
     html: filled.html,
     text: filled.text,
-    headers: messageHeaders(ctx.urls, ctx.from, ctx.urls.recipient({ ...send, memberId: member.id, program: member.program }), send),
+    // the token the fill minted for the tracking URLs: one token (two crypto operations) per message
+    headers: messageHeaders(ctx.urls, ctx.from, filled.recipientToken, send),
+    varying: [filled.recipientToken],
     attachments: ctx.attachments.length ? ctx.attachments : undefined,
     tags: { sendLogId, campaign: ctx.campaign, step: ctx.step },
   };

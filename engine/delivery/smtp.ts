@@ -1,6 +1,7 @@
-// SMTP transport: pushes each message through a pooled nodemailer connection set
-// and turns SMTP replies and socket failures into TransientError / PermanentError,
-// so the sender can decide retry vs give-up without knowing SMTP.
+// SMTP transport: pushes each message through a pool of our own pipelining SMTP connections
+// (smtp-pool.ts, smtp-connection.ts) and turns SMTP replies and socket failures into
+// TransientError / PermanentError, so the sender can decide retry vs give-up without knowing
+// SMTP. Messages with attachments still go through nodemailer, which composes them.
 import { connect as tcpConnect } from 'node:net';
 import { buildRawMessage } from './mime.ts';
 import { encodeQuotedPrintable } from './quoted-printable.ts';
@@ -8,6 +9,7 @@ import nodemailer from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import { parseConnectionUrl } from 'nodemailer/lib/shared/index.js';
 import { PermanentError, TransientError } from '../errors.ts';
+import { SmtpConnectionPool } from './smtp-pool.ts';
 import type { OutgoingMessage, SendResult, Transport } from './transport.ts';
 
 export interface SmtpTransportOptions {
@@ -15,8 +17,6 @@ export interface SmtpTransportOptions {
   url: string;
   /** pooled connections kept open (config.SMTP_POOL_SIZE) */
   poolSize: number;
-  /** optional per-pool cap in messages per second, enforced by nodemailer's pool (rateLimit per 1s) */
-  messagesPerSecond?: number;
   /** socket / greeting timeouts; defaults suit a real relay, tests lower them */
   timeoutMs?: number;
   /** accept self-signed certificates (local relays); default false */
@@ -100,12 +100,7 @@ function formatAddress(a: { email: string; name?: string }): { address: string; 
 
 type SocketCallback = (err: Error | null, socket?: { connection: import('node:net').Socket }) => void;
 
-/**
- * Open the TCP connection ourselves to set TCP_NODELAY (nodemailer does not): with Nagle on, the
- * small ".\r\n" that ends each message waits for the server to ACK the body, and servers delay
- * that ACK (40 ms on Linux), so every message on a pooled connection paid ~40 ms. nodemailer
- * still does the greeting, STARTTLS or implicit TLS (smtps) on the socket it is handed.
- */
+/** nodemailer's connection with TCP_NODELAY (see smtp-connection.ts), for messages with attachments. */
 function connectWithoutDelay(o: { host?: string; port?: number; secure?: boolean }, timeoutMs: number, cb: SocketCallback): void {
   const socket = tcpConnect({ host: o.host ?? 'localhost', port: o.port ?? (o.secure ? 465 : 587) });
   socket.setNoDelay(true);
@@ -124,55 +119,73 @@ function connectWithoutDelay(o: { host?: string; port?: number; secure?: boolean
 
 export class SmtpTransport implements Transport {
   readonly name = 'smtp';
-  private readonly mailer: nodemailer.Transporter<SMTPPool.SentMessageInfo>;
+  private readonly pool: SmtpConnectionPool;
   private readonly returnPath?: SmtpTransportOptions['returnPath'];
+  private readonly parsed: SMTPPool.Options;
+  private readonly timeout: number;
+  private readonly options: SmtpTransportOptions;
+  /** nodemailer, only for messages with attachments (rare; opened on first use) */
+  private composer?: nodemailer.Transporter<SMTPPool.SentMessageInfo>;
 
   constructor(options: SmtpTransportOptions) {
+    this.options = options;
     this.returnPath = options.returnPath;
-    const timeout = options.timeoutMs ?? 60_000;
-    const rate = options.messagesPerSecond;
-    // The URL is parsed here, not passed as `url`: nodemailer builds its transport from the URL
-    // alone when one is given, silently dropping `pool`, `maxConnections`, timeouts and TLS options.
-    this.mailer = nodemailer.createTransport({
-      ...parseConnectionUrl(options.url),
-      pool: true,
-      maxConnections: options.poolSize,
-      // nodemailer closes a pooled connection after 100 messages by default; keep each one for
-      // the whole send (a relay that wants fewer per connection says so, and we reconnect).
-      maxMessages: Infinity,
-      // nodemailer's own limit counts per pool; a fractional rate is expressed as 1 per (1000/rate) ms.
-      ...(rate && rate > 0 ? rate >= 1 ? { rateLimit: Math.floor(rate), rateDelta: 1000 } : { rateLimit: 1, rateDelta: Math.round(1000 / rate) } : {}),
-      connectionTimeout: timeout,
-      greetingTimeout: timeout,
-      socketTimeout: timeout,
-      tls: options.allowSelfSigned ? { rejectUnauthorized: false } : undefined,
-      getSocket: (o: { host?: string; port?: number; secure?: boolean }, cb: SocketCallback) => connectWithoutDelay(o, timeout, cb),
-    } as SMTPPool.Options);
-    // A pooled transporter emits 'error' for idle-connection failures; they surface again on the
-    // next send (as a classified error), so only keep the process from crashing here.
-    this.mailer.on('error', () => {});
+    this.timeout = options.timeoutMs ?? 60_000;
+    this.parsed = parseConnectionUrl(options.url) as SMTPPool.Options;
+    const secure = this.parsed.secure ?? false;
+    const tls = { ...(this.parsed.tls ?? {}), ...(options.allowSelfSigned ? { rejectUnauthorized: false } : {}) };
+    const auth = this.parsed.auth as { user?: string; pass?: string } | undefined;
+    this.pool = new SmtpConnectionPool({
+      host: this.parsed.host ?? 'localhost',
+      port: this.parsed.port ?? (secure ? 465 : 587),
+      secure,
+      requireTLS: this.parsed.requireTLS,
+      ignoreTLS: this.parsed.ignoreTLS,
+      auth: auth?.user ? { user: auth.user, pass: auth.pass ?? '' } : undefined,
+      tls,
+      timeoutMs: this.timeout,
+      clientName: this.parsed.name,
+    }, options.poolSize);
+  }
+
+  /** SMTP connections opened so far (the pool keeps them for the whole send). */
+  get connectionsOpened(): number {
+    return this.pool.opened;
   }
 
   async send(message: OutgoingMessage): Promise<SendResult> {
+    const from = this.returnPath ? this.returnPath(message.tags) : message.from.email;
+    if (message.attachments?.length) return this.sendComposed(message, from);
+    let response: string;
+    try {
+      // The whole message built once into one Buffer (mime.ts), written once.
+      response = await this.pool.send(from, message.to.email, buildRawMessage(message));
+    } catch (err) {
+      throw classifySmtpError(err);
+    }
+    return { providerId: providerIdFromSmtpResponse(response, message.messageId) };
+  }
+
+  async close(): Promise<void> {
+    this.pool.close();
+    this.composer?.close();
+  }
+
+  /** Attachments: nodemailer composes, with the bodies pre-encoded. */
+  private async sendComposed(message: OutgoingMessage, from: string): Promise<SendResult> {
     let info: SMTPPool.SentMessageInfo;
     try {
-      const envelope = { from: this.returnPath ? this.returnPath(message.tags) : message.from.email, to: message.to.email };
-      info = await this.mailer.sendMail(message.attachments?.length ? {
-        // Attachments: nodemailer composes, with the bodies pre-encoded (mime.ts does the rest).
-        // (`raw` on text/html is supported by nodemailer's MailComposer but missing from its types.)
+      // (`raw` on text/html is supported by nodemailer's MailComposer but missing from its types.)
+      info = await this.attachmentMailer().sendMail({
         messageId: `<${message.messageId}>`,
         from: formatAddress(message.from),
         to: formatAddress(message.to),
-        envelope,
+        envelope: { from, to: message.to.email },
         subject: message.subject,
         text: { raw: qpPart('text/plain', message.text) } as unknown as string,
         html: { raw: qpPart('text/html', message.html) } as unknown as string,
         headers: message.headers,
-        attachments: message.attachments.map((a) => ({ filename: a.filename, content: a.content, contentType: a.contentType })),
-      } : {
-        // The whole message built once into one Buffer (mime.ts); nodemailer only frames it.
-        envelope,
-        raw: buildRawMessage(message),
+        attachments: message.attachments!.map((a) => ({ filename: a.filename, content: a.content, contentType: a.contentType })),
       });
     } catch (err) {
       throw classifySmtpError(err);
@@ -184,8 +197,23 @@ export class SmtpTransport implements Transport {
     return { providerId: providerIdFromSmtpResponse(info.response, message.messageId) };
   }
 
-  async close(): Promise<void> {
-    this.mailer.close();
+  private attachmentMailer(): nodemailer.Transporter<SMTPPool.SentMessageInfo> {
+    if (this.composer) return this.composer;
+    const timeout = this.timeout;
+    this.composer = nodemailer.createTransport({
+      ...this.parsed,
+      pool: true,
+      maxConnections: Math.max(1, Math.min(2, this.options.poolSize)),
+      maxMessages: Infinity,
+      connectionTimeout: timeout,
+      greetingTimeout: timeout,
+      socketTimeout: timeout,
+      tls: this.options.allowSelfSigned ? { ...(this.parsed.tls ?? {}), rejectUnauthorized: false } : this.parsed.tls,
+      getSocket: (o: { host?: string; port?: number; secure?: boolean }, cb: SocketCallback) => connectWithoutDelay(o, timeout, cb),
+    } as SMTPPool.Options);
+    // idle-connection failures surface again on the next send, classified; only keep the process alive here
+    this.composer.on('error', () => {});
+    return this.composer;
   }
 }
 

@@ -24,6 +24,12 @@ export interface OutgoingMessage {
   /** extra headers: List-Unsubscribe, List-Unsubscribe-Post, X-Flywheel-Campaign, X-Flywheel-Step, ... */
   headers: Record<string, string>;
   attachments?: Attachment[];
+  /**
+   * Strings that differ per recipient inside html and text (the recipient token of the tracking
+   * URLs). The text between them is the same for every recipient of a step, so a transport may
+   * encode it once (mime.ts). Optional: without it a message is encoded whole.
+   */
+  varying?: string[];
   /** correlation for provider webhooks (SendGrid custom_args) */
   tags: { sendLogId: string; campaign: string; step: string };
 }

@@ -98,5 +98,5 @@ export function fillMessage(parts: CompiledParts, links: LinkContext, member: Me
   const preheader = parts.preheader(ctx, options).replace(/\s+/g, ' ').trim();
   ctx._subject = subject;
   ctx._preheader = preheader;
-  return { subject, preheader, html: parts.html(ctx, options), text: parts.text(ctx, options) };
+  return { subject, preheader, html: parts.html(ctx, options), text: parts.text(ctx, options), recipientToken: rt };
 }

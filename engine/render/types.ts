@@ -46,6 +46,8 @@ export interface RenderedMessage {
   preheader: string;
   html: string;
   text: string;
+  /** the recipient token in this message's tracking URLs (the list headers carry it too) */
+  recipientToken: string;
 }
 
 /** What `check` and the planner pass: the shared part of a render request. */
