@@ -27,8 +27,10 @@ export function maxEncodedLength(bytes: number): number {
  * Encode `input` (UTF-8 bytes) into `out` from `offset`; returns the offset after the last byte
  * written. `out` must hold maxEncodedLength(input.length) bytes from `offset`. Line breaks ("\n"
  * or "\r\n") become CRLF hard breaks; longer lines get soft breaks, never inside an "=XX".
+ * `openEnd`: the caller follows the output with a soft break ("=" CRLF), so the last line keeps
+ * a column free for it.
  */
-export function encodeQuotedPrintableInto(input: Uint8Array, out: Uint8Array, offset: number): number {
+export function encodeQuotedPrintableInto(input: Uint8Array, out: Uint8Array, offset: number, openEnd = false): number {
   const n = input.length;
   let o = offset;
   for (let start = 0; start <= n;) {
@@ -45,7 +47,8 @@ export function encodeQuotedPrintableInto(input: Uint8Array, out: Uint8Array, of
         col++;
         continue;
       }
-      const last = i === end - 1;
+      // with openEnd the input's last line continues after a soft break the caller writes: not a line end
+      const last = i === end - 1 && (newline < n || !openEnd);
       // printable ASCII but "=" (and "." opening a line), and space/tab unless the line ends with them (rule 3)
       let literal = (b > 0x20 && b < 0x7f && b !== EQ && (b !== DOT || col > 0)) || ((b === 0x20 || b === 0x09) && !last);
       // soft break ("=" CRLF) when the token would not fit in 76 with the "=" (or without, at the line's end)

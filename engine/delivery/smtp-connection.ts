@@ -41,10 +41,20 @@ const CRLF_DOT = Buffer.from('\n.', 'latin1');
 const END_OF_DATA = Buffer.from('.\r\n', 'latin1');
 const CRLF_END_OF_DATA = Buffer.from('\r\n.\r\n', 'latin1');
 
-/** RFC 5321 4.5.2: a line that starts with "." gets another one. mime.ts never makes such lines. */
-function dotStuffed(raw: Buffer): Buffer {
-  if (raw[0] !== 0x2e && raw.indexOf(CRLF_DOT) < 0) return raw;
-  return Buffer.from(raw.toString('latin1').replace(/(^|\n)\./g, '$1..'), 'latin1');
+/**
+ * RFC 5321 4.5.2: a line that starts with "." gets another one. mime.ts never makes such lines;
+ * this only checks (natively, chunk by chunk), and stuffs a joined copy if one ever does.
+ */
+function dotStuffed(chunks: readonly Buffer[]): readonly Buffer[] {
+  let lineStart = true;
+  let clean = true;
+  for (const c of chunks) {
+    if (c.length === 0) continue;
+    if ((lineStart && c[0] === 0x2e) || c.indexOf(CRLF_DOT) >= 0) { clean = false; break; }
+    lineStart = c[c.length - 1] === 0x0a;
+  }
+  if (clean) return chunks;
+  return [Buffer.from(Buffer.concat(chunks).toString('latin1').replace(/(^|\n)\./g, '$1..'), 'latin1')];
 }
 
 export class SmtpConnection {
@@ -88,7 +98,7 @@ export class SmtpConnection {
    * the end of data) or a socket error (then the connection is broken). After a refusal the
    * connection is reset and stays usable.
    */
-  async send(from: string, to: string, raw: Buffer): Promise<string> {
+  async send(from: string, to: string, message: readonly Buffer[]): Promise<string> {
     if (this.broken) throw this.failure ?? smtpError('Connection closed', 'ECONNECTION');
     const utf8 = this.extensions.has('SMTPUTF8') && /[^\x00-\x7f]/.test(from + to) ? ' SMTPUTF8' : '';
     const mail = `MAIL FROM:<${from}>${utf8}\r\n`;
@@ -112,11 +122,13 @@ export class SmtpConnection {
     if (rcptReply!.code !== 250 && rcptReply!.code !== 251) return this.refuse('Recipient command failed', rcptReply!);
     if (dataReply!.code !== 354) return this.refuse('Data command failed', dataReply!);
 
-    const body = dotStuffed(raw);
+    const body = dotStuffed(message);
+    const last = body[body.length - 1];
     const done = this.reply();
+    // corked: the chunks and the end-of-data mark leave in one writev
     this.socket.cork();
-    this.socket.write(body);
-    this.socket.write(body[body.length - 1] === 0x0a ? END_OF_DATA : CRLF_END_OF_DATA);
+    for (const chunk of body) this.socket.write(chunk);
+    this.socket.write(last && last[last.length - 1] === 0x0a ? END_OF_DATA : CRLF_END_OF_DATA);
     this.socket.uncork();
     const final = await done;
     if (final.code !== 250) throw smtpError('Message failed', 'EMESSAGE', final);

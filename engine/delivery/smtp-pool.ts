@@ -15,10 +15,10 @@ export class SmtpConnectionPool {
 
   constructor(private readonly options: SmtpConnectionOptions, private readonly size: number) {}
 
-  async send(from: string, to: string, raw: Buffer): Promise<string> {
+  async send(from: string, to: string, message: readonly Buffer[]): Promise<string> {
     const conn = await this.acquire();
     try {
-      return await conn.send(from, to, raw);
+      return await conn.send(from, to, message);
     } finally {
       this.release(conn);
     }

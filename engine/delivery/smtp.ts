@@ -3,7 +3,7 @@
 // TransientError / PermanentError, so the sender can decide retry vs give-up without knowing
 // SMTP. Messages with attachments still go through nodemailer, which composes them.
 import { connect as tcpConnect } from 'node:net';
-import { buildRawMessage } from './mime.ts';
+import { buildMessageChunks } from './mime.ts';
 import { encodeQuotedPrintable } from './quoted-printable.ts';
 import nodemailer from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
@@ -158,8 +158,8 @@ export class SmtpTransport implements Transport {
     if (message.attachments?.length) return this.sendComposed(message, from);
     let response: string;
     try {
-      // The whole message built once into one Buffer (mime.ts), written once.
-      response = await this.pool.send(from, message.to.email, buildRawMessage(message));
+      // The message as a few Buffers (mime.ts), the shared body pieces among them, written at once.
+      response = await this.pool.send(from, message.to.email, buildMessageChunks(message));
     } catch (err) {
       throw classifySmtpError(err);
     }

@@ -1,9 +1,11 @@
-// The message the SMTP transport builds itself (one Buffer, quoted-printable in one pass) must
-// read, in a mail client, exactly like the one nodemailer composes from the same fields.
+// The message the SMTP transport builds itself (quoted-printable in one pass, the body every
+// recipient shares encoded once) must read, in a mail client, exactly like the one nodemailer
+// composes from the same fields.
 import { describe, expect, it } from 'vitest';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { buildRawMessage } from '../../engine/delivery/mime.ts';
+import { buildMessageChunks, buildRawMessage } from '../../engine/delivery/mime.ts';
+import { pieceCacheBytes } from '../../engine/delivery/qp-segments.ts';
 import { encodeQuotedPrintable } from '../../engine/delivery/quoted-printable.ts';
 import type { OutgoingMessage } from '../../engine/delivery/index.ts';
 
@@ -77,6 +79,39 @@ describe('messages the SMTP transport builds itself', () => {
       const parsed = await simpleParser(raw);
       expect(parsed.text, `seed ${seed}`).toBe(body.replace(/\r\n/g, '\n'));
     }
+  });
+
+  it('cut around each recipient token, still read exactly like the whole body: 100 random bodies and tokens', async () => {
+    for (let seed = 300; seed < 400; seed++) {
+      const token = `rt${seed}${'Ab9_-'.repeat(seed % 13)}`;
+      // the token at random places, at the very start and end too, and twice in a row
+      const chars = Array.from(awkwardBody(seed));
+      const pieces = Array.from({ length: Math.ceil(chars.length / 97) }, (_, i) => chars.slice(i * 97, i * 97 + 97).join(''));
+      const body = (seed % 2 ? token : '') + pieces.map((p, i) => (i % (2 + (seed % 5)) === 0 ? p + token : p)).join('') + (seed % 3 ? token + token : '');
+      const text = Array.from(body).slice(0, 900).join('');
+      const m = message({ html: body, text, varying: [token] });
+      const raw = buildRawMessage(m).toString('latin1');
+      const parsed = await simpleParser(Buffer.from(raw, 'latin1'));
+      expect(parsed.html, `seed ${seed}`).toBe(body.replace(/\r\n/g, '\n'));
+      expect(parsed.text, `seed ${seed}`).toBe(text.replace(/\r\n/g, '\n'));
+      const lines = raw.slice(raw.indexOf('\r\n\r\n') + 4).split('\r\n');
+      expect(Math.max(...lines.map((l) => l.length)), `seed ${seed}`).toBeLessThanOrEqual(76);
+      expect(lines.filter((l) => l.startsWith('.')), `seed ${seed}`).toEqual([]);
+    }
+  });
+
+  it('encode the body every recipient of a step shares once: a second recipient adds nothing to the piece cache', () => {
+    const html = awkwardBody(7);
+    const withToken = (rt: string) => message({ html: html.replace(/<a href="https:\/\/t\.example\/c\/x/g, `<a href="https://t.example/c/${rt}/x`), text: `Hi\nhttps://t.example/u/${rt}\n`, varying: [rt] });
+    const first = buildMessageChunks(withToken('AAAAtokenOne'));
+    const cached = pieceCacheBytes();
+    const second = buildMessageChunks(withToken('BBBBtokenTwo'));
+    expect(pieceCacheBytes()).toBe(cached);
+    // the shared pieces are the very same Buffers, not copies
+    const shared = second.filter((c) => first.includes(c));
+    expect(shared.length).toBeGreaterThan(10);
+    expect(Buffer.concat(second).toString('latin1')).toContain('BBBBtokenTwo');
+    expect(Buffer.concat(second).toString('latin1')).not.toContain('AAAAtokenOne');
   });
 
   it('with attachments, are refused here (nodemailer composes those)', () => {
