@@ -67,8 +67,10 @@ export class TokenSeal {
   /** data ^= AES-CTR key stream from iv = tag (zero-padded), counting as OpenSSL does (128-bit big-endian). */
   private xorKeyStream(tag: Buffer, data: Buffer): void {
     const n = Math.ceil(data.length / BLOCK);
-    const counters = Buffer.alloc(n * BLOCK);
-    tag.copy(counters, 0, 0, Math.min(BLOCK, tag.length));
+    if (n === 0) return;
+    const counters = Buffer.allocUnsafe(n * BLOCK);
+    const ivBytes = tag.copy(counters, 0, 0, Math.min(BLOCK, tag.length));
+    counters.fill(0, ivBytes, BLOCK); // a short tag is zero-padded to the IV
     for (let b = 1; b < n; b++) {
       const at = b * BLOCK;
       counters.copy(counters, at, at - BLOCK, at);
