@@ -27,7 +27,7 @@ export interface SmtpConnectionOptions {
 }
 
 /** An SMTP reply: its code and its text (all lines, continuation markers kept). */
-interface Reply {
+export interface Reply {
   code: number;
   text: string;
 }
@@ -55,6 +55,19 @@ function dotStuffed(chunks: readonly Buffer[]): readonly Buffer[] {
   }
   if (clean) return chunks;
   return [Buffer.from(Buffer.concat(chunks).toString('latin1').replace(/(^|\n)\./g, '$1..'), 'latin1')];
+}
+
+/** One message for one recipient; `envelope` is set once its MAIL/RCPT/DATA went out ahead of it. */
+export interface SmtpJob {
+  from: string;
+  to: string;
+  message: readonly Buffer[];
+  envelope?: Promise<Reply[]>;
+}
+
+function envelopeCommands(job: SmtpJob, smtpUtf8: boolean): [string, string] {
+  const utf8 = smtpUtf8 && /[^\x00-\x7f]/.test(job.from + job.to) ? ' SMTPUTF8' : '';
+  return [`MAIL FROM:<${job.from}>${utf8}\r\n`, `RCPT TO:<${job.to}>\r\n`];
 }
 
 export class SmtpConnection {
@@ -97,23 +110,13 @@ export class SmtpConnection {
    * X"); rejects with an error carrying the refusing reply (EENVELOPE at MAIL/RCPT, EMESSAGE at
    * the end of data) or a socket error (then the connection is broken). After a refusal the
    * connection is reset and stays usable.
+   * `takeNext` hands over the message to send after this one: its envelope then goes out in the
+   * same write as this message's body (RFC 2920 allows commands right after the end of data), so
+   * a busy connection makes one write and one round trip per message.
    */
-  async send(from: string, to: string, message: readonly Buffer[]): Promise<string> {
-    if (this.broken) throw this.failure ?? smtpError('Connection closed', 'ECONNECTION');
-    const utf8 = this.extensions.has('SMTPUTF8') && /[^\x00-\x7f]/.test(from + to) ? ' SMTPUTF8' : '';
-    const mail = `MAIL FROM:<${from}>${utf8}\r\n`;
-    const rcpt = `RCPT TO:<${to}>\r\n`;
-    let replies: Reply[];
-    if (this.extensions.has('PIPELINING')) {
-      const all = [this.reply(), this.reply(), this.reply()];
-      this.socket.write(`${mail}${rcpt}DATA\r\n`);
-      replies = await Promise.all(all);
-    } else {
-      replies = [await this.command(mail)];
-      if (replies[0]!.code === 250) replies.push(await this.command(rcpt));
-      if (replies[1]?.code === 250 || replies[1]?.code === 251) replies.push(await this.command('DATA\r\n'));
-    }
-    const [mailReply, rcptReply, dataReply] = replies;
+  async send(job: SmtpJob, takeNext?: () => SmtpJob | undefined): Promise<string> {
+    if (this.broken && !job.envelope) throw this.failure ?? smtpError('Connection closed', 'ECONNECTION');
+    const [mailReply, rcptReply, dataReply] = await (job.envelope ?? this.envelope(job));
     if (dataReply?.code === 354 && (mailReply!.code !== 250 || (rcptReply!.code !== 250 && rcptReply!.code !== 251))) {
       // a server that opened DATA after refusing the envelope: end it empty, then reset below
       await this.command('.\r\n');
@@ -122,18 +125,40 @@ export class SmtpConnection {
     if (rcptReply!.code !== 250 && rcptReply!.code !== 251) return this.refuse('Recipient command failed', rcptReply!);
     if (dataReply!.code !== 354) return this.refuse('Data command failed', dataReply!);
 
-    const body = dotStuffed(message);
+    const body = dotStuffed(job.message);
     const last = body[body.length - 1];
     const done = this.reply();
-    // corked: the chunks and the end-of-data mark leave in one writev
+    // corked: the chunks, the end-of-data mark and the next envelope leave in one writev
     this.socket.cork();
     for (const chunk of body) this.socket.write(chunk);
     this.socket.write(last && last[last.length - 1] === 0x0a ? END_OF_DATA : CRLF_END_OF_DATA);
+    const next = this.extensions.has('PIPELINING') ? takeNext?.() : undefined;
+    if (next) {
+      next.envelope = this.pipelinedEnvelope(next);
+      next.envelope.catch(() => {}); // its own send() awaits it and sees the failure
+    }
     this.socket.uncork();
     const final = await done;
     if (final.code !== 250) throw smtpError('Message failed', 'EMESSAGE', final);
     this.sent++;
     return final.text;
+  }
+
+  /** MAIL, RCPT and DATA: in one write when the server pipelines, else one at a time. */
+  private async envelope(job: SmtpJob): Promise<Reply[]> {
+    if (this.extensions.has('PIPELINING')) return this.pipelinedEnvelope(job);
+    const [mail, rcpt] = envelopeCommands(job, this.extensions.has('SMTPUTF8'));
+    const replies = [await this.command(mail)];
+    if (replies[0]!.code === 250) replies.push(await this.command(rcpt));
+    if (replies[1]?.code === 250 || replies[1]?.code === 251) replies.push(await this.command('DATA\r\n'));
+    return replies;
+  }
+
+  private pipelinedEnvelope(job: SmtpJob): Promise<Reply[]> {
+    const all = Promise.all([this.reply(), this.reply(), this.reply()]);
+    const [mail, rcpt] = envelopeCommands(job, this.extensions.has('SMTPUTF8'));
+    this.socket.write(`${mail}${rcpt}DATA\r\n`);
+    return all;
   }
 
   /** QUIT and close; the socket is destroyed if the server does not close it within a second. */

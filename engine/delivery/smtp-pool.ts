@@ -1,70 +1,90 @@
 // A fixed number of SMTP connections shared by every send of a process, opened when first
 // needed and kept for the whole send (a relay that closes one, or an idle timeout, costs one
-// reconnect). A message waits for a free connection; a connection that failed is dropped and
-// the next message opens a new one, so a relay that is down fails each message quickly.
-import { SmtpConnection, smtpError, type SmtpConnectionOptions } from './smtp-connection.ts';
+// reconnect). Messages queue here; each connection takes the next one as it writes the body of
+// the one before (smtp-connection.ts pipelines its envelope). A connection that failed is
+// dropped and a new one opened for what is queued, so a relay that is down fails each message
+// quickly.
+import { SmtpConnection, smtpError, type SmtpConnectionOptions, type SmtpJob } from './smtp-connection.ts';
+
+interface QueuedJob extends SmtpJob {
+  resolve(reply: string): void;
+  reject(err: Error): void;
+}
 
 export class SmtpConnectionPool {
   /** connections open or being opened */
   private count = 0;
+  private opening = 0;
   private idle: SmtpConnection[] = [];
-  private waiters: Array<(c: SmtpConnection | undefined) => void> = [];
+  private queue: QueuedJob[] = [];
   private closed = false;
   /** connections opened so far (tests: the pool reuses them) */
   opened = 0;
 
   constructor(private readonly options: SmtpConnectionOptions, private readonly size: number) {}
 
-  async send(from: string, to: string, message: readonly Buffer[]): Promise<string> {
-    const conn = await this.acquire();
-    try {
-      return await conn.send(from, to, message);
-    } finally {
-      this.release(conn);
-    }
+  send(from: string, to: string, message: readonly Buffer[]): Promise<string> {
+    if (this.closed) return Promise.reject(smtpError('SMTP transport closed', 'ECONNECTION'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ from, to, message, resolve, reject });
+      this.dispatch();
+    });
   }
 
   close(): void {
     this.closed = true;
     for (const c of this.idle) c.close();
     this.idle = [];
-    for (const w of this.waiters.splice(0)) w(undefined);
+    for (const job of this.queue.splice(0)) job.reject(smtpError('SMTP transport closed', 'ECONNECTION'));
   }
 
-  private async acquire(): Promise<SmtpConnection> {
-    for (;;) {
-      if (this.closed) throw smtpError('SMTP transport closed', 'ECONNECTION');
-      let c: SmtpConnection | undefined;
-      while ((c = this.idle.pop())) {
-        if (!c.broken) return c;
-        this.count--;
-      }
-      if (this.count < this.size) {
+  /** Put idle connections to work, and open new ones while messages wait and the pool has room. */
+  private dispatch(): void {
+    while (!this.closed && this.queue.length > this.opening) {
+      const idle = this.idle.pop();
+      if (idle) {
+        if (idle.broken) { this.count--; continue; }
+        void this.drive(idle);
+      } else if (this.count < this.size) {
         this.count++;
-        try {
-          const opened = await SmtpConnection.open(this.options);
+        this.opening++;
+        SmtpConnection.open(this.options).then((conn) => {
+          this.opening--;
           this.opened++;
-          return opened;
-        } catch (err) {
+          if (this.closed) { this.count--; conn.close(); return; }
+          void this.drive(conn);
+        }, (err: Error) => {
+          this.opening--;
           this.count--;
-          this.waiters.shift()?.(undefined);
-          throw err;
-        }
+          // the message that asked for this connection fails with the reason (a retry decides)
+          this.queue.shift()?.reject(err);
+          this.dispatch();
+        });
+      } else {
+        return;
       }
-      c = await new Promise<SmtpConnection | undefined>((resolve) => this.waiters.push(resolve));
-      if (c) return c;
     }
   }
 
-  private release(c: SmtpConnection): void {
-    if (c.broken || this.closed) {
-      this.count--;
-      c.close();
-      this.waiters.shift()?.(undefined);
-      return;
+  /** Send queued messages over `conn` until none wait, then park it (or drop it if it broke). */
+  private async drive(conn: SmtpConnection): Promise<void> {
+    let job = this.queue.shift();
+    while (job) {
+      let carried: QueuedJob | undefined;
+      try {
+        job.resolve(await conn.send(job, () => (carried = this.closed ? undefined : this.queue.shift())));
+      } catch (err) {
+        job.reject(err as Error);
+      }
+      // a message whose envelope already went out on this connection is finished here, whatever happens
+      job = carried ?? (conn.broken || this.closed ? undefined : this.queue.shift());
     }
-    const next = this.waiters.shift();
-    if (next) next(c);
-    else this.idle.push(c);
+    if (conn.broken || this.closed) {
+      this.count--;
+      conn.close();
+      this.dispatch();
+    } else {
+      this.idle.push(conn);
+    }
   }
 }

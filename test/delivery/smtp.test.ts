@@ -82,6 +82,27 @@ describe('smtp transport against a scripted server', () => {
     }
   });
 
+  it('one connection carrying a burst (envelopes pipelined behind bodies): refusals at RCPT and at end of data fail only their own message', async () => {
+    const one = new SmtpTransport({ url: sink.url, poolSize: 1, timeoutMs: 5000 });
+    const before = sink.connections;
+    try {
+      const msgs = Array.from({ length: 40 }, () => makeMessage());
+      msgs.forEach((m, i) => {
+        if (i % 3 === 1) sink.respond({ stage: 'rcpt', recipient: m.to.email, code: 550 });
+        else if (i % 5 === 2) sink.respond({ stage: 'data', recipient: m.to.email, code: 554 });
+      });
+      const outcomes = await Promise.all(msgs.map((m) => one.send(m).then(() => 'sent', (e: unknown) => (e instanceof PermanentError ? 'refused' : `other: ${String(e)}`))));
+      msgs.forEach((m, i) => {
+        const refused = i % 3 === 1 || i % 5 === 2;
+        expect(outcomes[i], `message ${i}`).toBe(refused ? 'refused' : 'sent');
+        expect(sink.for(m.to.email), `message ${i}`).toHaveLength(refused ? 0 : 1);
+      });
+      expect(sink.connections - before).toBe(1);
+    } finally {
+      await one.close();
+    }
+  });
+
   it('the pool delivers a burst of messages over its few connections', async () => {
     const msgs = Array.from({ length: 30 }, () => makeMessage());
     await Promise.all(msgs.map((m) => transport.send(m)));
