@@ -101,29 +101,6 @@ const rollupSchema = new Schema(
   { minimize: false, versionKey: false },
 );
 
-/** Members reached (sent at least one message) per program and UTC month; keyed, insert-only. */
-const reachSchema = new Schema(
-  {
-    _id: { type: String, required: true },
-    program: { type: String, required: true },
-    month: { type: String, required: true },
-    memberId: { type: String, required: true },
-  },
-  { versionKey: false },
-);
-
-/** Renewal reminders sent, for attribution: `_id` = `<memberId>|<campaign>|<step>|<day>`; keyed, insert-only. */
-const renewalReminderSchema = new Schema(
-  {
-    _id: { type: String, required: true },
-    memberId: { type: String, required: true },
-    campaign: { type: String, required: true },
-    step: { type: String, required: true },
-    at: { type: Date, required: true },
-  },
-  { versionKey: false },
-);
-
 /** Raw engagement events, idempotent by key (e.g. provider event id). Never scanned by reports. */
 const eventSchema = new Schema(
   {
@@ -167,8 +144,6 @@ export function bindModels(conn: mongoose.Connection) {
   return {
     Member: conn.model('Member', memberSchema, 'members'),
     Rollup: conn.model('Rollup', rollupSchema, 'rollups'),
-    Reach: conn.model('Reach', reachSchema, 'reach'),
-    RenewalReminder: conn.model('RenewalReminder', renewalReminderSchema, 'renewal_reminders'),
     Event: conn.model('Event', eventSchema, 'events'),
     CampaignState: conn.model('CampaignState', campaignStateSchema, 'campaigns'),
     DailyQuota: conn.model('DailyQuota', dailyQuotaSchema, 'daily_quota'),
