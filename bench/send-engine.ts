@@ -1,11 +1,12 @@
 // bench:send's engine run, in its own process so its peak RSS (VmHWM) is the engine's alone and
 // one size's run does not inherit another's heap. The parent has dropped the database and
-// inserted the members; this plans one newsletter broadcast for all of them and drains it through
-// Agenda, the SMTP transport and the ledger, then reports (IPC) wall time, CPU seconds of this
+// inserted the members; this sends one newsletter broadcast to all of them as `flywheel send`
+// does (batches queued as planning writes them, run by Agenda, the SMTP transport and the
+// ledger), then reports (IPC) wall time, CPU seconds of this
 // process and of the database server (both from /proc) and peak RSS.
 import { loadConfig } from '../engine/config.ts';
 import { createEngine } from '../engine/main.ts';
-import { drain } from '../engine/scheduler/drain.ts';
+import { sendNow } from '../engine/scheduler/send-now.ts';
 import { defineCampaign, validateDefinition } from '../engine/campaigns/index.ts';
 import { systemClock } from '../engine/clock.ts';
 import { countDelivered } from '../engine/ledger/index.ts';
@@ -14,10 +15,10 @@ import { newsletterIssue } from './send-fixture.ts';
 
 export interface EngineRunRequest { uri: string; dbName: string; smtpUrl: string; poolSize: number; members: number; dbPid?: number }
 export interface EngineRunReport {
-  members: number; planMs: number; ms: number; sent: number;
+  members: number; ms: number; sent: number;
+  /** when the first batch was queued, and when the last one was (planning done; sending overlaps it) */
+  firstQueuedMs: number; planMs: number;
   nodeCpuS: number; dbCpuS?: number; peakRssMb?: number;
-  /** CPU seconds of the planning part alone (records, payload, batches) */
-  planNodeCpuS: number; planDbCpuS?: number;
 }
 
 async function run(req: EngineRunRequest): Promise<EngineRunReport> {
@@ -35,25 +36,37 @@ async function run(req: EngineRunRequest): Promise<EngineRunReport> {
     template: 'newsletter', subject: 'Issue {{issue.number}}: {{issue.title}}', data: newsletterIssue(),
   });
   const campaign = validateDefinition(definition, 'bench-newsletter.ts').campaign!;
+  // polling as `flywheel send` polls
   const engine = await createEngine(config, { campaigns: [campaign], processEveryMs: 250 });
+  // MEMORY_TRACE=1 prints the heap and RSS every second (where a peak comes from)
+  const trace = process.env.MEMORY_TRACE === '1' ? setInterval(() => {
+    const m = process.memoryUsage();
+    process.stderr.write(`memory: rss ${mb(m.rss)} MB, heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} MB, external ${mb(m.external)} MB, array buffers ${mb(m.arrayBuffers)} MB\n`);
+  }, 1000) : undefined;
   try {
     const node0 = cpuSeconds('self')!;
     const db0 = req.dbPid ? cpuSeconds(req.dbPid) : undefined;
     const t0 = performance.now();
-    await engine.scheduler.plan(campaign, { now: engine.clock.now(), forceStep: 'send' });
-    const planMs = performance.now() - t0;
-    const planNodeCpuS = cpuSeconds('self')! - node0;
-    const planDb = req.dbPid ? cpuSeconds(req.dbPid) : undefined;
-    await drain(engine);
+    // `flywheel send`'s own path: batches are queued (and sent) as planning writes them
+    let firstQueuedMs: number | undefined;
+    let planMs = 0;
+    let planned = 0;
+    await sendNow(engine, campaign.name, 'send', (total) => {
+      firstQueuedMs ??= performance.now() - t0;
+      if (total > planned) { planned = total; planMs = performance.now() - t0; }
+    });
     const ms = performance.now() - t0;
     const nodeCpuS = cpuSeconds('self')! - node0;
     const db1 = req.dbPid ? cpuSeconds(req.dbPid) : undefined;
     const sent = await countDelivered(engine.store, campaign.name);
-    return { members: req.members, planMs, ms, sent, nodeCpuS, dbCpuS: db0 !== undefined && db1 !== undefined ? db1 - db0 : undefined, planNodeCpuS, planDbCpuS: db0 !== undefined && planDb !== undefined ? planDb - db0 : undefined, peakRssMb: peakRssMb('self') };
+    return { members: req.members, firstQueuedMs: firstQueuedMs ?? ms, planMs, ms, sent, nodeCpuS, dbCpuS: db0 !== undefined && db1 !== undefined ? db1 - db0 : undefined, peakRssMb: peakRssMb('self') };
   } finally {
+    clearInterval(trace);
     await engine.close();
   }
 }
+
+const mb = (bytes: number) => Math.round(bytes / 1_048_576);
 
 process.once('message', (req: EngineRunRequest) => {
   run(req).then(

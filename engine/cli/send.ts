@@ -13,7 +13,8 @@ export function sendCommand(): Command {
       let progress: SingleBar | undefined;
       await withEngine({ onSendProgress: (n) => progress?.increment(n), processEveryMs: 250 }, async (engine) => {
         const [{ sendNow }, { repairSendCounts }] = await Promise.all([import('../scheduler/send-now.ts'), import('../reports/index.ts')]);
-        const outcome = await sendNow(engine, name, stepArg, (total) => { progress = sendProgressBar(total); }, {
+        // the total grows as planning queues batches (sending starts before planning ends)
+        const outcome = await sendNow(engine, name, stepArg, (total) => { if (progress) progress.setTotal(total); else progress = sendProgressBar(total); }, {
           // counts buffered by the command that stopped may never have been written: align them with the results
           afterResume: async (campaign, step) => {
             const repair = await repairSendCounts(engine.store, campaign, step, engine.clock.now());

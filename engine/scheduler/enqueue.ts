@@ -1,5 +1,7 @@
 // Planned sends -> send-log records, shared payloads and batches. Every write is keyed, so
 // planning the same sends twice writes nothing new: this is where "never twice" starts.
+// Sends are written a batch at a time as planning produces them (BatchWriter): memory holds
+// at most one unfilled batch per group, and a batch can be queued while planning goes on.
 import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
 import type { Store } from '../store/index.ts';
@@ -27,73 +29,94 @@ export interface EnqueueOptions {
   batchSize: number;
   /** the domain part of Message-IDs */
   messageIdDomain: string;
-  /** the members the sends are for, to snapshot what rendering needs */
-  members: Map<string, PlannerMember>;
+  /** batches just written, in order: queue them now (sending starts while planning goes on) */
+  onBatches?(batches: Array<{ id: string; dueAt: Date; recipients: number }>): Promise<void>;
 }
 
-export async function enqueuePlanned(store: Store, planned: PlannedSend[], options: EnqueueOptions): Promise<EnqueueResult> {
-  if (planned.length === 0) return { created: 0, existing: 0, batchIds: [] };
+interface PendingSend { plan: PlannedSend; member: PlannerMember | undefined; payloadId: string }
 
-  // 1. Records first, under their unique keys: only the inserts that win are ours to batch.
-  const records = planned.map((p) => {
-    const _id = new Types.ObjectId();
-    const doc: PlannedSendRecord = {
-      _id, key: sendLogKey(p), campaign: p.campaign, step: p.step, occurrence: p.occurrence,
-      memberId: new Types.ObjectId(p.memberId), email: p.email, program: p.program, category: p.category,
-      topic: p.topic, template: p.template, status: 'pending', dueAt: p.dueAt,
-      messageId: `${_id.toHexString()}.${slug(p.campaign)}@${options.messageIdDomain}`,
-      payloadId: payloadId(p), payload: p.data.itemIds ? { itemIds: p.data.itemIds } : undefined,
-      batchId: undefined,
-    };
-    return { doc, plan: p };
-  });
-  // Batch ids are assigned before the insert so a record and its batch can't disagree.
-  const groups = new Map<string, typeof records>();
-  for (const r of records) {
-    const k = `${r.doc.campaign}\u0000${r.doc.step}\u0000${r.doc.payloadId}\u0000${r.doc.dueAt.getTime()}`;
-    const list = groups.get(k) ?? [];
-    list.push(r);
-    groups.set(k, list);
-  }
-  const batches: Array<{ _id: Types.ObjectId; members: typeof records }> = [];
-  for (const list of groups.values()) {
-    for (let i = 0; i < list.length; i += options.batchSize) {
-      const chunk = list.slice(i, i + options.batchSize);
-      const _id = new Types.ObjectId();
-      for (const r of chunk) r.doc.batchId = _id;
-      batches.push({ _id, members: chunk });
+/**
+ * Writes planned sends as full batches while planning goes on. Sends are grouped by what a
+ * batch shares (step, payload, due time); a group is written as soon as it holds a batch's
+ * worth, the rest by `finish`. Per batch, in this order: its records under their unique keys
+ * (only the inserts that win are ours), the payload (once per writer), then the batch.
+ */
+export class BatchWriter {
+  private readonly groups = new Map<string, PendingSend[]>();
+  private readonly payloadsStored = new Set<string>();
+  private readonly result: EnqueueResult = { created: 0, existing: 0, batchIds: [] };
+
+  constructor(private readonly store: Store, private readonly options: EnqueueOptions) {}
+
+  /** Add planned sends (with the members they are for, to snapshot what rendering needs). */
+  async add(planned: readonly PlannedSend[], members: ReadonlyMap<string, PlannerMember>): Promise<void> {
+    for (const plan of planned) {
+      const payload = payloadId(plan);
+      const k = `${plan.campaign}\u0000${plan.step}\u0000${payload}\u0000${plan.dueAt.getTime()}`;
+      let group = this.groups.get(k);
+      if (!group) this.groups.set(k, (group = []));
+      group.push({ plan, member: members.get(plan.memberId), payloadId: payload });
+      if (group.length >= this.options.batchSize) {
+        this.groups.delete(k);
+        await this.write(group);
+      }
     }
   }
 
-  const rejected = await recordPlannedSends(store, records.map((r) => r.doc));
-  const fresh = new Set(records.filter((_, i) => !rejected.has(i)).map((r) => r.doc._id.toHexString()));
+  /** Write what is left (the last, partly filled batch of each group); what this writer did. */
+  async finish(): Promise<EnqueueResult> {
+    const rest = [...this.groups.values()];
+    this.groups.clear();
+    for (const group of rest) await this.write(group);
+    return this.result;
+  }
 
-  // 2. Payloads (shared, keyed by content hash).
-  const payloads = new Map<string, PlannedSend>();
-  for (const r of records) if (fresh.has(r.doc._id.toHexString())) payloads.set(r.doc.payloadId, r.plan);
-  await storePayloads(store, [...payloads].map(([id, p]) => ({
-    _id: id, template: p.template, subject: p.subject, preheader: p.preheader, data: p.data, attachments: p.attachments ?? [],
-  })));
-
-  // 3. Batches, holding only the records this plan created.
-  const batchDocs: BatchRecord[] = batches
-    .map((b) => ({ b, recipients: b.members.filter((r) => fresh.has(r.doc._id.toHexString())) }))
-    .filter((x) => x.recipients.length > 0)
-    .map(({ b, recipients }) => {
-      const first = recipients[0]!.doc;
-      return {
-        _id: b._id, campaign: first.campaign, step: first.step, payloadId: first.payloadId, category: first.category,
-        topic: first.topic, dueAt: first.dueAt, attempt: 1, createdAt: new Date(first.dueAt), updatedAt: new Date(first.dueAt),
-        recipients: recipients.map((r) => snapshot(r.doc, options.members.get(r.plan.memberId))),
+  private async write(sends: PendingSend[]): Promise<void> {
+    const batchId = new Types.ObjectId();
+    // The batch id is on each record before the insert, so a record and its batch can't disagree.
+    const records = sends.map(({ plan: p, payloadId: payload }) => {
+      const _id = new Types.ObjectId();
+      const doc: PlannedSendRecord = {
+        _id, key: sendLogKey(p), campaign: p.campaign, step: p.step, occurrence: p.occurrence,
+        memberId: new Types.ObjectId(p.memberId), email: p.email, program: p.program, category: p.category,
+        topic: p.topic, template: p.template, status: 'pending', dueAt: p.dueAt,
+        messageId: `${_id.toHexString()}.${slug(p.campaign)}@${this.options.messageIdDomain}`,
+        payloadId: payload, payload: p.data.itemIds ? { itemIds: p.data.itemIds } : undefined,
+        batchId,
       };
+      return doc;
     });
-  await createBatches(store, batchDocs);
+    const rejected = await recordPlannedSends(this.store, records);
+    this.result.existing += rejected.size;
+    const fresh = sends.map((s, i) => ({ ...s, doc: records[i]! })).filter((_, i) => !rejected.has(i));
+    if (fresh.length === 0) return;
+    this.result.created += fresh.length;
 
-  return {
-    created: fresh.size,
-    existing: records.length - fresh.size,
-    batchIds: batchDocs.map((b) => ({ id: b._id.toHexString(), dueAt: b.dueAt })),
-  };
+    const first = fresh[0]!;
+    if (!this.payloadsStored.has(first.doc.payloadId)) {
+      const p = first.plan;
+      await storePayloads(this.store, [{ _id: first.doc.payloadId, template: p.template, subject: p.subject, preheader: p.preheader, data: p.data, attachments: p.attachments ?? [] }]);
+      this.payloadsStored.add(first.doc.payloadId);
+    }
+
+    const head = first.doc;
+    const batch: BatchRecord = {
+      _id: batchId, campaign: head.campaign, step: head.step, payloadId: head.payloadId, category: head.category,
+      topic: head.topic, dueAt: head.dueAt, attempt: 1, createdAt: new Date(head.dueAt), updatedAt: new Date(head.dueAt),
+      recipients: fresh.map((s) => snapshot(s.doc, s.member)),
+    };
+    await createBatches(this.store, [batch]);
+    const written = { id: batchId.toHexString(), dueAt: head.dueAt };
+    this.result.batchIds.push(written);
+    await this.options.onBatches?.([{ ...written, recipients: fresh.length }]);
+  }
+}
+
+/** Record planned sends all at once (callers that hold them all already). */
+export async function enqueuePlanned(store: Store, planned: PlannedSend[], options: EnqueueOptions & { members: Map<string, PlannerMember> }): Promise<EnqueueResult> {
+  const writer = new BatchWriter(store, options);
+  await writer.add(planned, options.members);
+  return writer.finish();
 }
 
 function snapshot(doc: PlannedSendRecord, m: PlannerMember | undefined): BatchRecipient {

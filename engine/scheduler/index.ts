@@ -152,10 +152,16 @@ export class Scheduler {
     return reports;
   }
 
-  /** Plan one campaign (optionally forcing one step now) and queue its batches. */
-  async plan(campaign: LoadedCampaign, scope: { now: Date; forceStep?: string }): Promise<TickReport> {
-    const r = await planCampaign({ store: this.deps.store, ...this.deps.plan }, campaign, scope);
-    for (const b of r.batchIds) await this.scheduleBatch(b.id, b.dueAt);
+  /** Plan one campaign (optionally forcing one step now) and queue its batches, each as soon as it is written. */
+  async plan(campaign: LoadedCampaign, scope: { now: Date; forceStep?: string }, onQueued?: (recipients: number) => void): Promise<TickReport> {
+    // each batch is queued as soon as it is written: once started, the first ones go out while planning goes on
+    const onBatches = async (batches: Array<{ id: string; dueAt: Date; recipients: number }>) => {
+      for (const b of batches) {
+        await this.scheduleBatch(b.id, b.dueAt);
+        onQueued?.(b.recipients);
+      }
+    };
+    const r = await planCampaign({ store: this.deps.store, ...this.deps.plan, onBatches }, campaign, scope);
     if (r.created > 0) this.deps.log.info({ campaign: campaign.name, planned: r.planned, created: r.created, batches: r.batchIds.length }, 'sends planned');
     return { campaign: campaign.name, planned: r.planned, created: r.created, batches: r.batchIds.length };
   }

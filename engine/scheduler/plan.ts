@@ -8,11 +8,11 @@ import { dueSends, candidates, mayReceive, type MemberHistory, type PlannedSend,
 import { needsFullPlanning, nextDueAt } from '../planner/next-due.ts';
 import type { DueEntry } from './due-index.ts';
 import { toPlannedSend } from '../planner/due.ts';
-import { enqueuePlanned, type EnqueueResult } from './enqueue.ts';
+import { BatchWriter, type EnqueueResult } from './enqueue.ts';
 import { claimContentForSends } from './content-claims.ts';
 import { deliveredSince, recentItems } from '../content/index.ts';
 import { campaignSends, sendsDueSince } from '../ledger/index.ts';
-import { earliestSendTime, frequencyCapDecision, SEVEN_DAYS_MS, type FrequencyCap, type SendWindow, type SentEmail } from '../planner/send-timing.ts';
+import { earliestSendTime, frequencyCapDecision, SEVEN_DAYS_MS, type FrequencyCap, type SentEmail } from '../planner/send-timing.ts';
 
 export interface PlanDeps {
   store: Store;
@@ -20,6 +20,8 @@ export interface PlanDeps {
   messageIdDomain: string;
   /** per-member cap on marketing email; max 0 = none */
   frequencyCap: FrequencyCap;
+  /** batches as soon as they are written: queue them, and sending starts while planning goes on */
+  onBatches?(batches: Array<{ id: string; dueAt: Date; recipients: number }>): Promise<void>;
 }
 
 export interface PlanScope {
@@ -34,23 +36,32 @@ export interface PlanOutcome extends EnqueueResult {
   due: DueEntry[];
 }
 
+/** Members planned (and their batches written) at a time when the audience is read from the database. */
+const AUDIENCE_CHUNK = 1000;
+
 /**
  * Plan the whole audience of a campaign (the full replan: a new or changed definition, or a
  * campaign the due index cannot serve). With `everyone`, also file the next due time of every
  * member, in the audience today or not: time-relative audiences let members in later. Members
  * already read are gated in memory, with the test planMembers uses, instead of read again per
- * campaign; only audiences that depend on send logs still need the database's filter.
+ * campaign; only audiences that depend on send logs still need the database's filter. The
+ * audience read from the database is streamed: memory follows a chunk and a batch, not the audience.
  */
 export async function planCampaign(deps: PlanDeps, campaign: LoadedCampaign, scope: PlanScope, everyone?: readonly PlannerMember[]): Promise<PlanOutcome> {
   const { store } = deps;
-  const members = everyone && !needsFullPlanning(campaign)
-    ? everyone.filter((m) => mayReceive(campaign, m, scope.now))
-    : ((await store.models.Member.find(await audienceFilter(store, campaign, scope.now)).lean()) as unknown as PlannerMember[]);
-  if (members.length === 0 && !everyone?.length) return { planned: 0, created: 0, existing: 0, batchIds: [], due: [] };
+  const inMemory = everyone && !needsFullPlanning(campaign);
+  const chunks: AsyncIterable<PlannerMember[]> = inMemory
+    ? chunksOf(everyone.filter((m) => mayReceive(campaign, m, scope.now)))
+    : audienceChunks(store.models.Member.find(await audienceFilter(store, campaign, scope.now)).lean().cursor({ batchSize: AUDIENCE_CHUNK }) as AsyncIterable<unknown> as AsyncIterable<PlannerMember>);
+  const iterator = chunks[Symbol.asyncIterator]();
+  const head = await iterator.next();
+  if (head.done && !everyone?.length) return { planned: 0, created: 0, existing: 0, batchIds: [], due: [] };
   const [history, { content, delivered }] = await Promise.all([loadHistory(store, campaign.name), contentFor(store, campaign, scope.now)]);
-  const outcome = await planAndRecord(deps, campaign, { members, history, content, delivered }, scope);
-  const due = everyone ? dueEntries(campaign, everyone, { history, content, delivered }, outcome.plannedSends, scope.now) : [];
-  return { planned: outcome.planned, created: outcome.created, existing: outcome.existing, batchIds: outcome.batchIds, due };
+  const planning = new Planning(deps, campaign, { history, content, delivered }, scope, !!everyone);
+  for (let next = head; !next.done; next = await iterator.next()) await planning.plan(next.value);
+  const outcome = await planning.finish();
+  const due = everyone ? dueEntries(campaign, everyone, { history, content, delivered }, planning.plannedSends, scope.now) : [];
+  return { ...outcome, due };
 }
 
 /**
@@ -62,10 +73,11 @@ export async function planMembers(deps: PlanDeps, campaign: LoadedCampaign, memb
   if (members.length === 0) return { planned: 0, created: 0, existing: 0, batchIds: [], due: [] };
   const [history, { content, delivered }] = await Promise.all([loadHistory(store, campaign.name, members.map((m) => m._id as Types.ObjectId)), contentFor(store, campaign, now)]);
   // the same gate the database filter applies in a full replan (candidates re-checks it exactly)
-  const audience = members.filter((m) => mayReceive(campaign, m, now));
-  const outcome = await planAndRecord(deps, campaign, { members: audience, history, content, delivered }, { now });
-  const due = dueEntries(campaign, members, { history, content, delivered }, outcome.plannedSends, now);
-  return { planned: outcome.planned, created: outcome.created, existing: outcome.existing, batchIds: outcome.batchIds, due };
+  const planning = new Planning(deps, campaign, { history, content, delivered }, { now }, true);
+  for await (const chunk of chunksOf(members.filter((m) => mayReceive(campaign, m, now)))) await planning.plan(chunk);
+  const outcome = await planning.finish();
+  const due = dueEntries(campaign, members, { history, content, delivered }, planning.plannedSends, now);
+  return { ...outcome, due };
 }
 
 interface PlanInputs {
@@ -75,29 +87,111 @@ interface PlanInputs {
   delivered: Map<string, Set<string>>;
 }
 
-async function planAndRecord(deps: PlanDeps, campaign: LoadedCampaign, inputs: PlanInputs, scope: PlanScope): Promise<EnqueueResult & { planned: number; plannedSends: PlannedSend[] }> {
-  const { store } = deps;
-  const { members, history, content, delivered } = inputs;
-  let planned: PlannedSend[] = [];
-  for (const member of members) {
-    const h = history.get(String(member._id)) ?? { sends: [] };
-    const had = delivered.get(String(member._id));
-    if (scope.forceStep) {
-      const horizon = new Date(scope.now.getTime() + 400 * 86_400_000);
-      const first = candidates(campaign, { member, history: h, content, delivered: had, now: scope.now, horizon })
-        .filter((c) => c.step === scope.forceStep)
-        .sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime())[0];
-      if (first) planned.push(toPlannedSend(campaign, member, first, scope.now));
-    } else {
-      planned.push(...dueSends({ campaign, member, history: h, content, delivered: had, now: scope.now }));
+async function* chunksOf(members: readonly PlannerMember[]): AsyncIterable<PlannerMember[]> {
+  for (let i = 0; i < members.length; i += AUDIENCE_CHUNK) yield members.slice(i, i + AUDIENCE_CHUNK);
+}
+
+async function* audienceChunks(cursor: AsyncIterable<PlannerMember>): AsyncIterable<PlannerMember[]> {
+  let chunk: PlannerMember[] = [];
+  for await (const member of cursor) {
+    chunk.push(member);
+    if (chunk.length >= AUDIENCE_CHUNK) {
+      yield chunk;
+      chunk = [];
     }
   }
-  if (planned.length === 0) return { planned: 0, created: 0, existing: 0, batchIds: [], plannedSends: [] };
-  if (content.length) planned = await claimContentForSends(store, planned, new Map(content.map((c) => [c.guid, c.publishedAt])), scope.now);
-  const byId = new Map(members.map((m) => [String(m._id), m]));
-  await applyTiming(deps, campaign.definition.sendWindow, planned, byId, scope.now);
-  const result = await enqueuePlanned(store, planned, { batchSize: deps.batchSize, messageIdDomain: deps.messageIdDomain, members: byId });
-  return { planned: planned.length, ...result, plannedSends: planned };
+  if (chunk.length) yield chunk;
+}
+
+/**
+ * One plan of one campaign, fed the audience a chunk at a time: what is due for each member,
+ * content claims, send windows and the frequency cap, then batches written as they fill.
+ * The cap's view of recent sends is read once per plan and kept up to date in memory.
+ */
+class Planning {
+  private planned = 0;
+  private recent?: Map<string, SentEmail[]>;
+  private readonly writer: BatchWriter;
+  private readonly contentDates: Map<string, Date>;
+  /** sends planned here, kept only when the caller files next due times from them */
+  readonly plannedSends: PlannedSend[] = [];
+
+  constructor(
+    private readonly deps: PlanDeps,
+    private readonly campaign: LoadedCampaign,
+    private readonly inputs: Omit<PlanInputs, 'members'>,
+    private readonly scope: PlanScope,
+    private readonly keepPlanned: boolean,
+  ) {
+    this.writer = new BatchWriter(deps.store, { batchSize: deps.batchSize, messageIdDomain: deps.messageIdDomain, onBatches: deps.onBatches });
+    this.contentDates = new Map(inputs.content.map((c) => [c.guid, c.publishedAt]));
+  }
+
+  async plan(members: readonly PlannerMember[]): Promise<void> {
+    const { campaign, scope } = this;
+    const { history, content, delivered } = this.inputs;
+    let planned: PlannedSend[] = [];
+    for (const member of members) {
+      const h = history.get(String(member._id)) ?? { sends: [] };
+      const had = delivered.get(String(member._id));
+      if (scope.forceStep) {
+        const horizon = new Date(scope.now.getTime() + 400 * 86_400_000);
+        const first = candidates(campaign, { member, history: h, content, delivered: had, now: scope.now, horizon })
+          .filter((c) => c.step === scope.forceStep)
+          .sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime())[0];
+        if (first) planned.push(toPlannedSend(campaign, member, first, scope.now));
+      } else {
+        planned.push(...dueSends({ campaign, member, history: h, content, delivered: had, now: scope.now }));
+      }
+    }
+    if (planned.length === 0) return;
+    if (content.length) planned = await claimContentForSends(this.deps.store, planned, this.contentDates, scope.now);
+    const byId = new Map(members.map((m) => [String(m._id), m]));
+    await this.applyTiming(planned, byId);
+    this.planned += planned.length;
+    if (this.keepPlanned) this.plannedSends.push(...planned);
+    await this.writer.add(planned, byId);
+  }
+
+  async finish(): Promise<EnqueueResult & { planned: number }> {
+    return { planned: this.planned, ...(await this.writer.finish()) };
+  }
+
+  /**
+   * Move each send to the first moment its member's send window is open and the frequency cap
+   * allows it. Pure decisions (engine/planner/send-timing.ts) over the member's recent sends, which
+   * include sends planned but not yet out, so one plan cannot overbook a member.
+   */
+  private async applyTiming(planned: PlannedSend[], members: Map<string, PlannerMember>): Promise<void> {
+    const { deps } = this;
+    const window = this.campaign.definition.sendWindow;
+    const capped = deps.frequencyCap.max > 0 && planned.some((p) => !deps.frequencyCap.exemptCategories.includes(p.category));
+    if (!window && !capped) return;
+    if (capped && !this.recent) this.recent = await recentSends(deps.store, this.scope.now);
+    const recent = this.recent ?? new Map<string, SentEmail[]>();
+    const cap = capped ? deps.frequencyCap : { ...deps.frequencyCap, max: Number.MAX_SAFE_INTEGER };
+    for (const p of planned) {
+      const history = recent.get(p.memberId) ?? [];
+      const zone = members.get(p.memberId)?.timezone || 'UTC';
+      // Without a window only the cap can move a send (and luxon's zone arithmetic is skipped).
+      p.dueAt = window
+        ? earliestSendTime({ window, zone, cap, history, category: p.category }, p.dueAt)
+        : capOnly(history, p.category, cap, p.dueAt);
+      history.push({ sentAt: p.dueAt, category: p.category });
+      recent.set(p.memberId, history);
+    }
+  }
+}
+
+/** Each member's sends due in the cap's window (planned or out), read once per plan. */
+async function recentSends(store: Store, now: Date): Promise<Map<string, SentEmail[]>> {
+  const recent = new Map<string, SentEmail[]>();
+  for (const r of await sendsDueSince(store, new Date(now.getTime() - SEVEN_DAYS_MS))) {
+    const list = recent.get(r.memberId) ?? [];
+    list.push({ sentAt: r.dueAt, category: r.category });
+    recent.set(r.memberId, list);
+  }
+  return recent;
 }
 
 /** Next due time of each member, their history counting what was just planned (pending). */
@@ -144,35 +238,6 @@ export async function loadHistory(store: Store, campaign: string, memberIds?: re
 function capOnly(history: readonly SentEmail[], category: string, cap: FrequencyCap, at: Date): Date {
   const decision = frequencyCapDecision(history, category, cap, at);
   return decision.allowed ? at : decision.nextAllowedAt;
-}
-
-/**
- * Move each send to the first moment its member's send window is open and the frequency cap
- * allows it. Pure decisions (engine/planner/send-timing.ts) over the member's recent sends, which
- * include sends planned but not yet out, so one tick cannot overbook a member.
- */
-async function applyTiming(deps: PlanDeps, window: SendWindow | undefined, planned: PlannedSend[], members: Map<string, PlannerMember>, now: Date): Promise<void> {
-  const capped = deps.frequencyCap.max > 0 && planned.some((p) => !deps.frequencyCap.exemptCategories.includes(p.category));
-  if (!window && !capped) return;
-  const recent = new Map<string, SentEmail[]>();
-  if (capped) {
-    for (const r of await sendsDueSince(deps.store, new Date(now.getTime() - SEVEN_DAYS_MS))) {
-      const list = recent.get(r.memberId) ?? [];
-      list.push({ sentAt: r.dueAt, category: r.category });
-      recent.set(r.memberId, list);
-    }
-  }
-  const cap = capped ? deps.frequencyCap : { ...deps.frequencyCap, max: Number.MAX_SAFE_INTEGER };
-  for (const p of planned) {
-    const history = recent.get(p.memberId) ?? [];
-    const zone = members.get(p.memberId)?.timezone || 'UTC';
-    // Without a window only the cap can move a send (and luxon's zone arithmetic is skipped).
-    p.dueAt = window
-      ? earliestSendTime({ window, zone, cap, history, category: p.category }, p.dueAt)
-      : capOnly(history, p.category, cap, p.dueAt);
-    history.push({ sentAt: p.dueAt, category: p.category });
-    recent.set(p.memberId, history);
-  }
 }
 
 /**

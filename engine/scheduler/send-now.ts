@@ -37,13 +37,25 @@ export async function sendNow(engine: SendNowParts, name: string, stepArg: strin
   }
   // Batches of this step an earlier command left unfinished (it died, or the database did): resume them.
   const unfinished = (await unfinishedBatchesOfStep(engine.store, name, step)).filter((b) => b.dueAt <= engine.clock.now());
-  const report = await engine.scheduler.plan(campaign, { now: engine.clock.now(), forceStep: step });
-  onTotal(report.created + (unfinished.length ? await unsettledOf(engine, name, step) : 0));
+  let total = unfinished.length ? await unsettledOf(engine, name, step) : 0;
+  // Batches run as soon as planning queues them: the first ones go out while the rest is planned,
+  // so `onTotal` grows with each batch queued.
+  await engine.scheduler.start({ recurring: false });
+  if (total > 0) onTotal(total);
+  let report;
+  try {
+    for (const b of unfinished) await engine.scheduler.scheduleBatch(b.id, engine.clock.now());
+    report = await engine.scheduler.plan(campaign, { now: engine.clock.now(), forceStep: step }, (n) => { total += n; onTotal(total); });
+  } catch (err) {
+    await engine.scheduler.stop();
+    throw err;
+  }
+  onTotal(total);
   if (report.created === 0 && unfinished.length === 0) {
+    await engine.scheduler.stop();
     const already = await countSendsOfStep(engine.store, name, step);
     return `${name}/${step}: nothing new to send (${already} member(s) already have it; every send is recorded once).\n`;
   }
-  for (const b of unfinished) await engine.scheduler.scheduleBatch(b.id, engine.clock.now());
   await drain(engine);
   const repaired = unfinished.length && options.afterResume ? await options.afterResume(name, step) : '';
   const all = await resultCountsOfStep(engine.store, name, step);
