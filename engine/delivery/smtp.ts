@@ -59,12 +59,13 @@ export function classifySmtpError(raw: unknown): TransientError | PermanentError
   const specific = err.rejectedErrors?.[0] ?? err;
   const code = specific.responseCode ?? err.responseCode;
   const reply = specific.response ?? err.response ?? err.message;
+  // a refused login (535 5.7.8) is the relay's configuration, not the member; a 454 "try later" stays transient
+  if ((err.code === 'EAUTH' || err.code === 'ENOAUTH' || err.code === 'ECONFIG') && !(typeof code === 'number' && code < 500)) {
+    return new PermanentError(`SMTP configuration: ${err.message}`, { cause: err, code: 'SMTP_CONFIG' });
+  }
   if (typeof code === 'number') {
     if (code >= 400 && code < 500) return new TransientError(`SMTP ${reply}`, { cause: err, code: 'SMTP_TRANSIENT' });
     if (code >= 500) return new PermanentError(`SMTP ${reply}`, { cause: err, suppress: isHardBounce(code, reply), code: 'SMTP_PERMANENT' });
-  }
-  if (err.code === 'EAUTH' || err.code === 'ENOAUTH' || err.code === 'ECONFIG') {
-    return new PermanentError(`SMTP configuration: ${err.message}`, { cause: err, code: 'SMTP_CONFIG' });
   }
   if (err.code === 'EMESSAGE' || err.code === 'EENVELOPE') {
     return new PermanentError(`SMTP message rejected: ${err.message}`, { cause: err, code: 'SMTP_PERMANENT' });

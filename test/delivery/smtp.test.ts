@@ -142,6 +142,10 @@ describe('classifySmtpError', () => {
     expect((e as PermanentError).suppress).toBe(false);
   });
 
+  it('a temporary authentication failure (454) is retried, not a configuration error', () => {
+    expect(classifySmtpError(Object.assign(new Error('Invalid login'), { code: 'EAUTH', responseCode: 454, response: '454 4.7.0 Temporary authentication failure' }))).toBeInstanceOf(TransientError);
+  });
+
   it('reads the queue id out of the 250 reply', () => {
     expect(providerIdFromSmtpResponse('250 2.0.0 Ok: queued as 4XyZ12', 'm')).toBe('4XyZ12');
     expect(providerIdFromSmtpResponse('250 Accepted', 'm')).toBe('250 Accepted');
