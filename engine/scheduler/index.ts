@@ -91,7 +91,14 @@ export class Scheduler {
     this.agenda.define(JOB.tick, async (job: Job) => { await touching(job, () => this.tick()); }, { concurrency: 1 });
     this.agenda.define<{ batchId: string }>(JOB.sendBatch, async (job: Job<{ batchId: string }>) => {
       await touching(job, () => this.runBatch(job.attrs.data.batchId));
-    }, { concurrency: deps.batchConcurrency, lockLifetime: deps.sender.leaseMs });
+    }, {
+      concurrency: deps.batchConcurrency,
+      // Lock only what this process can run, plus one ready to start: a process that locked every
+      // queued batch (200 at 100,000 members) held them past their lock lifetime, other pollers
+      // took them again ("job cannot be updated"), and other workers found nothing to share.
+      lockLimit: deps.batchConcurrency + 1,
+      lockLifetime: deps.sender.leaseMs,
+    });
     this.agenda.define(JOB.sweep, async () => { await this.sweep(); }, { concurrency: 1 });
     for (const job of deps.recurringJobs ?? []) {
       this.agenda.define(job.name, async () => { await job.run(deps.clock.now()); }, { concurrency: 1, ...(job.lockLifetimeMs ? { lockLifetime: job.lockLifetimeMs } : {}) });
