@@ -20,6 +20,11 @@ function headerBlock(message: OutgoingMessage, boundary: string): string {
   return root.buildHeaders();
 }
 
+/** The headers (and blank line) of a UTF-8 quoted-printable body part. */
+export function qpPartHeader(contentType: 'text/plain' | 'text/html'): string {
+  return `Content-Type: ${contentType}; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n`;
+}
+
 // Boundaries need only be unique per message and absent from the content: a random prefix per
 // process and a counter ("=_" never occurs in quoted-printable).
 const boundaryPrefix = `=_fw_${randomBytes(8).toString('hex')}_`;
@@ -34,7 +39,7 @@ let boundaryCount = 0;
  */
 export function buildMessageChunks(message: OutgoingMessage, boundary = `${boundaryPrefix}${(++boundaryCount).toString(36)}`): Buffer[] {
   if (message.attachments?.length) throw new Error('buildMessageChunks: messages with attachments are composed by nodemailer');
-  const partHead = (type: string) => `--${boundary}\r\nContent-Type: ${type}; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n`;
+  const partHead = (type: 'text/plain' | 'text/html') => `--${boundary}\r\n${qpPartHeader(type)}`;
   const chunks: Buffer[] = [Buffer.from(`${headerBlock(message, boundary)}\r\n\r\n${partHead('text/plain')}`, 'utf8')];
   const varying = message.varying ?? [];
   encodeSegmented(message.text, varying, chunks);

@@ -294,25 +294,30 @@ function clientName(): string {
   return name.includes('.') ? name : '[127.0.0.1]';
 }
 
-/** TCP (TCP_NODELAY: the small end-of-data packet must not wait for the server's delayed ACK), then TLS if implicit. */
-function connectSocket(o: SmtpConnectionOptions): Promise<Socket> {
+/** TCP with TCP_NODELAY (the small end-of-data packet must not wait for the server's delayed ACK); nodemailer's sockets come from here too (smtp.ts). */
+export function connectTcp(host: string, port: number, timeoutMs: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = tcpConnect({ host: o.host, port: o.port });
+    const socket = tcpConnect({ host, port });
     socket.setNoDelay(true);
     const fail = (err: Error) => {
       socket.destroy();
       reject(Object.assign(err, { code: (err as Error & { code?: string }).code ?? 'ECONNECTION' }));
     };
-    socket.setTimeout(o.timeoutMs, () => fail(smtpError(`Connection timeout after ${o.timeoutMs} ms`, 'ETIMEDOUT')));
+    socket.setTimeout(timeoutMs, () => fail(smtpError(`Connection timeout after ${timeoutMs} ms`, 'ETIMEDOUT')));
     socket.once('error', fail);
     socket.once('connect', () => {
       socket.setTimeout(0);
       socket.removeListener('error', fail);
       socket.removeAllListeners('timeout');
-      if (o.secure) upgrade(socket, o).then(resolve, reject);
-      else resolve(socket);
+      resolve(socket);
     });
   });
+}
+
+/** TCP, then TLS if implicit. */
+async function connectSocket(o: SmtpConnectionOptions): Promise<Socket> {
+  const socket = await connectTcp(o.host, o.port, o.timeoutMs);
+  return o.secure ? upgrade(socket, o) : socket;
 }
 
 function upgrade(socket: Socket, o: SmtpConnectionOptions): Promise<Socket> {

@@ -2,14 +2,14 @@
 // (smtp-pool.ts, smtp-connection.ts) and turns SMTP replies and socket failures into
 // TransientError / PermanentError, so the sender can decide retry vs give-up without knowing
 // SMTP. Messages with attachments still go through nodemailer, which composes them.
-import { connect as tcpConnect } from 'node:net';
-import { buildMessageChunks } from './mime.ts';
+import { buildMessageChunks, qpPartHeader } from './mime.ts';
 import { encodeQuotedPrintable } from './quoted-printable.ts';
 import nodemailer from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import { parseConnectionUrl } from 'nodemailer/lib/shared/index.js';
 import { PermanentError, TransientError } from '../errors.ts';
 import { SmtpConnectionPool } from './smtp-pool.ts';
+import { connectTcp } from './smtp-connection.ts';
 import type { OutgoingMessage, SendResult, Transport } from './transport.ts';
 
 export interface SmtpTransportOptions {
@@ -92,7 +92,7 @@ export function providerIdFromSmtpResponse(response: string | undefined, fallbac
 }
 
 function qpPart(contentType: 'text/plain' | 'text/html', body: string): string {
-  return `Content-Type: ${contentType}; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n${encodeQuotedPrintable(body).toString('latin1')}`;
+  return `${qpPartHeader(contentType)}${encodeQuotedPrintable(body).toString('latin1')}`;
 }
 
 function formatAddress(a: { email: string; name?: string }): { address: string; name: string } {
@@ -101,29 +101,14 @@ function formatAddress(a: { email: string; name?: string }): { address: string; 
 
 type SocketCallback = (err: Error | null, socket?: { connection: import('node:net').Socket }) => void;
 
-/** nodemailer's connection with TCP_NODELAY (see smtp-connection.ts), for messages with attachments. */
-function connectWithoutDelay(o: { host?: string; port?: number; secure?: boolean }, timeoutMs: number, cb: SocketCallback): void {
-  const socket = tcpConnect({ host: o.host ?? 'localhost', port: o.port ?? (o.secure ? 465 : 587) });
-  socket.setNoDelay(true);
-  const fail = (err: Error) => {
-    socket.destroy();
-    cb(err);
-  };
-  socket.setTimeout(timeoutMs, () => fail(Object.assign(new Error('Connection timeout'), { code: 'ETIMEDOUT' })));
-  socket.once('error', fail);
-  socket.once('connect', () => {
-    socket.setTimeout(0);
-    socket.removeListener('error', fail);
-    cb(null, { connection: socket });
-  });
-}
-
 export class SmtpTransport implements Transport {
   readonly name = 'smtp';
   private readonly pool: SmtpConnectionPool;
   private readonly returnPath?: SmtpTransportOptions['returnPath'];
   private readonly parsed: SMTPPool.Options;
   private readonly timeout: number;
+  /** the URL's TLS options, with self-signed certificates accepted when configured */
+  private readonly tls: SMTPPool.Options['tls'];
   private readonly options: SmtpTransportOptions;
   /** nodemailer, only for messages with attachments (rare; opened on first use) */
   private composer?: nodemailer.Transporter<SMTPPool.SentMessageInfo>;
@@ -134,7 +119,7 @@ export class SmtpTransport implements Transport {
     this.timeout = options.timeoutMs ?? 60_000;
     this.parsed = parseConnectionUrl(options.url) as SMTPPool.Options;
     const secure = this.parsed.secure ?? false;
-    const tls = { ...(this.parsed.tls ?? {}), ...(options.allowSelfSigned ? { rejectUnauthorized: false } : {}) };
+    this.tls = { ...(this.parsed.tls ?? {}), ...(options.allowSelfSigned ? { rejectUnauthorized: false } : {}) };
     const auth = this.parsed.auth as { user?: string; pass?: string } | undefined;
     this.pool = new SmtpConnectionPool({
       host: this.parsed.host ?? 'localhost',
@@ -143,7 +128,7 @@ export class SmtpTransport implements Transport {
       requireTLS: this.parsed.requireTLS,
       ignoreTLS: this.parsed.ignoreTLS,
       auth: auth?.user ? { user: auth.user, pass: auth.pass ?? '' } : undefined,
-      tls,
+      tls: this.tls,
       timeoutMs: this.timeout,
       clientName: this.parsed.name,
     }, options.poolSize);
@@ -209,8 +194,11 @@ export class SmtpTransport implements Transport {
       connectionTimeout: timeout,
       greetingTimeout: timeout,
       socketTimeout: timeout,
-      tls: this.options.allowSelfSigned ? { ...(this.parsed.tls ?? {}), rejectUnauthorized: false } : this.parsed.tls,
-      getSocket: (o: { host?: string; port?: number; secure?: boolean }, cb: SocketCallback) => connectWithoutDelay(o, timeout, cb),
+      tls: this.tls,
+      // our TCP_NODELAY socket; nodemailer does the greeting and any TLS on it
+      getSocket: (o: { host?: string; port?: number; secure?: boolean }, cb: SocketCallback) => {
+        connectTcp(o.host ?? 'localhost', o.port ?? (o.secure ? 465 : 587), timeout).then((connection) => cb(null, { connection }), (err: Error) => cb(err));
+      },
     } as SMTPPool.Options);
     // idle-connection failures surface again on the next send, classified; only keep the process alive here
     this.composer.on('error', () => {});
