@@ -34,6 +34,18 @@ describe('smtp transport against a scripted server', () => {
     expect(providerId).toBe(sink.for(msg.to.email)[0]?.queueId);
   });
 
+  it('a message with an attachment (an event invite) is composed by nodemailer and arrives whole', async () => {
+    const msg = { ...makeMessage(), attachments: [{ filename: 'invite.ics', contentType: 'text/calendar; charset=utf-8', content: 'BEGIN:VCALENDAR\r\nUID:hackathon@flywheel\r\nEND:VCALENDAR\r\n' }] };
+    const { providerId } = await transport.send(msg);
+    const [got] = sink.for(msg.to.email);
+    expect(providerId).toBe(got?.queueId);
+    expect(got?.subject).toBe(msg.subject);
+    expect(got?.html).toContain('Thanks for joining.');
+    expect(got?.parsed.attachments.map((a) => [a.filename, a.contentType, a.content.toString('utf8')])).toEqual([
+      ['invite.ics', 'text/calendar', 'BEGIN:VCALENDAR\r\nUID:hackathon@flywheel\r\nEND:VCALENDAR\r\n'],
+    ]);
+  });
+
   it('a greylisting 451 fails once as transient, then the retry is delivered', async () => {
     const msg = makeMessage();
     sink.respond({ stage: 'rcpt', recipient: msg.to.email, code: 451, times: 1 });
