@@ -28,37 +28,44 @@ export interface PlanChange {
 interface MarkEntry { members?: string[]; allMembers?: boolean; content?: boolean }
 export interface MemberChangeEntry { members?: string[]; allMembers?: boolean }
 
+/** A journal's saved position (the tick's cursor, the member-changes floor): one small document by `_id`. */
 const positionIn = (collection: string, id: string) => async (db: Db): Promise<number> =>
   ((await db.collection(collection).findOne({ _id: id as never })) as { n?: number } | null)?.n ?? 0;
+
+/** Raise a saved position to `n` (never lower it: a slower process may save an older one). */
+const raisePosition = (db: Db, collection: string, id: string, n: number) =>
+  upsertRetryingOnce(() => db.collection(collection).updateOne({ _id: id as never }, { $max: { n } }, { upsert: true }));
 
 /** The tick's cursor: marks below it were read, and only those are ever dropped. */
 const marksCursor = positionIn(PLAN_MARKS_COLLECTION, CURSOR_ID);
 const planMarks = new Journal<MarkEntry>({ collection: PLAN_MARKS_COLLECTION, floor: marksCursor });
 
 /** Where member-change writers start: entries below it were dropped by the snapshot that read them. */
-const memberChangesFloor = positionIn(MEMBER_CHANGES_COLLECTION, FLOOR_ID);
+export const memberChangesFloor = positionIn(MEMBER_CHANGES_COLLECTION, FLOOR_ID);
 export const memberChanges = new Journal<MemberChangeEntry>({ collection: MEMBER_CHANGES_COLLECTION, floor: memberChangesFloor });
-export { memberChangesFloor };
+
+/** The journal entry for a change (only the fields it sets), or undefined when it names nothing. */
+function entryOf(change: PlanChange): MarkEntry | undefined {
+  const members = [...new Set(change.members ?? [])];
+  if (!members.length && !change.allMembers && !change.content) return undefined;
+  return { ...(members.length ? { members } : {}), ...(change.allMembers ? { allMembers: true } : {}), ...(change.content ? { content: true } : {}) };
+}
 
 /** Record that planning inputs changed; the next tick re-plans what it names. */
 export async function markPlanningInputs(db: Db, change: PlanChange): Promise<void> {
-  const members = [...new Set(change.members ?? [])];
-  if (!members.length && !change.allMembers && !change.content) return;
-  await planMarks.append(db, { ...(members.length ? { members } : {}), ...(change.allMembers ? { allMembers: true } : {}), ...(change.content ? { content: true } : {}) });
+  const entry = entryOf(change);
+  if (entry) await planMarks.append(db, entry);
 }
 
 /** Record that members' own records changed (import, award, renewal, erasure, any model write): both journals. */
 export async function markMemberRecords(db: Db, change: Pick<PlanChange, 'members' | 'allMembers'>): Promise<void> {
-  const members = [...new Set(change.members ?? [])];
-  if (!members.length && !change.allMembers) return;
-  const entry = { ...(members.length ? { members } : {}), ...(change.allMembers ? { allMembers: true } : {}) };
-  await memberChanges.append(db, entry);
-  await planMarks.append(db, entry);
+  const entry = entryOf({ members: change.members, allMembers: change.allMembers });
+  if (entry) await Promise.all([memberChanges.append(db, entry), planMarks.append(db, entry)]);
 }
 
 /** Move the member-changes floor up to `n` and drop the entries below it. */
 export async function dropMemberChangesBelow(db: Db, n: number): Promise<void> {
-  await upsertRetryingOnce(() => db.collection(MEMBER_CHANGES_COLLECTION).updateOne({ _id: FLOOR_ID as never }, { $max: { n } }, { upsert: true }));
+  await raisePosition(db, MEMBER_CHANGES_COLLECTION, FLOOR_ID, n);
   await memberChanges.dropBelow(db, n);
 }
 
@@ -100,8 +107,7 @@ export async function readPlanningMarks(db: Db, from?: number): Promise<ReadMark
 
 /** Remember how far the tick has read, and drop marks it no longer needs (kept well below the cursor: writers may start from an older one). */
 export async function savePlanningMarksCursor(db: Db, next: number): Promise<void> {
-  const marks = db.collection(PLAN_MARKS_COLLECTION);
-  await upsertRetryingOnce(() => marks.updateOne({ _id: CURSOR_ID as never }, { $max: { n: next } }, { upsert: true }));
+  await raisePosition(db, PLAN_MARKS_COLLECTION, CURSOR_ID, next);
   const keep = 10_000;
   if (next > keep && next % 100 === 0) await planMarks.dropBelow(db, next - keep);
 }
