@@ -112,13 +112,6 @@ export class BatchWriter {
   }
 }
 
-/** Record planned sends all at once (callers that hold them all already). */
-export async function enqueuePlanned(store: Store, planned: PlannedSend[], options: EnqueueOptions & { members: Map<string, PlannerMember> }): Promise<EnqueueResult> {
-  const writer = new BatchWriter(store, options);
-  await writer.add(planned, options.members);
-  return writer.finish();
-}
-
 function snapshot(doc: PlannedSendRecord, m: PlannerMember | undefined): BatchRecipient {
   return {
     sendLogId: doc._id,

@@ -51,8 +51,8 @@ export async function planCampaign(deps: PlanDeps, campaign: LoadedCampaign, sco
   const { store } = deps;
   const inMemory = everyone && !needsFullPlanning(campaign);
   const chunks: AsyncIterable<PlannerMember[]> = inMemory
-    ? chunksOf(everyone.filter((m) => mayReceive(campaign, m, scope.now)))
-    : audienceChunks(store.models.Member.find(await audienceFilter(store, campaign, scope.now)).lean().cursor({ batchSize: AUDIENCE_CHUNK }) as AsyncIterable<unknown> as AsyncIterable<PlannerMember>);
+    ? inChunks(everyone.filter((m) => mayReceive(campaign, m, scope.now)))
+    : inChunks(store.models.Member.find(await audienceFilter(store, campaign, scope.now)).lean().cursor({ batchSize: AUDIENCE_CHUNK }) as AsyncIterable<unknown> as AsyncIterable<PlannerMember>);
   const iterator = chunks[Symbol.asyncIterator]();
   const head = await iterator.next();
   if (head.done && !everyone?.length) return { planned: 0, created: 0, existing: 0, batchIds: [], due: [] };
@@ -74,7 +74,7 @@ export async function planMembers(deps: PlanDeps, campaign: LoadedCampaign, memb
   const [history, { content, delivered }] = await Promise.all([loadHistory(store, campaign.name, members.map((m) => m._id as Types.ObjectId)), contentFor(store, campaign, now)]);
   // the same gate the database filter applies in a full replan (candidates re-checks it exactly)
   const planning = new Planning(deps, campaign, { history, content, delivered }, { now }, true);
-  for await (const chunk of chunksOf(members.filter((m) => mayReceive(campaign, m, now)))) await planning.plan(chunk);
+  for await (const chunk of inChunks(members.filter((m) => mayReceive(campaign, m, now)))) await planning.plan(chunk);
   const outcome = await planning.finish();
   const due = dueEntries(campaign, members, { history, content, delivered }, planning.plannedSends, now);
   return { ...outcome, due };
@@ -87,13 +87,10 @@ interface PlanInputs {
   delivered: Map<string, Set<string>>;
 }
 
-async function* chunksOf(members: readonly PlannerMember[]): AsyncIterable<PlannerMember[]> {
-  for (let i = 0; i < members.length; i += AUDIENCE_CHUNK) yield members.slice(i, i + AUDIENCE_CHUNK);
-}
-
-async function* audienceChunks(cursor: AsyncIterable<PlannerMember>): AsyncIterable<PlannerMember[]> {
+/** Members in chunks of AUDIENCE_CHUNK, from an array or a database cursor alike. */
+async function* inChunks(members: Iterable<PlannerMember> | AsyncIterable<PlannerMember>): AsyncIterable<PlannerMember[]> {
   let chunk: PlannerMember[] = [];
-  for await (const member of cursor) {
+  for await (const member of members) {
     chunk.push(member);
     if (chunk.length >= AUDIENCE_CHUNK) {
       yield chunk;
