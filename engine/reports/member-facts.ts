@@ -14,9 +14,9 @@
 // wrong figure.
 import { randomBytes } from 'node:crypto';
 import type { Db } from 'mongodb';
-import { Types } from 'mongoose';
 import type { Store } from '../store/index.ts';
 import { isDuplicateKeyError } from '../store/keyed-insert.ts';
+import { storedId } from '../store/member-id.ts';
 import { dropMemberChangesBelow, memberChanges, memberChangesFloor } from '../store/plan-marks.ts';
 import type { MemberFacts } from './membership.ts';
 
@@ -90,7 +90,7 @@ async function readMembers(store: Store, ids: string[]): Promise<Map<string, Mem
   const out = new Map<string, MemberFacts>();
   const members = store.models.Member.collection;
   for (let i = 0; i < ids.length; i += READ_CHUNK) {
-    const found = await Promise.all(ids.slice(i, i + READ_CHUNK).map((id) => members.findOne({ _id: Types.ObjectId.isValid(id) ? new Types.ObjectId(id) : (id as never) }, { projection: FACT_FIELDS })));
+    const found = await Promise.all(ids.slice(i, i + READ_CHUNK).map((id) => members.findOne({ _id: storedId(id) as never }, { projection: FACT_FIELDS })));
     for (const m of found) if (m) out.set(String(m._id), factsOf(m as unknown as MemberDoc));
   }
   return out;

@@ -10,3 +10,8 @@ export function memberIdForEmail(email: string): Types.ObjectId {
   const digest = createHash('sha256').update(`flywheel-member:${email.trim().toLowerCase()}`).digest();
   return new Types.ObjectId(digest.subarray(0, 12));
 }
+
+/** The stored `_id` a string id names: an ObjectId when it is one's 24 hex digits, else the string itself. */
+export function storedId(id: string): Types.ObjectId | string {
+  return /^[0-9a-f]{24}$/.test(id) ? new Types.ObjectId(id) : id;
+}

@@ -12,6 +12,7 @@ import { insertKeyed } from '../store/keyed-insert.ts';
 import { liftTopicSuppression, suppress } from '../ledger/index.ts';
 import { FlywheelError } from '../errors.ts';
 import type { RecipientRef } from './tokens.ts';
+import { storedId } from '../store/member-id.ts';
 
 export interface TrackingDeps {
   store: Store;
@@ -21,7 +22,6 @@ export interface TrackingDeps {
 
 export type UnsubscribeVia = 'link' | 'one-click' | 'mailto' | 'preferences' | 'provider';
 
-const oid = (id: string): Types.ObjectId | string => (/^[0-9a-f]{24}$/.test(id) ? new Types.ObjectId(id) : id);
 
 /**
  * Record one raw event under `key` (reports/raw-events.ts says what each type counts) and
@@ -37,7 +37,7 @@ export async function recordEvent(deps: TrackingDeps, ref: Omit<RecipientRef, 's
 
 /** The member a token names, with what the pages show; SEND_NOT_FOUND when they were erased or never existed. */
 export async function memberFor(store: Store, ref: RecipientRef): Promise<{ email: string; topics: Partial<Record<Topic, boolean>> }> {
-  const m = await store.models.Member.findById(oid(ref.memberId), { email: 1, topics: 1, erasedAt: 1 }).lean();
+  const m = await store.models.Member.findById(storedId(ref.memberId), { email: 1, topics: 1, erasedAt: 1 }).lean();
   if (!m || m.erasedAt) throw new FlywheelError('SEND_NOT_FOUND', 'This link refers to a member we have no record of.');
   return { email: m.email, topics: (m.topics ?? {}) as Partial<Record<Topic, boolean>> };
 }
@@ -52,7 +52,7 @@ export async function unsubscribeMember(deps: TrackingDeps, ref: RecipientRef, v
     throw e;
   }
   await suppress(deps.store, email, 'unsubscribed', at, { detail: `${via} from ${ref.campaign}/${ref.step}` });
-  await deps.store.models.Member.updateOne({ _id: oid(ref.memberId), unsubscribedAt: { $exists: false } } as never, { $set: { unsubscribedAt: at } });
+  await deps.store.models.Member.updateOne({ _id: storedId(ref.memberId), unsubscribedAt: { $exists: false } } as never, { $set: { unsubscribedAt: at } });
   // counted once per member, by the event's key (a journal replay or a second click changes nothing)
   const first = await recordEvent(deps, ref, 'unsubscribe', at, `unsubscribe:${ref.memberId}`, { via });
   return { first };
@@ -62,7 +62,7 @@ export async function unsubscribeMember(deps: TrackingDeps, ref: RecipientRef, v
 export async function setTopics(deps: TrackingDeps, ref: RecipientRef, topics: Record<Topic, boolean>): Promise<void> {
   const now = deps.clock.now();
   const { email } = await memberFor(deps.store, ref);
-  await deps.store.models.Member.updateOne({ _id: oid(ref.memberId) }, { $set: Object.fromEntries(Object.entries(topics).map(([t, on]) => [`topics.${t}`, on])) });
+  await deps.store.models.Member.updateOne({ _id: storedId(ref.memberId) }, { $set: Object.fromEntries(Object.entries(topics).map(([t, on]) => [`topics.${t}`, on])) });
   for (const [topic, on] of Object.entries(topics)) {
     if (on) await liftTopicSuppression(deps.store, email, topic);
     else await suppress(deps.store, email, 'topic-opt-out', now, { topic, detail: 'preference centre' });

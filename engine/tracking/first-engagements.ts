@@ -9,13 +9,13 @@
 // most a quarter of the time while hits keep coming, at full speed when they stop or when more
 // than `maxPending` wait. A final flush drains them; what the database cannot take at shutdown is
 // handed back for the spool file.
-import { Types } from 'mongoose';
 import { markPlanningInputs } from '../store/plan-marks.ts';
 import { insertKeyed } from '../store/keyed-insert.ts';
 import type { Store } from '../store/index.ts';
 import type { CounterBuffer } from '../reports/counters.ts';
 import { recordFirstEngagements } from '../ledger/index.ts';
 import type { Hit } from './hits.ts';
+import { storedId } from '../store/member-id.ts';
 
 export interface FirstEngagement {
   kind: 'open' | 'click';
@@ -30,7 +30,6 @@ export interface FirstEngagement {
 }
 
 const keyOf = (f: Pick<FirstEngagement, 'kind' | 'sendLogId'>) => `${f.kind}:${f.sendLogId}`;
-const oid = (id: string): Types.ObjectId | string => (/^[0-9a-f]{24}$/.test(id) ? new Types.ObjectId(id) : id);
 const later = (a: Date | undefined, b: Date) => (a && a > b ? a : b);
 
 /**
@@ -86,7 +85,7 @@ export async function writeFirstEngagements(store: Store, counters: CounterBuffe
     members.set(f.memberId, m);
   }
   await recordFirstEngagements(store, firsts.filter((f) => f.kind === 'open'), firsts.filter((f) => f.kind === 'click'));
-  await store.models.Member.collection.bulkWrite([...members].map(([id, max]) => ({ updateOne: { filter: { _id: oid(id) }, update: { $max: max } } })) as never, { ordered: false });
+  await store.models.Member.collection.bulkWrite([...members].map(([id, max]) => ({ updateOne: { filter: { _id: storedId(id) }, update: { $max: max } } })) as never, { ordered: false });
   // engagement decides drip branches and engagement segments: re-plan these members next tick
   await markPlanningInputs(store.db, { members: [...members.keys()] });
   for (const d of docs) known?.add(d.key);
