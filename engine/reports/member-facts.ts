@@ -17,12 +17,12 @@ import type { Db } from 'mongodb';
 import type { Store } from '../store/index.ts';
 import { isDuplicateKeyError } from '../store/keyed-insert.ts';
 import { storedId } from '../store/member-id.ts';
+import { findEachById } from '../store/by-id.ts';
 import { dropMemberChangesBelow, memberChanges, memberChangesFloor } from '../store/plan-marks.ts';
 import type { MemberFacts } from './membership.ts';
 
 export const MEMBER_FACTS_COLLECTION = 'member_fact_snapshots';
 const PART_SIZE = 2000;
-const READ_CHUNK = 200;
 const REREAD_SHARE = 8;
 const REREAD_MIN = 200;
 /** entries kept below the newest snapshot's position (a slower reader may still be catching up from them) */
@@ -85,15 +85,10 @@ async function membersChangedSince(db: Db, from: number, limit: number): Promise
 /** Entries below the floor were dropped: a snapshot from before it cannot catch up. */
 const changesKeptFrom = async (db: Db, from: number) => from >= (await memberChangesFloor(db));
 
-/** Members by `_id`, one keyed lookup each (the lookup the embedded database indexes; `$in` scans), many at once. */
+/** Members' facts by `_id` (store/by-id.ts: one indexed lookup each). */
 async function readMembers(store: Store, ids: string[]): Promise<Map<string, MemberFacts>> {
-  const out = new Map<string, MemberFacts>();
-  const members = store.models.Member.collection;
-  for (let i = 0; i < ids.length; i += READ_CHUNK) {
-    const found = await Promise.all(ids.slice(i, i + READ_CHUNK).map((id) => members.findOne({ _id: storedId(id) as never }, { projection: FACT_FIELDS })));
-    for (const m of found) if (m) out.set(String(m._id), factsOf(m as unknown as MemberDoc));
-  }
-  return out;
+  const found = await findEachById(store.models.Member.collection, ids.map(storedId), FACT_FIELDS);
+  return new Map(found.filter((m) => m !== null).map((m) => [String(m!._id), factsOf(m as unknown as MemberDoc)]));
 }
 
 interface Snapshot { gen: number; marks: number; facts: MemberFactsById }

@@ -5,18 +5,16 @@
 // resumed definition, new content for kinds that read it, a bulk member update, or an audience
 // that depends on other campaigns' send logs. Members are read once per tick.
 import type { Logger } from 'pino';
-import pLimit from 'p-limit';
 import type { LoadedCampaign } from '../campaigns/index.ts';
 import { kindOf } from '../campaigns/index.ts';
 import type { PlannerMember } from '../planner/index.ts';
 import { needsFullPlanning } from '../planner/next-due.ts';
 import type { Store } from '../store/index.ts';
+import { findEachById } from '../store/by-id.ts';
+import { storedId } from '../store/member-id.ts';
 import { readPlanningMarks, savePlanningMarksCursor } from '../store/plan-marks.ts';
 import { fileDue, loadDueIndexState, readDue, saveDueIndexState, type DueEntry } from './due-index.ts';
 import { planCampaign, planMembers, type PlanDeps, type PlanOutcome } from './plan.ts';
-
-/** lookups in flight at once when members are read one by one */
-const LOOKUPS_IN_FLIGHT = 16;
 
 export interface CampaignTick {
   campaign: LoadedCampaign;
@@ -24,14 +22,9 @@ export interface CampaignTick {
   mode: 'full' | 'due';
 }
 
-/**
- * Members by id, each read by its `_id`: the one lookup the embedded database answers from its
- * index (an `$in` over ids reads the whole collection there), so a tick's cost follows the
- * members due, not the members stored. Erased or deleted ids are simply absent.
- */
+/** Members by id, each read by its `_id` (store/by-id.ts), so a tick's cost follows the members due, not the members stored. Erased or deleted ids are simply absent. */
 export async function membersByIds(store: Store, ids: readonly string[]): Promise<PlannerMember[]> {
-  const reading = pLimit(LOOKUPS_IN_FLIGHT);
-  const found = await Promise.all(ids.map((id) => reading(() => store.models.Member.findById(id).lean())));
+  const found = await findEachById(store.models.Member.collection, ids.map(storedId));
   return found.filter((m) => m !== null) as unknown as PlannerMember[];
 }
 

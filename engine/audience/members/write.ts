@@ -3,9 +3,9 @@
 // ones are updated by that `_id` (one bulk write, each a keyed lookup). Only members whose id
 // is not derived (made before, or by another path) are looked up by email, once per batch.
 // Every step is keyed, so re-running a batch, or a whole interrupted import, converges.
+import { findEachById } from '../../store/by-id.ts';
 import { markMemberRecords } from '../../store/plan-marks.ts';
 import { Types } from 'mongoose';
-import pLimit from 'p-limit';
 import { memberIdForEmail, type Store } from '../../store/index.ts';
 import { insertKeyed } from '../../store/keyed-insert.ts';
 import type { memberUpdate } from './rows.ts';
@@ -35,8 +35,7 @@ export async function writeMemberBatch(store: Store, batch: MemberWrite[], now: 
   // A row that matches what is stored is left alone, so running an import again (or resuming
   // one) costs one indexed read per row instead of a write. The reads go by `_id` (the lookup the
   // embedded database indexes), many at once over the connection pool.
-  const reading = pLimit(STORED_READS_AT_ONCE);
-  const stored = await Promise.all(existing.map((u) => reading(() => Member.collection.findOne({ _id: memberIdForEmail(u.email) }))));
+  const stored = await findEachById(Member.collection, existing.map((u) => memberIdForEmail(u.email)));
   const changed = existing.filter((u, i) => !matchesStored(stored[i], { ...u.set, email: u.email }));
   if (changed.length) {
     const byDerivedId = await Member.bulkWrite(
@@ -48,12 +47,6 @@ export async function writeMemberBatch(store: Store, batch: MemberWrite[], now: 
   }
   return { created: batch.length - existing.length, updated: existing.length, unchanged: existing.length - changed.length };
 }
-
-/**
- * Reads by `_id` at once per batch: enough to keep the database busy; a thousand at once only
- * queue in the driver's pool, whose wait queue costs this process more CPU than the reads.
- */
-const STORED_READS_AT_ONCE = 16;
 
 /** True when every path the row sets already holds that value (dates by time, arrays and objects by content). */
 export function matchesStored(doc: Record<string, unknown> | null | undefined, set: Record<string, unknown>): boolean {
