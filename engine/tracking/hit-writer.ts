@@ -137,12 +137,16 @@ export class HitWriter {
         this.stats.overflowing = false;
         await this.spool.seal();
       }
-      for (;;) {
+      for (let partial = false; ;) {
         // bounded memory: while too many first engagements wait, hits wait (and spill) instead
         if (!final && this.firsts.backlog >= this.firsts.maxPending) break;
         if (!this.pending) {
+          // one partial page per pass: hits that came in while a page was written wait for the
+          // next pass (or fill a whole page), instead of a stream of small pages under load
+          if (partial && !final && this.buffer.length < this.batchSize) break;
           const batch = this.takeReady(final);
           if (batch.length === 0) break;
+          partial = batch.length < this.batchSize;
           this.pending = { id: `${this.writer}.${++this.seq}`, hits: batch };
         }
         await this.write(this.pending);

@@ -56,6 +56,27 @@ describe('the tracking hit writer', () => {
     expect(await countStoredHits(store, { campaign: 'one-page-test' })).toBe(1500);
   });
 
+  it('under steady load a flush writes what it found in full pages, and hits arriving meanwhile wait for the next flush instead of following as small pages', async () => {
+    const counters = new CounterBuffer(store);
+    const writer = new HitWriter({ store, counters, clock: systemClock, log }, { spoolDir: mkdtempSync(join(tmpdir(), 'flywheel-spool-')), batchSize: 100, flushEveryMs: 60_000 });
+    for (const h of hits(250, 'steady-test')) writer.add(h);
+    const pass = writer.flush();
+    await new Promise((r) => setImmediate(r)); // the pass has taken its first page and is writing it
+    for (const h of hits(5, 'steady-test')) writer.add(h);
+    await pass;
+    expect(await pagesOf('steady-test')).toBe(3); // 100 + 100 + 55: a backlog goes out in full pages
+    for (const h of hits(5, 'steady-test')) writer.add(h);
+    const second = writer.flush();
+    await new Promise((r) => setImmediate(r));
+    for (const h of hits(7, 'steady-test')) writer.add(h);
+    await second;
+    expect(await pagesOf('steady-test')).toBe(4); // one partial page per flush
+    expect(writer.stats.buffered).toBe(7);
+    await writer.close();
+    expect(await pagesOf('steady-test')).toBe(5);
+    expect(await countStoredHits(store, { campaign: 'steady-test' })).toBe(267);
+  });
+
   it('a page written again (a retried flush) is not counted twice', async () => {
     const counters = new CounterBuffer(store);
     const page = { id: 'retry-test.1', hits: hits(20, 'retry-test') };
