@@ -25,11 +25,13 @@ export function composeMessage(ctx: ComposeContext, compiled: CompiledMessage, r
     from: ctx.from,
     to: { email: r.email, name: member.name || undefined },
     subject: filled.subject,
-    html: filled.html,
-    text: filled.text,
+    date: sentAt,
+    // joined only if a transport reads them whole (SendGrid, the outbox); SMTP encodes the pieces
+    get html() { return filled.html; },
+    get text() { return filled.text; },
     // the token the fill minted for the tracking URLs: one token (two crypto operations) per message
     headers: messageHeaders(ctx.urls, ctx.from, filled.recipientToken, send),
-    varying: [filled.recipientToken],
+    pieces: { html: filled.htmlPieces, text: filled.textPieces },
     attachments: ctx.attachments.length ? ctx.attachments : undefined,
     tags: { sendLogId, campaign: ctx.campaign, step: ctx.step },
   };

@@ -1,24 +1,12 @@
 // One recipient's RFC 5322 message, as a few Buffers the SMTP connection writes at once (no
-// MIME tree of streams, no per-recipient copy of the shared body). The header block comes from
-// nodemailer's own MimeNode (address and RFC 2047 encoding, folding); the bodies are
+// MIME tree of streams, no per-recipient copy of the shared body). The header block is written
+// as nodemailer's MimeNode writes it (mime-headers.ts); the bodies are
 // quoted-printable (quoted-printable.ts, qp-segments.ts), so no line starts with "." and SMTP
 // has nothing to dot-stuff. Messages with attachments are left to nodemailer's composer.
 import { randomBytes } from 'node:crypto';
-import MimeNode from 'nodemailer/lib/mime-node/index.js';
-import { encodeSegmented } from './qp-segments.ts';
+import { headerBlock } from './mime-headers.ts';
+import { encodePieces, encodeSegmented } from './qp-segments.ts';
 import type { OutgoingMessage } from './transport.ts';
-
-/** The header block (no trailing blank line) of a multipart/alternative message. */
-function headerBlock(message: OutgoingMessage, boundary: string): string {
-  const root = new MimeNode(`multipart/alternative; boundary="${boundary}"`);
-  // custom headers first, then the addressing ones (which win), as nodemailer's composer orders them
-  root.addHeader(message.headers);
-  root.setHeader('From', { name: message.from.name ?? '', address: message.from.email } as never);
-  root.setHeader('To', { name: message.to.name ?? '', address: message.to.email } as never);
-  root.setHeader('Subject', message.subject);
-  root.setHeader('Message-ID', `<${message.messageId}>`);
-  return root.buildHeaders();
-}
 
 /** The headers (and blank line) of a UTF-8 quoted-printable body part. */
 export function qpPartHeader(contentType: 'text/plain' | 'text/html'): string {
@@ -41,10 +29,13 @@ export function buildMessageChunks(message: OutgoingMessage, boundary = `${bound
   if (message.attachments?.length) throw new Error('buildMessageChunks: messages with attachments are composed by nodemailer');
   const partHead = (type: 'text/plain' | 'text/html') => `--${boundary}\r\n${qpPartHeader(type)}`;
   const chunks: Buffer[] = [Buffer.from(`${headerBlock(message, boundary)}\r\n\r\n${partHead('text/plain')}`, 'utf8')];
+  const { pieces } = message;
   const varying = message.varying ?? [];
-  encodeSegmented(message.text, varying, chunks);
+  if (pieces) encodePieces(pieces.text, chunks);
+  else encodeSegmented(message.text, varying, chunks);
   chunks.push(Buffer.from(`\r\n${partHead('text/html')}`, 'latin1'));
-  encodeSegmented(message.html, varying, chunks);
+  if (pieces) encodePieces(pieces.html, chunks);
+  else encodeSegmented(message.html, varying, chunks);
   chunks.push(Buffer.from(`\r\n--${boundary}--\r\n`, 'latin1'));
   return chunks;
 }

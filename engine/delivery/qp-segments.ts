@@ -4,6 +4,10 @@
 // reused for every recipient from a cache, and only the varying strings are encoded per message.
 // Soft breaks decode to nothing, so the decoded body is exactly the input. The result is a list
 // of Buffers the SMTP connection writes as they are: no 43 KB body is built per recipient.
+// With a body already in pieces (the render stage's shared template text between each
+// recipient's values, `encodePieces`), nothing is cut, searched or hashed: each shared piece's
+// encoding is kept beside the piece itself and lives as long as its compiled message does.
+import type { BodyPieces, SharedText } from '../render/index.ts';
 import { encodeQuotedPrintableInto, maxEncodedLength } from './quoted-printable.ts';
 
 const SOFT_BREAK = Buffer.from('=\r\n', 'latin1');
@@ -71,6 +75,34 @@ export function encodeSegmented(text: string, varying: readonly string[], out: B
     at = end;
   }
   if (at < text.length || at === 0) out.push(cachedPiece(text.slice(at), false));
+}
+
+const sharedOpen = new WeakMap<SharedText, Buffer>();
+const sharedFinal = new WeakMap<SharedText, Buffer>();
+
+/**
+ * Append the quoted-printable encoding of a body given as pieces to `out`. Shared pieces are
+ * encoded the first time they are seen and reused as the same Buffers; a recipient's own strings
+ * are encoded now. Each piece but the last ends with a soft break, which decodes to nothing.
+ */
+export function encodePieces(pieces: BodyPieces, out: Buffer[]): void {
+  const last = pieces.length - 1;
+  if (last < 0) out.push(cachedPiece('', false));
+  for (let i = 0; i <= last; i++) {
+    const piece = pieces[i]!;
+    const openEnd = i < last;
+    if (typeof piece === 'string') {
+      out.push(encodePiece(piece, openEnd, false).encoded);
+      continue;
+    }
+    const cache = openEnd ? sharedOpen : sharedFinal;
+    let encoded = cache.get(piece);
+    if (encoded === undefined) {
+      encoded = encodePiece(piece.text, openEnd, false).encoded;
+      cache.set(piece, encoded);
+    }
+    out.push(encoded);
+  }
 }
 
 /** Bytes held by the piece cache (tests). */

@@ -1,6 +1,7 @@
 // The delivery port: every way of pushing a message out (SMTP, SendGrid, files)
 // implements Transport, and all of them pass the same contract tests.
 // Transports classify failures: TransientError = retry later, PermanentError = give up.
+import type { BodyPieces } from '../render/index.ts';
 
 export interface Address {
   email: string;
@@ -21,6 +22,8 @@ export interface OutgoingMessage {
   subject: string;
   html: string;
   text: string;
+  /** when it is sent (the Date header); omitted: now */
+  date?: Date;
   /** extra headers: List-Unsubscribe, List-Unsubscribe-Post, X-Flywheel-Campaign, X-Flywheel-Step, ... */
   headers: Record<string, string>;
   attachments?: Attachment[];
@@ -30,6 +33,12 @@ export interface OutgoingMessage {
    * encode it once (mime.ts). Optional: without it a message is encoded whole.
    */
   varying?: string[];
+  /**
+   * html and text as the render stage filled them: shared template text (the same objects for
+   * every recipient of a step) and this recipient's strings. A transport that builds the message
+   * itself encodes the shared pieces once (mime.ts); html and text are the same bodies joined.
+   */
+  pieces?: { html: BodyPieces; text: BodyPieces };
   /** correlation for provider webhooks (SendGrid custom_args) */
   tags: { sendLogId: string; campaign: string; step: string };
 }

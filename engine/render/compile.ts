@@ -8,7 +8,7 @@ import mjml2html from 'mjml';
 import type { InputIssue } from '../errors.ts';
 import { issueFromTemplateError, issuesFromMjml, tagErrorSource } from './issues.ts';
 import { rewriteHrefs, specialLinkSpec, type LinkKey, type LinkSpec } from './links.ts';
-import { compileRecipientPass, type CompiledParts, type Filler } from './recipient-pass.ts';
+import { compileRecipientPass, compileRecipientPieces, type CompiledParts, type Filler } from './recipient-pass.ts';
 import {
   BACKSLASH_STANDIN, BRACE_STANDIN, createSharedPassEnv, memberPlaceholder, neutraliseData, type SharedPassData,
 } from './shared-pass.ts';
@@ -159,8 +159,8 @@ export class TemplateLibrary {
       const parts: CompiledParts = {
         subject: compileRecipientPass(subjectSource ?? '', 'text'),
         preheader: compileRecipientPass(preheaderSource ?? '', 'text'),
-        html: compileRecipientPass(htmlSource, 'html'),
-        text: compileRecipientPass(textSource, 'text'),
+        html: compileRecipientPieces(htmlSource, 'html'),
+        text: compileRecipientPieces(textSource, 'text'),
         links: specs,
       };
       return { parts, issues, linkTargets: rewritten.clicks.map((c) => (c.kind === 'click' ? c.target : '')) };

@@ -10,7 +10,8 @@ import { prepareLinks } from './links.ts';
 import { fillMessage, fillText, type Filler } from './recipient-pass.ts';
 import type { CompiledMessage, MessageSample, Renderer, RenderRequest } from './types.ts';
 
-export type { CompiledMessage, MemberView, MessageSample, RenderedMessage, Renderer, RenderRequest, SendRef } from './types.ts';
+export type { BodyPieces, CompiledMessage, MemberView, MessageSample, RenderedMessage, Renderer, RenderRequest, SendRef, SharedText } from './types.ts';
+export { joinPieces } from './segmented-fill.ts';
 
 export interface RendererOptions {
   templatesDir: string;

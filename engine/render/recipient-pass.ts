@@ -6,7 +6,8 @@ import { FlywheelError } from '../errors.ts';
 import type { TrackingUrls } from '../tracking/tokens.ts';
 import { formatDate, pluralText } from './formatting.ts';
 import { decodeDynamicHref, type LinkSpec, type PreparedLinks } from './links.ts';
-import type { MemberView, RenderedMessage, SendRef } from './types.ts';
+import { compileSegmented, joinPieces, type PieceFiller } from './segmented-fill.ts';
+import type { BodyPieces, MemberView, RenderedMessage, SendRef } from './types.ts';
 
 interface RecipientPassData {
   zone: string;
@@ -40,11 +41,16 @@ export function compileRecipientPass(source: string, kind: 'html' | 'text'): Fil
   return hb.compile(ast, { strict: true, noEscape: kind === 'text' }) as unknown as Filler;
 }
 
+/** A body's second pass, cut into shared text and per-recipient expressions (segmented-fill.ts). */
+export function compileRecipientPieces(source: string, kind: 'html' | 'text'): PieceFiller {
+  return compileSegmented(hb, hb.parse(source), { strict: true, noEscape: kind === 'text' });
+}
+
 export interface CompiledParts {
   subject: Filler;
   preheader: Filler;
-  html: Filler;
-  text: Filler;
+  html: PieceFiller;
+  text: PieceFiller;
   links: readonly LinkSpec[];
 }
 
@@ -98,5 +104,26 @@ export function fillMessage(parts: CompiledParts, links: LinkContext, member: Me
   const preheader = parts.preheader(ctx, options).replace(/\s+/g, ' ').trim();
   ctx._subject = subject;
   ctx._preheader = preheader;
-  return { subject, preheader, html: parts.html(ctx, options), text: parts.text(ctx, options), recipientToken: rt };
+  return new FilledMessage(subject, preheader, parts.html(ctx, options), parts.text(ctx, options), rt);
+}
+
+/** One recipient's message; the whole bodies are joined only if something reads them. */
+class FilledMessage implements RenderedMessage {
+  private joinedHtml?: string;
+  private joinedText?: string;
+  constructor(
+    readonly subject: string,
+    readonly preheader: string,
+    readonly htmlPieces: BodyPieces,
+    readonly textPieces: BodyPieces,
+    readonly recipientToken: string,
+  ) {}
+
+  get html(): string {
+    return (this.joinedHtml ??= joinPieces(this.htmlPieces));
+  }
+
+  get text(): string {
+    return (this.joinedText ??= joinPieces(this.textPieces));
+  }
 }

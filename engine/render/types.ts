@@ -41,11 +41,22 @@ export interface SendRef {
   sentAt: Date;
 }
 
+/** Template text every recipient of a compiled message shares: one instance for all of them. */
+export interface SharedText {
+  readonly text: string;
+}
+
+/** A filled body in order: shared template text, and this recipient's own strings between it. */
+export type BodyPieces = readonly (string | SharedText)[];
+
 export interface RenderedMessage {
   subject: string;
   preheader: string;
-  html: string;
-  text: string;
+  /** the whole HTML body (joined from htmlPieces when first read) */
+  readonly html: string;
+  readonly text: string;
+  readonly htmlPieces: BodyPieces;
+  readonly textPieces: BodyPieces;
   /** the recipient token in this message's tracking URLs (the list headers carry it too) */
   recipientToken: string;
 }

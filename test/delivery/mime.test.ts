@@ -62,6 +62,26 @@ describe('messages the SMTP transport builds itself', () => {
     }
   });
 
+  it('write each header line byte for byte as nodemailer does, for recipient after recipient of one step', async () => {
+    const headerLines = (raw: Buffer) => raw.toString('latin1').split('\r\n\r\n')[0]!.split(/\r\n(?![ \t])/)
+      .filter((l) => !/^(Date|Content-Type):/i.test(l));
+    const recipients = [
+      message(),
+      message({ to: { email: 'plain@devs.example' }, messageId: 'a1@flywheel.example' }),
+      message({ to: { email: 'bo@devs.example', name: 'Bo Ek' }, messageId: 'a2@flywheel.example', subject: 'Plain ASCII' }),
+      message({ to: { email: 'zoe@devs.example', name: 'Zoë Ångström, "the" maintainer' }, messageId: 'a3@flywheel.example', headers: { ...message().headers, 'X-Flywheel-Send': 'other', 'x-custom-thing': 'Ünïcode value' } }),
+      message({ messageId: 'a4@flywheel.example' }),
+    ];
+    for (const m of recipients) {
+      const ours = headerLines(buildRawMessage(m));
+      const theirs = headerLines(await composedByNodemailer(m));
+      expect(ours.sort(), m.messageId).toEqual(theirs.sort());
+    }
+    // the Date header is the send's own time
+    const at = new Date('2026-03-04T05:06:07Z');
+    expect(buildRawMessage(message({ date: at })).toString('latin1')).toContain('\r\nDate: Wed, 04 Mar 2026 05:06:07 +0000\r\n');
+  });
+
   it('keep every line within 76 characters, use CRLF only, and never start a line with "." (nothing for SMTP to dot-stuff)', () => {
     const raw = buildRawMessage(message({ html: awkwardBody(3), text: awkwardBody(4) })).toString('latin1');
     const lines = raw.split('\r\n');
@@ -112,6 +132,31 @@ describe('messages the SMTP transport builds itself', () => {
     expect(shared.length).toBeGreaterThan(10);
     expect(Buffer.concat(second).toString('latin1')).toContain('BBBBtokenTwo');
     expect(Buffer.concat(second).toString('latin1')).not.toContain('AAAAtokenOne');
+  });
+
+  it('given as pieces (shared template text and each recipient\'s values), read exactly like the whole body, sharing the encoded Buffers', async () => {
+    for (let seed = 500; seed < 560; seed++) {
+      const chars = Array.from(awkwardBody(seed));
+      // shared pieces of random lengths with a recipient value (or none) between them
+      const shared = Array.from({ length: 2 + (seed % 9) }, (_, i) => ({ text: chars.slice(i * 211, i * 211 + 37 + ((seed * (i + 1)) % 300)).join('') }));
+      const fill = (who: string) => shared.flatMap((p, i) => (i % 3 === 1 ? [p] : [p, `${who}.${'é.'.repeat(i)}\n.${i}`]));
+      const joined = (pieces: (string | { text: string })[]) => pieces.map((p) => (typeof p === 'string' ? p : p.text)).join('');
+      const html = fill('AAAAtoken'), text = fill('AAAA').slice(0, 3);
+      const m = message({ html: joined(html), text: joined(text), pieces: { html, text } });
+      const chunks = buildMessageChunks(m);
+      const raw = Buffer.concat(chunks).toString('latin1');
+      const parsed = await simpleParser(Buffer.from(raw, 'latin1'));
+      expect(parsed.html, `seed ${seed}`).toBe(m.html.replace(/\r\n/g, '\n'));
+      expect(parsed.text, `seed ${seed}`).toBe(m.text.replace(/\r\n/g, '\n'));
+      const lines = raw.slice(raw.indexOf('\r\n\r\n') + 4).split('\r\n');
+      expect(Math.max(...lines.map((l) => l.length)), `seed ${seed}`).toBeLessThanOrEqual(76);
+      expect(lines.filter((l) => l.startsWith('.')), `seed ${seed}`).toEqual([]);
+      // a second recipient: the shared pieces' encodings are the very same Buffers
+      const html2 = fill('BBBBtoken');
+      const second = buildMessageChunks(message({ html: joined(html2), text: joined(text), pieces: { html: html2, text } }));
+      expect(second.filter((c) => chunks.includes(c)).length, `seed ${seed}`).toBeGreaterThanOrEqual(shared.length);
+      expect(Buffer.concat(second).toString('latin1')).not.toContain('AAAAtoken');
+    }
   });
 
   it('with attachments, are refused here (nodemailer composes those)', () => {
