@@ -8,7 +8,6 @@ import type { BodyPieces, SharedText } from './types.ts';
 
 type Statement = hbs.AST.Statement;
 type Fill = (context: Record<string, unknown>, options: { data: unknown }) => string;
-type Step = SharedText | Fill;
 
 /** Per-recipient pieces: shared text and the recipient's own strings, in order. */
 export type PieceFiller = (context: Record<string, unknown>, options: { data: unknown }) => BodyPieces;
@@ -17,24 +16,26 @@ export type PieceFiller = (context: Record<string, unknown>, options: { data: un
 // rules (applied again when the group compiles) never take a block at the group's edge for a
 // "standalone" line: the full template already had them applied, with its real neighbours.
 function edge(loc: hbs.AST.SourceLocation): hbs.AST.ContentStatement {
-  return { type: 'ContentStatement', value: '', original: 'x', loc } as unknown as hbs.AST.ContentStatement;
+  return contentStatement('', loc);
 }
 
-/** A lookup like `{{{_u.c3}}}` or `{{member.firstName}}`: read directly, without a Handlebars call. */
-function directLookup(s: Statement, escape: (v: string) => string, escaping: boolean, general: () => Fill): Fill | undefined {
+/** A lookup like `{{{_u.c3}}}`, `{{member.firstName}}` or `{{_subject}}`: read directly, without a Handlebars call. */
+function directLookup(hb: typeof Handlebars, s: Statement, escaping: boolean, general: () => Fill): Fill | undefined {
   if (s.type !== 'MustacheStatement') return undefined;
   const m = s as hbs.AST.MustacheStatement;
   if (m.params.length || m.hash || m.path.type !== 'PathExpression') return undefined;
   const p = m.path as hbs.AST.PathExpression;
-  // one-part names may be helpers; `this`, `..` and `@data` are left to Handlebars
-  if (p.data || p.depth !== 0 || p.parts.length !== 2 || /^(this|\.)/.test(p.original)) return undefined;
-  const [outer, inner] = p.parts as [string, string];
+  // `this`, `..` and `@data` are left to Handlebars, and so is a one-part name that is a helper's
+  if (p.data || p.depth !== 0 || p.parts.length < 1 || p.parts.length > 2 || /^(this|\.)/.test(p.original)) return undefined;
+  const [outer, inner] = p.parts as [string, string | undefined];
   const own = Object.prototype.hasOwnProperty;
+  if (inner === undefined && own.call(hb.helpers, outer)) return undefined;
+  const escape = m.escaped && escaping ? hb.escapeExpression : undefined;
   let viaHandlebars: Fill | undefined;
   return (context, options) => {
-    const holder = own.call(context, outer) ? context[outer] : undefined;
-    const value = holder !== null && typeof holder === 'object' && own.call(holder, inner) ? (holder as Record<string, unknown>)[inner] : undefined;
-    if (typeof value === 'string') return m.escaped && escaping ? escape(value) : value;
+    let value: unknown = own.call(context, outer) ? context[outer] : undefined;
+    if (inner !== undefined) value = value !== null && typeof value === 'object' && own.call(value, inner) ? (value as Record<string, unknown>)[inner] : undefined;
+    if (typeof value === 'string') return escape ? escape(value) : value;
     if (typeof value === 'number') return String(value);
     // absent (strict mode's error), functions, objects: exactly as Handlebars does it
     viaHandlebars ??= general();
@@ -42,22 +43,36 @@ function directLookup(s: Statement, escape: (v: string) => string, escaping: boo
   };
 }
 
+// Separates the groups' outputs in the one Handlebars call that fills them all. A value that
+// happens to contain it is caught by the count, and then each group is filled on its own.
+const GROUP_MARK = '\u0000\uE07Fgroup\uE07F\u0000';
+
+function contentStatement(value: string, loc: hbs.AST.SourceLocation): hbs.AST.ContentStatement {
+  // a non-blank `original`: to the whitespace rules it is a neighbour, never a standalone line
+  return { type: 'ContentStatement', value, original: 'x', loc } as unknown as hbs.AST.ContentStatement;
+}
+
 /**
  * Cut a parsed second-pass template into shared text and per-recipient expressions. Filling it
  * and joining the pieces gives exactly what the whole template fills to (test/render/segmented-fill.test.ts).
+ * Plain lookups are read directly; every other group of expressions is filled by one Handlebars
+ * call per body (each call has a fixed cost), its groups' outputs separated by a mark.
  */
 export function compileSegmented(hb: typeof Handlebars, ast: hbs.AST.Program, options: { strict: boolean; noEscape: boolean }): PieceFiller {
-  const compileGroup = (statements: Statement[]): Fill => hb.compile(
-    { type: 'Program', body: [edge(ast.loc), ...statements, edge(ast.loc)], strip: {}, loc: ast.loc } as unknown as hbs.AST.Program,
+  const compileProgram = (body: Statement[]): Fill => hb.compile(
+    { type: 'Program', body, strip: {}, loc: ast.loc } as unknown as hbs.AST.Program,
     options,
   ) as unknown as Fill;
-  const steps: Step[] = [];
+  const compileGroup = (statements: Statement[]): Fill => compileProgram([edge(ast.loc), ...statements, edge(ast.loc)]);
+  /** a shared text, a direct lookup, or the index of a group filled by the combined call */
+  const steps: (SharedText | Fill | number)[] = [];
+  const groups: Statement[][] = [];
   let group: Statement[] = [];
   const flush = () => {
     if (group.some((s) => s.type !== 'CommentStatement')) {
       const statements = group;
-      steps.push((statements.length === 1 && directLookup(statements[0]!, hb.escapeExpression, !options.noEscape, () => compileGroup(statements)))
-        || compileGroup(statements));
+      const direct = statements.length === 1 ? directLookup(hb, statements[0]!, !options.noEscape, () => compileGroup(statements)) : undefined;
+      steps.push(direct ?? groups.push(statements) - 1);
     }
     group = [];
   };
@@ -67,18 +82,32 @@ export function compileSegmented(hb: typeof Handlebars, ast: hbs.AST.Program, op
     const text = (s as hbs.AST.ContentStatement).value;
     if (!text) continue;
     const last = steps[steps.length - 1];
-    if (last !== undefined && typeof last !== 'function') steps[steps.length - 1] = { text: last.text + text };
+    if (last !== undefined && typeof last === 'object') steps[steps.length - 1] = { text: last.text + text };
     else steps.push({ text });
   }
   flush();
 
+  const combined = groups.length ? compileProgram(groups.flatMap((g, i) => [contentStatement(i ? GROUP_MARK : '', ast.loc), ...g]).concat(edge(ast.loc))) : undefined;
+  let oneByOne: Fill[] | undefined;
+  const fillGroups = (context: Record<string, unknown>, fillOptions: { data: unknown }): string[] => {
+    if (!combined) return [];
+    const outputs = combined(context, fillOptions).split(GROUP_MARK);
+    if (outputs.length === groups.length) return outputs;
+    oneByOne ??= groups.map(compileGroup);
+    return oneByOne.map((f) => f(context, fillOptions));
+  };
+
   return (context, fillOptions) => {
+    const filled = fillGroups(context, fillOptions);
     const pieces: (string | SharedText)[] = [];
     let own = '';
     for (const step of steps) {
-      if (typeof step === 'function') { own += step(context, fillOptions); continue; }
-      if (own) { pieces.push(own); own = ''; }
-      pieces.push(step);
+      if (typeof step === 'object') {
+        if (own) { pieces.push(own); own = ''; }
+        pieces.push(step);
+      } else {
+        own += typeof step === 'number' ? filled[step]! : step(context, fillOptions);
+      }
     }
     if (own) pieces.push(own);
     return pieces;

@@ -22,6 +22,7 @@ function both(source: string, kind: 'html' | 'text', context: Record<string, unk
 const context = {
   member: { firstName: 'Zoë <b>&', id: 'm1', count: 3, attributes: { tier: 'gold' } },
   _u: { c0: 'https://t.example/c/rt.a?x=1&y=2', o: 'https://t.example/o/rt' },
+  _subject: 'Issue <1>',
   flag: true,
   off: false,
   items: ['a', 'b'],
@@ -37,6 +38,7 @@ const SOURCES = [
   '{{#each items}}\n- {{this}}\n{{/each}}\ndone',
   '<a href="{{#track}}https://x.example/?m={{member.id}}{{/track}}">x</a>{{shout member.attributes.tier}}',
   '{{#with member}}{{firstName}}{{/with}} {{member.attributes.tier}}',
+  '<title>{{_subject}}</title>{{shout _subject}}{{#if flag}}{{_subject}}{{/if}}{{shout}}',
   '',
   'no expressions at all\n',
 ];
@@ -50,6 +52,16 @@ describe('a body filled as pieces', () => {
       }
     });
   }
+
+  it('fills a member value that contains the mark between groups exactly too', () => {
+    const marked = { ...context, member: { ...context.member, firstName: 'a\u0000\uE07Fgroup\uE07F\u0000b' } };
+    for (const source of ['{{#if flag}}{{member.firstName}}{{/if}} x {{shout member.firstName}} y {{#if flag}}z{{/if}}', SOURCES[0]!]) {
+      for (const kind of ['html', 'text'] as const) {
+        const { whole, joined } = both(source, kind, marked);
+        expect(joined).toBe(whole);
+      }
+    }
+  });
 
   it('keeps strict mode: a member field the member does not have is still an error', () => {
     expect(() => both('Hi {{member.nickname}}', 'html', context)).toThrow(/nickname/);
