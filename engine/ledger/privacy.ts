@@ -2,7 +2,8 @@
 // scrubs the address from send logs and queued batches and forgets its suppressions.
 import type { Types } from 'mongoose';
 import type { Store } from '../store/index.ts';
-import { ledgerModels } from './models.ts';
+import { ledgerModels, type BatchRecipient } from './models.ts';
+import { packRecipients, unpackRecipients, type StoredRecipients } from './batches.ts';
 import { sendsOfMember } from './send-log.ts';
 import { forgetAddress, suppressionsOf } from './suppressions.ts';
 import { outcomesOfSends } from './results.ts';
@@ -29,14 +30,21 @@ export async function eraseMemberFromLedger(store: Store, erasure: { memberId: T
     await SendLog.updateOne({ _id: log._id }, { $set: { email: placeholder, memberId: newMemberId, key }, $unset: { payload: 1 } });
     sendsScrubbed++;
   }
-  // batches' recipients (and those of batches written before they moved out of the batch)
+  const scrub = (recipients: BatchRecipient[]) => recipients.map((r) =>
+    String(r.memberId) === String(memberId) ? { ...r, memberId: newMemberId, email: placeholder, name: '', country: undefined, attributes: {} } : r,
+  );
+  // batches' packed recipients: only the database's copy can say whom they hold, so each is unpacked
+  const packed = BatchRecipients.collection as unknown as import('mongodb').Collection<StoredRecipients>;
+  for await (const doc of packed.find({ packed: { $exists: true } })) {
+    const recipients = unpackRecipients(doc);
+    if (!recipients.some((r) => String(r.memberId) === String(memberId))) continue;
+    await packed.updateOne({ _id: doc._id }, { $set: { packed: packRecipients(doc._id, scrub(recipients)).packed! } });
+  }
+  // recipients written before packing (and those of batches written before they moved out of the batch)
   for (const model of [BatchRecipients, SendBatch]) {
-    const batches = model.collection as unknown as import('mongodb').Collection<{ recipients?: Array<Record<string, unknown>> }>;
+    const batches = model.collection as unknown as import('mongodb').Collection<{ recipients?: BatchRecipient[] }>;
     for (const batch of await batches.find({ 'recipients.memberId': memberId }).toArray()) {
-      const recipients = (batch.recipients ?? []).map((r) =>
-        String(r.memberId) === String(memberId) ? { ...r, memberId: newMemberId, email: placeholder, name: '', country: null, attributes: {} } : r,
-      );
-      await batches.updateOne({ _id: batch._id }, { $set: { recipients } });
+      await batches.updateOne({ _id: batch._id }, { $set: { recipients: scrub(batch.recipients ?? []) } });
     }
   }
   await forgetAddress(store, email, erasure.secret, erasure.at);

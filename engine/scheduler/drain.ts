@@ -13,7 +13,7 @@ export interface DrainParts {
 /** Run queued batches through Agenda in this process until nothing due is left. */
 export async function drain(engine: DrainParts, options: { pollMs?: number; stallMs?: number; failureGraceMs?: number } = {}): Promise<void> {
   const { scheduler } = engine;
-  await scheduler.start({ recurring: false });
+  await scheduler.start({ recurring: false, onlyBatches: true });
   const poll = options.pollMs ?? 200;
   const stallMs = options.stallMs ?? 5 * 60_000;
   const failureGraceMs = options.failureGraceMs ?? 10_000;

@@ -59,6 +59,8 @@ export class Scheduler {
   private readonly senderDeps: SenderDeps;
   /** what this process has done so far: recipients settled, jobs failed (for `drain`) */
   readonly progress = { settled: 0, running: 0, failures: [] as string[], fatal: undefined as Error | undefined };
+  private readonly touching: (job: Job, work: () => Promise<unknown>) => Promise<void>;
+  private otherJobsDefined = false;
 
   constructor(private readonly deps: SchedulerDeps) {
     this.agenda = new Agenda({
@@ -88,7 +90,7 @@ export class Scheduler {
         clearInterval(touch);
       }
     };
-    this.agenda.define(JOB.tick, async (job: Job) => { await touching(job, () => this.tick()); }, { concurrency: 1 });
+    this.touching = touching;
     this.agenda.define<{ batchId: string }>(JOB.sendBatch, async (job: Job<{ batchId: string }>) => {
       await touching(job, () => this.runBatch(job.attrs.data.batchId));
     }, {
@@ -99,10 +101,6 @@ export class Scheduler {
       lockLimit: deps.batchConcurrency + 1,
       lockLifetime: deps.sender.leaseMs,
     });
-    this.agenda.define(JOB.sweep, async () => { await this.sweep(); }, { concurrency: 1 });
-    for (const job of deps.recurringJobs ?? []) {
-      this.agenda.define(job.name, async () => { await job.run(deps.clock.now()); }, { concurrency: 1, ...(job.lockLifetimeMs ? { lockLifetime: job.lockLifetimeMs } : {}) });
-    }
     this.agenda.on('error', (err) => deps.log.error({ err }, 'scheduler error'));
     this.agenda.ready.catch((err: unknown) => deps.log.error({ err }, 'scheduler could not initialise'));
     this.agenda.on('fail', (err, job) => {
@@ -111,13 +109,31 @@ export class Scheduler {
     });
   }
 
-  /** Start processing jobs; with `recurring`, also keep the tick and sweep schedules. */
-  async start(options: { recurring: boolean }): Promise<void> {
+  /**
+   * Start processing jobs; with `recurring`, also keep the tick and sweep schedules. With
+   * `onlyBatches` (one-shot sends), this process takes batch jobs and nothing else: Agenda polls
+   * once per job type it knows, and on the embedded database each poll scans every queued job
+   * (a thousand queued batches at 100,000 members); unknown types are not polled.
+   */
+  async start(options: { recurring: boolean; onlyBatches?: boolean }): Promise<void> {
+    if (!options.onlyBatches || options.recurring) this.defineOtherJobs();
     await this.agenda.start();
     if (options.recurring) {
       await this.agenda.every('1 minute', JOB.tick);
       await this.agenda.every('5 minutes', JOB.sweep);
       for (const job of this.deps.recurringJobs ?? []) await this.agenda.every(job.every, job.name);
+    }
+  }
+
+  /** The tick, the sweep and other stages' periodic work (defined once, when a start asks for them). */
+  private defineOtherJobs(): void {
+    if (this.otherJobsDefined) return;
+    this.otherJobsDefined = true;
+    const { deps } = this;
+    this.agenda.define(JOB.tick, async (job: Job) => { await this.touching(job, () => this.tick()); }, { concurrency: 1 });
+    this.agenda.define(JOB.sweep, async () => { await this.sweep(); }, { concurrency: 1 });
+    for (const job of deps.recurringJobs ?? []) {
+      this.agenda.define(job.name, async () => { await job.run(deps.clock.now()); }, { concurrency: 1, ...(job.lockLifetimeMs ? { lockLifetime: job.lockLifetimeMs } : {}) });
     }
   }
 

@@ -40,7 +40,7 @@ export async function sendNow(engine: SendNowParts, name: string, stepArg: strin
   let total = unfinished.length ? await unsettledOf(engine, name, step) : 0;
   // Batches run as soon as planning queues them: the first ones go out while the rest is planned,
   // so `onTotal` grows with each batch queued.
-  await engine.scheduler.start({ recurring: false });
+  await engine.scheduler.start({ recurring: false, onlyBatches: true });
   if (total > 0) onTotal(total);
   let report;
   try {

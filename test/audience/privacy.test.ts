@@ -3,9 +3,16 @@ import { eraseMember, exportMember } from '../../engine/audience/index.ts';
 import { InvalidInputError } from '../../engine/errors.ts';
 import type { Store } from '../../engine/store/index.ts';
 import { openTestStore } from '../support/db.ts';
-import { ledgerModels } from '../../engine/ledger/models.ts';
+import { Types } from 'mongoose';
+import { ledgerModels, type BatchRecipient } from '../../engine/ledger/models.ts';
+import { packRecipients, unpackRecipients } from '../../engine/ledger/batches.ts';
 
 let store: Store;
+const packedBatchId = new Types.ObjectId();
+const recipient = (memberId: Types.ObjectId, email: string, name: string): BatchRecipient => ({
+  sendLogId: new Types.ObjectId(), occurrence: '', messageId: `<${name}@test>`, memberId, email, name, program: 'education',
+  locale: 'en', timezone: 'UTC', country: 'GB', attributes: { team: 'compilers' },
+});
 const now = new Date('2026-06-15T12:00:00Z');
 
 beforeAll(async () => { store = await openTestStore('audience-privacy'); });
@@ -16,6 +23,9 @@ describe('member privacy', () => {
     const m = await store.models.Member.create({ email: 'ada@example.org', name: 'Ada', program: 'education', country: 'GB', tags: ['teacher'], attributes: { school: 'Analytical' } });
     await (await ledgerModels(store)).SendLog.collection.insertOne({ key: `k:${m._id}`, campaign: 'c', step: 's', occurrence: '', memberId: m._id, email: m.email, template: 't', status: 'sent', dueAt: now, messageId: '<m1@test>', payload: { itemIds: ['a'] } });
     await store.db.collection('send_batches').insertOne({ campaign: 'c', recipients: [{ memberId: m._id, email: m.email, name: 'Ada' }] });
+    // a queued batch as planning writes it now: recipients packed in one binary value
+    const other = recipient(new Types.ObjectId(), 'grace@example.org', 'Grace');
+    await (await ledgerModels(store)).BatchRecipients.collection.insertOne(packRecipients(packedBatchId, [recipient(m._id, m.email, 'Ada'), other]) as never);
     await store.db.collection<{ _id: string; sent: number }>('counters').insertOne({ _id: 'campaign:c', sent: 1 });
     const data = await exportMember(store, 'ADA@example.org');
     expect(data.member).toMatchObject({ email: 'ada@example.org', name: 'Ada', country: 'GB' });
@@ -35,6 +45,11 @@ describe('member privacy', () => {
     expect(await (await ledgerModels(store)).Suppression.countDocuments({ email: 'ada@example.org' })).toBe(0);
     const batch = await store.db.collection('send_batches').findOne({});
     expect(batch?.recipients).toEqual([{ memberId: m!._id, email: `erased-${memberId}@erased.invalid`, name: '', country: null, attributes: {} }]);
+    const packed = await (await ledgerModels(store)).BatchRecipients.collection.findOne({ _id: packedBatchId });
+    const [ada, grace] = unpackRecipients(packed as never);
+    expect(ada).toMatchObject({ memberId: m!._id, email: `erased-${memberId}@erased.invalid`, name: '', attributes: {} });
+    expect(ada?.country ?? undefined).toBeUndefined();
+    expect(grace).toMatchObject({ email: 'grace@example.org', name: 'Grace', attributes: { team: 'compilers' } });
     expect((await store.db.collection<{ _id: string; sent: number }>('counters').findOne({ _id: 'campaign:c' }))?.sent).toBe(1);
     await expect(exportMember(store, 'ada@example.org')).rejects.toBeInstanceOf(InvalidInputError);
   });
