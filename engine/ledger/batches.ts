@@ -3,10 +3,11 @@
 // id derives from the batch, attempt and run that handed the recipients on, so a later run can
 // find them by `_id` and a crash between writing one and recording its results loses nothing.
 import { createHash } from 'node:crypto';
-import { Types, mongo } from 'mongoose';
+import { Types, type mongo } from 'mongoose';
 import type { Store } from '../store/index.ts';
 import { insertKeyed } from '../store/keyed-insert.ts';
 import { ledgerModels, type BatchRecipient } from './models.ts';
+import { packList, unpackList, type Packed } from './packed.ts';
 
 export interface PayloadRecord {
   _id: string; template: string; subject: string; preheader?: string;
@@ -33,24 +34,16 @@ export async function payloadById(store: Store, id: string): Promise<PayloadReco
   return ((await Payload.findById(id).lean()) as PayloadRecord | null) ?? undefined;
 }
 
-/** A batch's recipients as stored in batch_recipients (see models.ts): packed, or as an array before packing. */
-export interface StoredRecipients { _id: Types.ObjectId; packed?: mongo.Binary; recipients?: BatchRecipient[] }
+/** A batch's recipients as stored in batch_recipients: packed (packed.ts), or an array before packing. */
+export interface StoredRecipients { _id: Types.ObjectId; packed?: Packed; recipients?: BatchRecipient[] }
 
-/**
- * The recipients of a batch as one BSON binary value. On the embedded database a document's cost
- * is its values: FerretDB decodes every value of a document it reads into Go values (500
- * recipients are 6,000 of them, about 90 ms of database CPU per read, twice the cost of writing
- * them); one binary value is copied as it is. The driver's own BSON codec packs and unpacks it,
- * so ObjectIds, dates and attribute types come back exactly as they went in.
- */
 export function packRecipients(batchId: Types.ObjectId, recipients: readonly BatchRecipient[]): StoredRecipients {
-  return { _id: batchId, packed: new mongo.Binary(mongo.BSON.serialize({ r: recipients })) };
+  return { _id: batchId, packed: packList(recipients) };
 }
 
 /** The recipients a stored document holds, packed or not. */
 export function unpackRecipients(doc: Omit<StoredRecipients, '_id'>): BatchRecipient[] {
-  if (doc.packed) return mongo.BSON.deserialize(doc.packed.read(0, doc.packed.length())).r as BatchRecipient[];
-  return doc.recipients ?? [];
+  return doc.packed ? unpackList<BatchRecipient>(doc.packed) : (doc.recipients ?? []);
 }
 
 /** A batch as two documents: the small control document, and its recipients under the same `_id`. */

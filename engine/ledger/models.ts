@@ -147,7 +147,10 @@ const sendResultSchema = new Schema(
     attempt: { type: Number },
     run: { type: Number },
     seq: { type: Number },
-    /** SendOutcome[] (a page); absent on a one-outcome document of the earlier shape */
+    /** the page's SendOutcome[] packed in one binary value (packed.ts), and how many it holds */
+    packed: { type: Buffer },
+    count: { type: Number },
+    /** SendOutcome[] of a page written before packing; absent on a one-outcome document of the earliest shape */
     results: { type: Schema.Types.Mixed },
     // the earlier one-outcome shape:
     sendLogId: { type: Schema.Types.ObjectId },

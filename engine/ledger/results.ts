@@ -7,6 +7,7 @@ import type { Types } from 'mongoose';
 import type { Store } from '../store/index.ts';
 import { insertKeyed } from '../store/keyed-insert.ts';
 import { ledgerModels, type ResultPageDoc, type SendOutcome, type SendResultDoc } from './models.ts';
+import { packList, unpackList, type Packed } from './packed.ts';
 
 export function resultKey(sendLogId: Types.ObjectId | string, attempt: number): string {
   return `${String(sendLogId)}:${attempt}`;
@@ -16,20 +17,26 @@ export function resultPageId(batchId: Types.ObjectId | string, run: number, seq:
   return `${String(batchId)}:${run}:${seq}`;
 }
 
-/** Record one page of outcomes; false if that page was already written (a retried write). */
+/**
+ * Record one page of outcomes; false if that page was already written (a retried write). The
+ * outcomes are stored packed (packed.ts): every plan of a campaign and every report rebuild
+ * reads the pages back, and a packed page is one value to decode instead of five per outcome.
+ */
 export async function recordResultPage(store: Store, page: ResultPageDoc): Promise<boolean> {
   const { SendResult } = await ledgerModels(store);
-  return !(await insertKeyed(SendResult.collection, [page])).has(0);
+  const { results, ...head } = page;
+  return !(await insertKeyed(SendResult.collection, [{ ...head, count: results.length, packed: packList(results) }])).has(0);
 }
 
-type StoredResult = Partial<ResultPageDoc> & Partial<SendOutcome> & { _id: string; batchId: Types.ObjectId; campaign: string; step: string };
+type StoredResult = Partial<ResultPageDoc> & Partial<SendOutcome> & { _id: string; batchId: Types.ObjectId; campaign: string; step: string; packed?: Packed };
 
-/** The outcomes a stored document holds: a page's entries, or the one outcome of the earlier shape. */
+/** The outcomes a stored document holds: a page's entries (packed, or an array before packing), or the one outcome of the earliest shape. */
 export function outcomesOf(doc: StoredResult): SendResultDoc[] {
   const base = { batchId: doc.batchId, campaign: doc.campaign, step: doc.step };
-  if (Array.isArray(doc.results)) {
+  const entries = doc.packed ? unpackList<SendOutcome>(doc.packed) : doc.results;
+  if (Array.isArray(entries)) {
     const attempt = doc.attempt ?? 1;
-    return doc.results.map((o) => ({ ...o, ...base, _id: resultKey(o.sendLogId, attempt) }));
+    return entries.map((o) => ({ ...o, ...base, _id: resultKey(o.sendLogId, attempt) }));
   }
   return doc.sendLogId ? [{ ...(doc as SendResultDoc) }] : [];
 }
@@ -105,7 +112,8 @@ export async function sentAtOfCampaign(store: Store, campaign: string): Promise<
 export async function outcomesOfSends(store: Store, sendLogIds: readonly Types.ObjectId[]): Promise<SendResultDoc[]> {
   if (sendLogIds.length === 0) return [];
   const { SendResult } = await ledgerModels(store);
-  const docs = (await SendResult.find({ $or: [{ 'results.sendLogId': { $in: sendLogIds } }, { sendLogId: { $in: sendLogIds } }] }).lean()) as unknown as StoredResult[];
+  // packed pages cannot be searched by the database: each is read and unpacked (a rare request)
+  const docs = (await SendResult.find({ $or: [{ packed: { $exists: true } }, { 'results.sendLogId': { $in: sendLogIds } }, { sendLogId: { $in: sendLogIds } }] }).lean()) as unknown as StoredResult[];
   const wanted = new Set(sendLogIds.map(String));
   return firstOutcomes(docs).filter((o) => wanted.has(String(o.sendLogId)));
 }
