@@ -4,6 +4,7 @@
 import { Types } from 'mongoose';
 import type { Store } from '../store/index.ts';
 import { insertKeyed } from '../store/keyed-insert.ts';
+import { updateEachById } from '../store/update-by-id.ts';
 import { ledgerModels } from './models.ts';
 import { sentAtOfCampaign } from './results.ts';
 
@@ -92,8 +93,9 @@ export async function recordFirstClick(store: Store, sendLogId: string, at: Date
 
 /**
  * First opens and clicks of many sends at once (the tracking writer): one update per send, in one
- * round trip. `$min`, so writing a send's first engagement again (a retried write, a later hit of a
- * send another process recorded first) never moves it later.
+ * round trip (a plain update command: store/update-by-id.ts). `$min`, so writing a send's first
+ * engagement again (a retried write, a later hit of a send another process recorded first) never
+ * moves it later.
  */
 export async function recordFirstEngagements(store: Store, opens: ReadonlyArray<{ sendLogId: string; at: Date }>, clicks: ReadonlyArray<{ sendLogId: string; at: Date }>): Promise<void> {
   const { SendLog } = await ledgerModels(store);
@@ -103,8 +105,7 @@ export async function recordFirstEngagements(store: Store, opens: ReadonlyArray<
   for (const c of clicks) { const s = bySend.get(c.sendLogId) ?? {}; s.firstClickedAt = earlier(s.firstClickedAt, c.at); bySend.set(c.sendLogId, s); }
   // the driver's collection: ids cast here once instead of per operation by the model
   const id = (s: string) => (OBJECT_ID.test(s) ? new Types.ObjectId(s) : s);
-  const ops = [...bySend].map(([sendLogId, min]) => ({ updateOne: { filter: { _id: id(sendLogId) }, update: { $min: min } } }));
-  if (ops.length) await SendLog.collection.bulkWrite(ops as never, { ordered: false });
+  await updateEachById(store.db, SendLog.collection.collectionName, [...bySend].map(([sendLogId, min]) => ({ _id: id(sendLogId), update: { $min: min } })));
 }
 const OBJECT_ID = /^[0-9a-f]{24}$/;
 

@@ -11,6 +11,7 @@
 // handed back for the spool file.
 import { markPlanningInputs } from '../store/plan-marks.ts';
 import { insertKeyed } from '../store/keyed-insert.ts';
+import { updateEachById } from '../store/update-by-id.ts';
 import type { Store } from '../store/index.ts';
 import type { CounterBuffer } from '../reports/counters.ts';
 import { recordFirstEngagements } from '../ledger/index.ts';
@@ -85,7 +86,7 @@ export async function writeFirstEngagements(store: Store, counters: CounterBuffe
     members.set(f.memberId, m);
   }
   await recordFirstEngagements(store, firsts.filter((f) => f.kind === 'open'), firsts.filter((f) => f.kind === 'click'));
-  await store.models.Member.collection.bulkWrite([...members].map(([id, max]) => ({ updateOne: { filter: { _id: storedId(id) }, update: { $max: max } } })) as never, { ordered: false });
+  await updateEachById(store.db, store.models.Member.collection.collectionName, [...members].map(([id, max]) => ({ _id: storedId(id), update: { $max: max } })));
   // engagement decides drip branches and engagement segments: re-plan these members next tick
   await markPlanningInputs(store.db, { members: [...members.keys()] });
   for (const d of docs) known?.add(d.key);
