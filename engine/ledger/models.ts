@@ -22,13 +22,15 @@ const sendLogSchema = new Schema(
     /** marketing sends count against frequency caps; transactional ones (renewal notices) may be exempt */
     category: { type: String, default: 'marketing' },
     topic: { type: String },
-    template: { type: String, required: true },
+    /** records written before it moved to the batch only (the batch's payload names the template) */
+    template: { type: String },
     /** 'pending' when planned; 'cancelled' if its step or campaign is removed before it goes out */
     status: { type: String, required: true, default: 'pending' },
     error: { type: String },
     /** when it may go out, after send windows and frequency caps */
     dueAt: { type: Date, required: true },
     batchId: { type: Schema.Types.ObjectId, index: true },
+    /** records written before it moved to the batch only */
     payloadId: { type: String },
     /** stable RFC 5322 Message-ID, reused on every retry so duplicates are detectable downstream */
     messageId: { type: String, required: true, unique: true },

@@ -18,7 +18,18 @@ export interface PlannedSendRecord {
 /** Insert planned sends under their unique keys; returns the indexes that were already recorded. */
 export async function recordPlannedSends(store: Store, records: readonly PlannedSendRecord[]): Promise<Set<number>> {
   const { SendLog } = await ledgerModels(store);
-  return insertKeyed(SendLog.collection, records);
+  return insertKeyed(SendLog.collection, records.map(storedRecord));
+}
+
+/**
+ * What a record stores: what its readers read. The template and payload id are the batch's
+ * (a run reads them from there), and absent fields are left out rather than written as null:
+ * on the embedded database every value costs at insert, and these four were about a third of a
+ * record's insert cost (5,000 records: 0.36-0.38 s of database CPU against 0.53-0.72 s).
+ */
+function storedRecord(r: PlannedSendRecord): Omit<PlannedSendRecord, 'template' | 'payloadId'> {
+  const { template: _template, payloadId: _payloadId, payload, program, topic, ...kept } = r;
+  return { ...kept, ...(program !== undefined ? { program } : {}), ...(topic !== undefined ? { topic } : {}), ...(payload !== undefined ? { payload } : {}) };
 }
 
 /** One send of a campaign as the planner's history sees it: 'sent' once a result says so. */
