@@ -23,7 +23,6 @@ import { SEVEN_DAYS_MS } from './planner/send-timing.ts';
 import { CounterBuffer } from './reports/counters.ts';
 import { calendarFromConfig } from './calendar/config.ts';
 import { Scheduler } from './scheduler/index.ts';
-import { buildServer } from './http/server.ts';
 import { loadApplicationSpecs, REVIEW_DIGEST_JOB, sendReviewDigests, type ResolvedApplicationSpec } from './applications/index.ts';
 import { HitWriter } from './tracking/hit-writer.ts';
 import { UnsubscribeJournal } from './tracking/unsubscribe-journal.ts';
@@ -185,7 +184,8 @@ export async function createEngine(config: Config, options: EngineOptions = {}) 
       return tracking;
     };
     const reports = config.FLYWHEEL_DASHBOARD_PASSWORD ? { password: config.FLYWHEEL_DASHBOARD_PASSWORD, campaigns, calendar: calendarFromConfig(config) } : undefined;
-    const http = () => buildServer({
+    // loaded when a command serves HTTP: a send worker never needs Fastify, the routes or the report charts
+    const http = async () => (await import('./http/server.ts')).buildServer({
       store, counters, clock, signer, urls, log, dashboard, reports, ...trackingParts(),
       applications: { deps: applications, ratePerMinute: config.FLYWHEEL_APPLY_RATE_LIMIT, bodyLimit: config.FLYWHEEL_APPLY_BODY_LIMIT },
       publicOrigin: new URL(config.FLYWHEEL_PUBLIC_URL).origin,

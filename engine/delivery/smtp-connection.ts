@@ -43,18 +43,11 @@ const CRLF_END_OF_DATA = Buffer.from('\r\n.\r\n', 'latin1');
 
 /**
  * RFC 5321 4.5.2: a line that starts with "." gets another one. mime.ts never makes such lines;
- * this only checks (natively, chunk by chunk), and stuffs a joined copy if one ever does.
+ * this only checks (natively, once over the joined message), and stuffs a copy if one ever does.
  */
-function dotStuffed(chunks: readonly Buffer[]): readonly Buffer[] {
-  let lineStart = true;
-  let clean = true;
-  for (const c of chunks) {
-    if (c.length === 0) continue;
-    if ((lineStart && c[0] === 0x2e) || c.indexOf(CRLF_DOT) >= 0) { clean = false; break; }
-    lineStart = c[c.length - 1] === 0x0a;
-  }
-  if (clean) return chunks;
-  return [Buffer.from(Buffer.concat(chunks).toString('latin1').replace(/(^|\n)\./g, '$1..'), 'latin1')];
+function dotStuffed(message: Buffer): Buffer {
+  if (message.length === 0 || (message[0] !== 0x2e && message.indexOf(CRLF_DOT) < 0)) return message;
+  return Buffer.from(message.toString('latin1').replace(/(^|\n)\./g, '$1..'), 'latin1');
 }
 
 /** One message for one recipient; `envelope` is set once its MAIL/RCPT/DATA went out ahead of it. */
@@ -81,10 +74,26 @@ export class SmtpConnection {
   broken = false;
   /** messages this connection has sent (tests and logs) */
   sent = 0;
+  /** the message being written, joined into one Buffer (one socket write instead of one per piece) */
+  private outgoing = Buffer.allocUnsafeSlow(64 * 1024);
 
   private constructor(socket: Socket, private readonly options: SmtpConnectionOptions) {
     this.socket = socket;
     this.attach(socket);
+  }
+
+  /**
+   * The message's pieces copied into this connection's own Buffer. It is reused for the next
+   * message: by then the server has replied to this one, so it read every byte; if the socket
+   * still holds unwritten data anyway, a new Buffer is taken instead.
+   */
+  private joined(chunks: readonly Buffer[]): Buffer {
+    let size = 0;
+    for (const c of chunks) size += c.length;
+    if (this.outgoing.length < size || this.socket.writableLength > 0) this.outgoing = Buffer.allocUnsafeSlow(Math.max(size, 64 * 1024));
+    let o = 0;
+    for (const c of chunks) o += c.copy(this.outgoing, o);
+    return this.outgoing.subarray(0, o);
   }
 
   /** Connect, read the greeting, EHLO, STARTTLS when offered, AUTH when configured. */
@@ -125,13 +134,12 @@ export class SmtpConnection {
     if (rcptReply!.code !== 250 && rcptReply!.code !== 251) return this.refuse('Recipient command failed', rcptReply!);
     if (dataReply!.code !== 354) return this.refuse('Data command failed', dataReply!);
 
-    const body = dotStuffed(job.message);
-    const last = body[body.length - 1];
+    const body = dotStuffed(this.joined(job.message));
     const done = this.reply();
-    // corked: the chunks, the end-of-data mark and the next envelope leave in one writev
+    // corked: the message, the end-of-data mark and the next envelope leave in one writev
     this.socket.cork();
-    for (const chunk of body) this.socket.write(chunk);
-    this.socket.write(last && last[last.length - 1] === 0x0a ? END_OF_DATA : CRLF_END_OF_DATA);
+    this.socket.write(body);
+    this.socket.write(body.length > 0 && body[body.length - 1] === 0x0a ? END_OF_DATA : CRLF_END_OF_DATA);
     const next = this.extensions.has('PIPELINING') ? takeNext?.() : undefined;
     if (next) {
       next.envelope = this.pipelinedEnvelope(next);
