@@ -43,6 +43,8 @@ async function run(req: EngineRunRequest): Promise<EngineRunReport> {
     const m = process.memoryUsage();
     process.stderr.write(`memory: rss ${mb(m.rss)} MB, heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} MB, external ${mb(m.external)} MB, array buffers ${mb(m.arrayBuffers)} MB\n`);
   }, 1000) : undefined;
+  // ALLOC_PROF=file writes a sampled profile of every allocation of the run (garbage included)
+  const allocations = process.env.ALLOC_PROF ? await startAllocationProfile() : undefined;
   try {
     const node0 = cpuSeconds('self')!;
     const db0 = req.dbPid ? cpuSeconds(req.dbPid) : undefined;
@@ -61,9 +63,25 @@ async function run(req: EngineRunRequest): Promise<EngineRunReport> {
     const sent = await countDelivered(engine.store, campaign.name);
     return { members: req.members, firstQueuedMs: firstQueuedMs ?? ms, planMs, ms, sent, nodeCpuS, dbCpuS: db0 !== undefined && db1 !== undefined ? db1 - db0 : undefined, peakRssMb: peakRssMb('self') };
   } finally {
+    if (allocations) await allocations.stop(process.env.ALLOC_PROF!);
     clearInterval(trace);
     await engine.close();
   }
+}
+
+async function startAllocationProfile(): Promise<{ stop(file: string): Promise<void> }> {
+  const { Session } = await import('node:inspector/promises');
+  const { writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  return {
+    async stop(file) {
+      const { profile } = await session.post('HeapProfiler.stopSampling');
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
 }
 
 const mb = (bytes: number) => Math.round(bytes / 1_048_576);

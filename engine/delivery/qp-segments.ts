@@ -80,6 +80,16 @@ export function encodeSegmented(text: string, varying: readonly string[], out: B
 const sharedOpen = new WeakMap<SharedText, Buffer>();
 const sharedFinal = new WeakMap<SharedText, Buffer>();
 
+/** A recipient's own string, encoded into a Buffer of its own (no cache key, no intermediate copies). */
+function encodeOwn(text: string, openEnd: boolean): Buffer {
+  if (source.length < text.length * 3) source = Buffer.allocUnsafeSlow(text.length * 3);
+  const bytes = source.write(text, 0, 'utf8');
+  const encoded = Buffer.allocUnsafe(maxEncodedLength(bytes) + SOFT_BREAK.length);
+  let o = encodeQuotedPrintableInto(source.subarray(0, bytes), encoded, 0, openEnd);
+  if (openEnd && (o === 0 || encoded[o - 1] !== 0x0a)) o += SOFT_BREAK.copy(encoded, o);
+  return encoded.subarray(0, o);
+}
+
 /**
  * Append the quoted-printable encoding of a body given as pieces to `out`. Shared pieces are
  * encoded the first time they are seen and reused as the same Buffers; a recipient's own strings
@@ -92,7 +102,7 @@ export function encodePieces(pieces: BodyPieces, out: Buffer[]): void {
     const piece = pieces[i]!;
     const openEnd = i < last;
     if (typeof piece === 'string') {
-      out.push(encodePiece(piece, openEnd, false).encoded);
+      out.push(encodeOwn(piece, openEnd));
       continue;
     }
     const cache = openEnd ? sharedOpen : sharedFinal;
