@@ -1,7 +1,7 @@
 // bench:track: how close does the open pixel come to a bare Fastify route serving the same GIF?
 // autocannon on loopback, 10 connections, 20 s each (in ROUNDS alternating rounds), against (1) our server (token verified and
 // sealed open, machine-open rules, hit buffered, bulk writer flushing to the embedded database
-// while under load) with 20,000 distinct real tokens, then (2) a bare Fastify route returning the
+// while under load) with 20,000 distinct real tokens (each for a member and send record in the database), then (2) a bare Fastify route returning the
 // same GIF. Each server runs in its own child process (this file with --server / --bare) so it
 // never shares an event loop with autocannon. After our run the server is stopped (final flush)
 // and the opens stored in the database (pages of hits) are counted: persisted must equal served.
@@ -17,7 +17,8 @@ import Fastify from 'fastify';
 import { Types } from 'mongoose';
 import { loadConfig } from '../engine/config.ts';
 import { createEngine } from '../engine/main.ts';
-import { openStore, resolveDatabase, ROOT_DIR } from '../engine/store/index.ts';
+import { openStore, resolveDatabase, ROOT_DIR, type Store } from '../engine/store/index.ts';
+import { ledgerModels } from '../engine/ledger/models.ts';
 import { TokenSigner } from '../engine/tracking/tokens.ts';
 import { PIXEL } from '../engine/http/tracking-routes.ts';
 import { lockPathFor } from '../engine/store/shared-server.ts';
@@ -120,6 +121,38 @@ const share = (cpu: Record<string, number>, wallS: number) => Object.entries(cpu
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
 
 // ---- the run ---------------------------------------------------------------------------
+/**
+ * The members and send records the tokens point at, shaped as the engine writes them: a first
+ * open then updates real documents (the member's lastOpenedAt, the send's firstOpenedAt), which
+ * costs the database far more than an update that finds nothing.
+ */
+async function seedSends(store: Store, count: number, sentAt: Date) {
+  const { SendLog } = await ledgerModels(store);
+  const sends: Array<{ sendLogId: string; memberId: string; campaign: string; step: string; program: string }> = [];
+  for (let from = 0; from < count; from += 5000) {
+    const members = [];
+    const records = [];
+    for (let n = from; n < Math.min(count, from + 5000); n++) {
+      const memberId = new Types.ObjectId();
+      const sendId = new Types.ObjectId();
+      const step = `issue-${n % 4}`;
+      members.push({
+        _id: memberId, email: `member${n}@devs.example`, name: `Member ${n}`, program: 'education', status: 'active', locale: 'en',
+        timezone: 'Europe/Berlin', tags: [], attributes: {}, topics: { newsletter: true, events: true, caseStudies: true },
+        awardedAt: new Date(sentAt.getTime() - 200 * 86_400_000), expiresAt: new Date(sentAt.getTime() + 165 * 86_400_000), createdAt: sentAt, updatedAt: sentAt,
+      });
+      records.push({
+        _id: sendId, key: `newsletter-education:${step}:${memberId.toHexString()}:once`, campaign: 'newsletter-education', step, occurrence: 'once',
+        memberId, email: `member${n}@devs.example`, program: 'education', category: 'newsletter', topic: 'newsletter', status: 'pending', dueAt: sentAt, messageId: `<${sendId.toHexString()}@bench.example>`,
+      });
+      sends.push({ sendLogId: sendId.toHexString(), memberId: memberId.toHexString(), campaign: 'newsletter-education', step, program: 'education' });
+    }
+    await store.models.Member.collection.insertMany(members);
+    await SendLog.collection.insertMany(records);
+  }
+  return sends;
+}
+
 async function main(): Promise<void> {
   const dataDir = join(ROOT_DIR, '.data', `bench-track-${process.pid}`);
   const secret = randomBytes(32).toString('base64url');
@@ -127,13 +160,11 @@ async function main(): Promise<void> {
   try {
     const store = await openStore(db.uri, DB_NAME);
     await store.db.dropDatabase();
+    const sentAt = new Date(Date.now() - 3600_000);
+    const sends = await seedSends(store, TOKENS, sentAt);
     await store.close();
     const signer = new TokenSigner(secret);
-    const sentAt = new Date(Date.now() - 3600_000);
-    const paths = Array.from({ length: TOKENS }, (_, n) => `/o/${signer.recipientToken({
-      sendLogId: new Types.ObjectId().toHexString(), memberId: new Types.ObjectId().toHexString(),
-      campaign: 'newsletter-education', step: `issue-${n % 4}`, program: 'education', sentAt,
-    })}`);
+    const paths = sends.map((s) => `/o/${signer.recipientToken({ ...s, sentAt })}`);
     say(`bench:track: ${TOKENS} distinct tokens, ${CONNECTIONS} connections, ${DURATION} s per server, database ${db.kind}`);
 
     // Rounds alternate (ours, bare, ours, bare, ...) so a change in the machine's load hits both
@@ -165,6 +196,9 @@ async function main(): Promise<void> {
     const finalFlushMs = performance.now() - t0;
     const check = await openStore(db.uri, DB_NAME);
     const persisted = (await storedHitTotals(check)).opens;
+    // every token was hit: each send record has its first open and each member its last open
+    const firstOpened = await (await ledgerModels(check)).SendLog.countDocuments({ firstOpenedAt: { $ne: null } });
+    const lastOpened = await check.models.Member.countDocuments({ lastOpenedAt: { $ne: null } });
     await check.close();
     // served = hits the server answered and took (autocannon's 2xx misses requests still in flight at its end)
     const served = stats.received ?? 0;
@@ -172,6 +206,7 @@ async function main(): Promise<void> {
     const raw = { reqPerSec: median(rounds.map((r) => r.bare.reqPerSec)), p50: median(rounds.map((r) => r.bare.p50)), p99: median(rounds.map((r) => r.bare.p99)) };
     const ratio = median(rounds.map((r) => (r.bare.reqPerSec > 0 ? r.ours.reqPerSec / r.bare.reqPerSec : 0)));
     say(`flywheel pixel:   ${tracked.reqPerSec.toFixed(0)} req/s, p50 ${tracked.p50} ms, p99 ${tracked.p99} ms (medians of ${ROUNDS} rounds), served ${served} (autocannon saw ${tracked.ok} 2xx), errors ${tracked.errors}; persisted ${persisted} (final flush ${finalFlushMs.toFixed(0)} ms, spilled to disk ${stats.spilled ?? 0})`);
+    say(`first opens written: ${firstOpened} send records, ${lastOpened} members (of ${TOKENS})`);
     say(`bare Fastify GIF: ${raw.reqPerSec.toFixed(0)} req/s, p50 ${raw.p50} ms, p99 ${raw.p99} ms`);
     // CPU per 1,000 requests answered: what each side costs, less sensitive than req/s to what else runs on the machine
     const perK = (cpu: Record<string, number>, requests: number) => Object.fromEntries(Object.entries(cpu).filter(([, v]) => v > 0.005).map(([k, v]) => [k, Math.round((1e6 * v) / Math.max(1, requests)) / 1000]));
@@ -183,7 +218,7 @@ async function main(): Promise<void> {
     say(`ratio ${ratio.toFixed(2)} of bare Fastify (median of rounds); targets >= 5,000 req/s, ratio >= 0.5, p99 < 25 ms, persisted == served: ${ok ? 'met' : 'NOT met'}`);
     process.stdout.write(`${JSON.stringify({
       bench: 'track', req_per_s: Math.round(tracked.reqPerSec), p50_ms: tracked.p50, p99_ms: tracked.p99, raw_req_per_s: Math.round(raw.reqPerSec), raw_p50_ms: raw.p50, raw_p99_ms: raw.p99,
-      ratio: Number(ratio.toFixed(3)), served, persisted, errors: tracked.errors, tokens: TOKENS, connections: CONNECTIONS, duration_s: seconds * ROUNDS, rounds: ROUNDS,
+      ratio: Number(ratio.toFixed(3)), served, persisted, first_opened_sends: firstOpened, first_opened_members: lastOpened, errors: tracked.errors, tokens: TOKENS, connections: CONNECTIONS, duration_s: seconds * ROUNDS, rounds: ROUNDS,
       cpu_s_per_1k_ours: cpuPerKOurs, cpu_s_per_1k_bare: cpuPerKBare,
       cpu_pct_ours_rounds: Object.fromEntries(Object.entries(cpuOurs).map(([k, v]) => [k, Math.round((100 * v) / wallOurs)])),
       cpu_pct_bare_rounds: Object.fromEntries(Object.entries(cpuBare).map(([k, v]) => [k, Math.round((100 * v) / wallBare)])),
