@@ -18,7 +18,7 @@ import { Types } from 'mongoose';
 import { loadConfig } from '../engine/config.ts';
 import { createEngine } from '../engine/main.ts';
 import { openStore, resolveDatabase, ROOT_DIR, type Store } from '../engine/store/index.ts';
-import { ledgerModels } from '../engine/ledger/models.ts';
+import { membersWhoEngaged, recordPlannedSends, type PlannedSendRecord } from '../engine/ledger/index.ts';
 import { TokenSigner } from '../engine/tracking/tokens.ts';
 import { PIXEL } from '../engine/http/tracking-routes.ts';
 import { lockPathFor } from '../engine/store/shared-server.ts';
@@ -127,11 +127,10 @@ const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); cons
  * costs the database far more than an update that finds nothing.
  */
 async function seedSends(store: Store, count: number, sentAt: Date) {
-  const { SendLog } = await ledgerModels(store);
   const sends: Array<{ sendLogId: string; memberId: string; campaign: string; step: string; program: string }> = [];
   for (let from = 0; from < count; from += 5000) {
     const members = [];
-    const records = [];
+    const records: PlannedSendRecord[] = [];
     for (let n = from; n < Math.min(count, from + 5000); n++) {
       const memberId = new Types.ObjectId();
       const sendId = new Types.ObjectId();
@@ -143,12 +142,12 @@ async function seedSends(store: Store, count: number, sentAt: Date) {
       });
       records.push({
         _id: sendId, key: `newsletter-education:${step}:${memberId.toHexString()}:once`, campaign: 'newsletter-education', step, occurrence: 'once',
-        memberId, email: `member${n}@devs.example`, program: 'education', category: 'newsletter', topic: 'newsletter', status: 'pending', dueAt: sentAt, messageId: `<${sendId.toHexString()}@bench.example>`,
+        memberId, email: `member${n}@devs.example`, program: 'education', category: 'newsletter', topic: 'newsletter', template: 'newsletter', status: 'pending', dueAt: sentAt, messageId: `<${sendId.toHexString()}@bench.example>`, payloadId: 'bench',
       });
       sends.push({ sendLogId: sendId.toHexString(), memberId: memberId.toHexString(), campaign: 'newsletter-education', step, program: 'education' });
     }
     await store.models.Member.collection.insertMany(members);
-    await SendLog.collection.insertMany(records);
+    await recordPlannedSends(store, records);
   }
   return sends;
 }
@@ -196,8 +195,8 @@ async function main(): Promise<void> {
     const finalFlushMs = performance.now() - t0;
     const check = await openStore(db.uri, DB_NAME);
     const persisted = (await storedHitTotals(check)).opens;
-    // every token was hit: each send record has its first open and each member its last open
-    const firstOpened = await (await ledgerModels(check)).SendLog.countDocuments({ firstOpenedAt: { $ne: null } });
+    // every token was hit: each send record has its first open (one send per member) and each member its last open
+    const firstOpened = (await membersWhoEngaged(check, 'newsletter-education', 'opened', new Date(0), new Date(Date.now() + 86_400_000))).length;
     const lastOpened = await check.models.Member.countDocuments({ lastOpenedAt: { $ne: null } });
     await check.close();
     // served = hits the server answered and took (autocannon's 2xx misses requests still in flight at its end)
