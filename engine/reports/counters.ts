@@ -26,7 +26,14 @@ interface Shard {
 }
 
 /** This process's members reached in one program and month, or reminders of one campaign and month (see send-records.ts). */
-interface RecordShard<T> { id: string; group: string; month: string; items: Map<string, T>; version: number; flushedVersion: number }
+interface RecordShard<T> {
+  id: string; group: string; month: string; items: Map<string, T>; version: number; flushedVersion: number;
+  /** the full shard this one continues (still asked whether a key was recorded) */
+  previous?: RecordShard<T>;
+}
+
+/** Records per shard document: a flush rewrites a dirty shard whole, so an unbounded one made each flush of a long send cost more than the one before. */
+const RECORDS_PER_SHARD = 5_000;
 
 export interface CounterBufferOptions {
   /** flush on a timer (long-running processes); failures are logged and retried next time */
@@ -36,6 +43,8 @@ export interface CounterBufferOptions {
   log?: { error(obj: object, msg: string): void };
   /** clean shards kept in memory before the oldest are forgotten (a later count opens a new shard) */
   maxCleanShards?: number;
+  /** records (members reached, reminders) per shard document before the next one is opened */
+  recordsPerShard?: number;
 }
 
 export class CounterBuffer {
@@ -44,6 +53,9 @@ export class CounterBuffer {
   private shardSeq = 0;
   private readonly reach = new Map<string, RecordShard<string>>();
   private readonly reminders = new Map<string, RecordShard<ReminderRecord>>();
+  /** full shards not yet written since they filled (then only their successors are written) */
+  private readonly fullShards = { reach: [] as RecordShard<string>[], reminders: [] as RecordShard<ReminderRecord>[] };
+  private readonly recordsPerShard: number;
   private flushing: Promise<void> = Promise.resolve();
   private timer?: NodeJS.Timeout;
   private readonly log?: CounterBufferOptions['log'];
@@ -55,6 +67,7 @@ export class CounterBuffer {
     this.writer = options.writer ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
     this.log = options.log;
     this.maxCleanShards = options.maxCleanShards ?? 20_000;
+    this.recordsPerShard = options.recordsPerShard ?? RECORDS_PER_SHARD;
     if (options.flushEveryMs) {
       // The failure is logged inside flush(); the numbers stay buffered for the next tick.
       this.timer = setInterval(() => void this.flush().catch(() => {}), options.flushEveryMs);
@@ -66,10 +79,10 @@ export class CounterBuffer {
   count(ctx: RollupContext, metric: RollupMetric, by = 1): void {
     this.shardFor(ctx).totals[metric] += by;
     if (metric === 'sent' && ctx.memberId) {
-      if (ctx.program) this.record(this.reach, ctx.program, ctx.at, ctx.memberId, ctx.memberId);
+      if (ctx.program) this.record(this.reach, this.fullShards.reach, ctx.program, ctx.at, ctx.memberId, ctx.memberId);
       if (ctx.renewalReminder) {
         const id = reminderRecordId(ctx.memberId, ctx.campaign, ctx.step, ctx.at);
-        this.record(this.reminders, ctx.campaign, ctx.at, id, { _id: id, memberId: ctx.memberId, campaign: ctx.campaign, step: ctx.step, at: ctx.at });
+        this.record(this.reminders, this.fullShards.reminders, ctx.campaign, ctx.at, id, { _id: id, memberId: ctx.memberId, campaign: ctx.campaign, step: ctx.step, at: ctx.at });
       }
     }
   }
@@ -89,7 +102,7 @@ export class CounterBuffer {
   /** Numbers counted but not yet written (for shutdown logs and tests). */
   get unflushed(): number {
     let n = 0;
-    for (const s of [...this.shards.values(), ...this.reach.values(), ...this.reminders.values()]) if (s.version !== s.flushedVersion) n++;
+    for (const s of [...this.shards.values(), ...this.reach.values(), ...this.reminders.values(), ...this.fullShards.reach, ...this.fullShards.reminders]) if (s.version !== s.flushedVersion) n++;
     return n;
   }
 
@@ -122,24 +135,27 @@ export class CounterBuffer {
   }
 
   /** Add one item to this process's shard of `group` (program or campaign) and month; the first of a key wins. */
-  private record<T>(shards: Map<string, RecordShard<T>>, group: string, at: Date, key: string, item: T): void {
+  private record<T>(shards: Map<string, RecordShard<T>>, full: RecordShard<T>[], group: string, at: Date, key: string, item: T): void {
     const month = reachMonth(at);
     const shardKey = `${group}|${month}`;
     let shard = shards.get(shardKey);
-    if (!shard) {
-      // a fresh sequence number, as for counter shards: a forgotten shard is never overwritten
-      shard = { id: `${shardKey}|${this.writer}.${++this.shardSeq}`, group, month, items: new Map(), version: 0, flushedVersion: 0 };
+    for (let s = shard; s; s = s.previous) if (s.items.has(key)) return;
+    if (!shard || shard.items.size >= this.recordsPerShard) {
+      // a full shard is written once more if it has to be, then never again; its successor takes
+      // the new records under a fresh sequence number (as for counter shards: never overwritten)
+      if (shard) full.push(shard);
+      shard = { id: `${shardKey}|${this.writer}.${++this.shardSeq}`, group, month, items: new Map(), version: 0, flushedVersion: 0, ...(shard ? { previous: shard } : {}) };
       shards.set(shardKey, shard);
     }
-    if (shard.items.has(key)) return;
     shard.items.set(key, item);
     shard.version++;
   }
 
   private async writeOnce(): Promise<void> {
     const dirty = [...this.shards.values()].filter((s) => s.version !== s.flushedVersion);
-    const reach = [...this.reach.values()].filter((s) => s.version !== s.flushedVersion);
-    const reminders = [...this.reminders.values()].filter((s) => s.version !== s.flushedVersion);
+    const isDirty = (s: { version: number; flushedVersion: number }) => s.version !== s.flushedVersion;
+    const reach = [...this.fullShards.reach, ...this.reach.values()].filter(isDirty);
+    const reminders = [...this.fullShards.reminders, ...this.reminders.values()].filter(isDirty);
     if (dirty.length === 0 && reach.length === 0 && reminders.length === 0) return;
     const written = [...dirty, ...reach, ...reminders].map((s) => ({ shard: s, version: s.version }));
     // whole contents, replaced: the same absolute-value reasoning as the counters
@@ -161,6 +177,8 @@ export class CounterBuffer {
       throw err;
     }
     for (const { shard, version } of written) shard.flushedVersion = version;
+    this.fullShards.reach = this.fullShards.reach.filter(isDirty);
+    this.fullShards.reminders = this.fullShards.reminders.filter(isDirty);
     this.forgetCleanShards();
   }
 
@@ -174,7 +192,7 @@ export class CounterBuffer {
     // bounded memory for reach and reminders too: a later record of a forgotten key opens a new shard
     for (const shards of [this.reach, this.reminders] as Array<Map<string, RecordShard<unknown>>>) {
       let items = 0;
-      for (const s of shards.values()) items += s.items.size;
+      for (const open of shards.values()) for (let s: RecordShard<unknown> | undefined = open; s; s = s.previous) items += s.items.size;
       if (items <= 200_000) continue;
       for (const [key, s] of shards) if (s.version === s.flushedVersion) shards.delete(key);
     }

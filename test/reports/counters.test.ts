@@ -6,7 +6,7 @@ import { CounterBuffer } from '../../engine/reports/counters.ts';
 import { readRollups } from '../../engine/reports/rollups.ts';
 import { buildReport } from '../../engine/reports/report.ts';
 import { liveCountedRecords } from '../../engine/reports/rebuild.ts';
-import { REACH_SHARDS } from '../../engine/reports/send-records.ts';
+import { REACH_SHARDS, membersReached } from '../../engine/reports/send-records.ts';
 import type { Store } from '../../engine/store/index.ts';
 
 let store: Store;
@@ -49,6 +49,28 @@ describe('counters kept at event time', () => {
     expect(report.engagement.byCampaign).toEqual([expect.objectContaining({ campaign: 'renewal', kind: 'renewal', sent: 4, opens: 2, csatAverage: 4.5 })]);
     expect(report.engagement.byProgram).toEqual([expect.objectContaining({ program: 'education', sent: 3 }), expect.objectContaining({ program: 'startups', sent: 1 })]);
     expect((await liveCountedRecords(store)).reach.map((r) => r._id)).toEqual(['education|2026-03|m1', 'education|2026-03|m2', 'education|2026-03|m3', 'startups|2026-03|m4']);
+  });
+
+  it('members reached go into shard documents of bounded size: a flush late in a long send rewrites only the newest, and every member counts once', async () => {
+    const a = new CounterBuffer(store, { writer: 'worker-a', recordsPerShard: 10 });
+    const reach = store.db.collection<{ _id: string; members: string }>(REACH_SHARDS);
+    for (let i = 0; i < 25; i++) a.count(ctx('r-30', 'education', monday, `m${i}`), 'sent');
+    // sent again (a retry, another step): already recorded, in a full shard or the open one
+    a.count(ctx('r-30', 'education', monday, 'm3'), 'sent');
+    a.count(ctx('r-30', 'education', monday, 'm24'), 'sent');
+    await a.flush();
+    const first = await reach.find({}).sort({ _id: 1 }).toArray();
+    expect(first.map((d) => d.members.split(' ').length)).toEqual([10, 10, 5]);
+    const full = first.slice(0, 2).map((d) => d._id);
+    // rewrite the full shards behind the buffer's back: a later flush must leave them alone
+    await reach.updateMany({ _id: { $in: full } }, { $set: { probe: true } });
+    a.count(ctx('r-30', 'education', monday, 'm25'), 'sent');
+    await a.flush();
+    const untouched = await reach.countDocuments({ _id: { $in: full }, probe: true });
+    expect(untouched).toBe(2);
+    const reached = await membersReached(store, { months: ['2026-03'] });
+    expect(reached.get('education')?.size).toBe(26);
+    expect(a.unflushed).toBe(0);
   });
 
   it('flushing again after nothing new writes the same numbers (no double count)', async () => {
