@@ -30,15 +30,15 @@ export async function eraseMemberFromLedger(store: Store, erasure: { memberId: T
     await SendLog.updateOne({ _id: log._id }, { $set: { email: placeholder, memberId: newMemberId, key }, $unset: { payload: 1 } });
     sendsScrubbed++;
   }
+  const isErased = (r: BatchRecipient) => String(r.memberId) === String(memberId);
   const scrub = (recipients: BatchRecipient[]) => recipients.map((r) =>
-    String(r.memberId) === String(memberId) ? { ...r, memberId: newMemberId, email: placeholder, name: '', country: undefined, attributes: {} } : r,
+    isErased(r) ? { ...r, memberId: newMemberId, email: placeholder, name: '', country: undefined, attributes: {} } : r,
   );
   // batches' packed recipients: only the database's copy can say whom they hold, so each is unpacked
   const packed = BatchRecipients.collection as unknown as import('mongodb').Collection<StoredRecipients>;
   for await (const doc of packed.find({ packed: { $exists: true } })) {
     const recipients = unpackRecipients(doc);
-    if (!recipients.some((r) => String(r.memberId) === String(memberId))) continue;
-    await packed.updateOne({ _id: doc._id }, { $set: { packed: packRecipients(doc._id, scrub(recipients)).packed! } });
+    if (recipients.some(isErased)) await packed.replaceOne({ _id: doc._id }, packRecipients(doc._id, scrub(recipients)));
   }
   // recipients written before packing (and those of batches written before they moved out of the batch)
   for (const model of [BatchRecipients, SendBatch]) {
