@@ -32,6 +32,9 @@ interface RecordShard<T> {
   previous?: RecordShard<T>;
 }
 
+/** Counted since its last successful write. */
+const isDirty = (s: { version: number; flushedVersion: number }) => s.version !== s.flushedVersion;
+
 /** Records per shard document: a flush rewrites a dirty shard whole, so an unbounded one made each flush of a long send cost more than the one before. */
 const RECORDS_PER_SHARD = 5_000;
 
@@ -102,7 +105,7 @@ export class CounterBuffer {
   /** Numbers counted but not yet written (for shutdown logs and tests). */
   get unflushed(): number {
     let n = 0;
-    for (const s of [...this.shards.values(), ...this.reach.values(), ...this.reminders.values(), ...this.fullShards.reach, ...this.fullShards.reminders]) if (s.version !== s.flushedVersion) n++;
+    for (const s of [...this.shards.values(), ...this.reach.values(), ...this.reminders.values(), ...this.fullShards.reach, ...this.fullShards.reminders]) if (isDirty(s)) n++;
     return n;
   }
 
@@ -152,8 +155,7 @@ export class CounterBuffer {
   }
 
   private async writeOnce(): Promise<void> {
-    const dirty = [...this.shards.values()].filter((s) => s.version !== s.flushedVersion);
-    const isDirty = (s: { version: number; flushedVersion: number }) => s.version !== s.flushedVersion;
+    const dirty = [...this.shards.values()].filter(isDirty);
     const reach = [...this.fullShards.reach, ...this.reach.values()].filter(isDirty);
     const reminders = [...this.fullShards.reminders, ...this.reminders.values()].filter(isDirty);
     if (dirty.length === 0 && reach.length === 0 && reminders.length === 0) return;
@@ -186,7 +188,7 @@ export class CounterBuffer {
     if (this.shards.size > this.maxCleanShards) {
       for (const [key, s] of this.shards) {
         if (this.shards.size <= this.maxCleanShards / 2) break;
-        if (s.version === s.flushedVersion) this.shards.delete(key);
+        if (!isDirty(s)) this.shards.delete(key);
       }
     }
     // bounded memory for reach and reminders too: a later record of a forgotten key opens a new shard
@@ -194,7 +196,7 @@ export class CounterBuffer {
       let items = 0;
       for (const open of shards.values()) for (let s: RecordShard<unknown> | undefined = open; s; s = s.previous) items += s.items.size;
       if (items <= 200_000) continue;
-      for (const [key, s] of shards) if (s.version === s.flushedVersion) shards.delete(key);
+      for (const [key, s] of shards) if (!isDirty(s)) shards.delete(key);
     }
   }
 }
