@@ -20,8 +20,10 @@ let boundaryCount = 0;
 
 /**
  * The whole message (headers, text part, HTML part) with CRLF line breaks, as Buffers to write in
- * order. With `message.varying` (the recipient token), the bodies are cut around it and the
- * pieces every recipient shares come encoded from a cache (qp-segments.ts).
+ * order. With `message.pieces` (every send the engine renders), the shared template text is
+ * encoded once per compiled message; with `message.varying` (a caller that has only whole
+ * bodies and knows the strings that differ), the bodies are cut around those strings and the rest
+ * comes encoded from a cache (qp-segments.ts).
  * `boundary` is for tests; by default a random one that cannot occur in quoted-printable
  * ("=_" is never valid QP).
  */
