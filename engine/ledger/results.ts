@@ -87,16 +87,40 @@ export async function recordedResults(store: Store, where: { campaign?: string; 
   return firstOutcomes(docs);
 }
 
+/**
+ * Outcomes counted by status, the first of each `<sendLogId>:<attempt>` (as recordedResults keeps
+ * them) without holding them all: pages are read a few at a time in (batch, run, seq) order, and
+ * the same outcome can only be recorded twice by runs of one batch, so "seen" lasts one batch.
+ * `flywheel send` prints these counts at the end of a send of any size.
+ */
+async function countOutcomes(store: Store, filter: Record<string, string>): Promise<Record<string, number>> {
+  const { SendResult } = await ledgerModels(store);
+  const counts: Record<string, number> = {};
+  let batch = '';
+  let seen = new Set<string>();
+  const pages = SendResult.find(filter).sort({ batchId: 1, run: 1, seq: 1 }).lean().cursor({ batchSize: 20 }) as AsyncIterable<unknown> as AsyncIterable<StoredResult>;
+  for await (const page of pages) {
+    if (String(page.batchId) !== batch) {
+      batch = String(page.batchId);
+      seen = new Set();
+    }
+    for (const o of outcomesOf(page)) {
+      if (seen.has(o._id)) continue;
+      seen.add(o._id);
+      counts[o.status] = (counts[o.status] ?? 0) + 1;
+    }
+  }
+  return counts;
+}
+
 /** Results of one step, counted by status (every attempt counts). */
 export async function resultCountsOfStep(store: Store, campaign: string, step: string): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {};
-  for (const r of await recordedResults(store, { campaign, step })) counts[r.status] = (counts[r.status] ?? 0) + 1;
-  return counts;
+  return countOutcomes(store, { campaign, step });
 }
 
 /** Messages delivered for a campaign. */
 export async function countDelivered(store: Store, campaign: string): Promise<number> {
-  return (await recordedResults(store, { campaign })).filter((r) => r.status === 'sent').length;
+  return (await countOutcomes(store, { campaign })).sent ?? 0;
 }
 
 /** When each record of a campaign was sent (its 'sent' outcome), by send-log id. */

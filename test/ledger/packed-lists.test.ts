@@ -5,7 +5,7 @@ import { Types } from 'mongoose';
 import type { Store } from '../../engine/store/index.ts';
 import { openTestStore } from '../support/db.ts';
 import { ledgerModels, type BatchRecipient, type SendOutcome } from '../../engine/ledger/models.ts';
-import { batchById, createBatches, recordResultPage, recordedResults, resultCountsOfStep, settledByEarlierRuns } from '../../engine/ledger/index.ts';
+import { batchById, countDelivered, createBatches, recordResultPage, recordedResults, resultCountsOfStep, settledByEarlierRuns } from '../../engine/ledger/index.ts';
 import { ledgerRecordOf } from '../../engine/ledger/privacy.ts';
 
 let store: Store;
@@ -59,6 +59,21 @@ describe('packed ledger lists', () => {
     expect(await resultCountsOfStep(store, 'packed', 's')).toEqual({ sent: 2, failed: 1, skipped: 1 });
     const settled = await settledByEarlierRuns(store, { _id: batchId, attempt: 1, recipients: [a!, b!, c!, d!].map((sendLogId) => ({ sendLogId })) }, 3);
     expect([...settled].sort()).toEqual([a, b, c, d].map(String).sort());
+  });
+
+  it('step counts take each outcome once across interleaved pages of several batches (each batch\'s runs deduplicated)', async () => {
+    const [b1, b2] = [new Types.ObjectId(), new Types.ObjectId()];
+    const ids = Array.from({ length: 4 }, () => new Types.ObjectId());
+    const outcome = (sendLogId: Types.ObjectId, status: SendOutcome['status']): SendOutcome => ({ sendLogId, status, at });
+    const page = (batchId: Types.ObjectId, run: number, seq: number, results: SendOutcome[]) =>
+      recordResultPage(store, { _id: `${batchId}:${run}:${seq}`, batchId, campaign: 'interleaved', step: 's', attempt: 1, run, seq, results });
+    // written in the order two workers would interleave them; run 2 of b2 records ids[3] again
+    await page(b2, 2, 0, [outcome(ids[3]!, 'failed')]);
+    await page(b1, 1, 0, [outcome(ids[0]!, 'sent'), outcome(ids[1]!, 'sent')]);
+    await page(b2, 1, 0, [outcome(ids[2]!, 'skipped'), outcome(ids[3]!, 'sent')]);
+    await page(b1, 1, 1, [outcome(ids[1]!, 'failed')]);
+    expect(await resultCountsOfStep(store, 'interleaved', 's')).toEqual({ sent: 3, skipped: 1 });
+    expect(await countDelivered(store, 'interleaved')).toBe(3);
   });
 
   it('a privacy export finds a member\'s outcomes inside packed pages', async () => {
