@@ -44,6 +44,8 @@ const schema = z.object({
   /** categories the frequency cap ignores (comma-separated); renewal notices are 'transactional' */
   FLYWHEEL_CAP_EXEMPT: z.string().default('transactional'),
   FLYWHEEL_BATCH_SIZE: positiveInt.default(500),
+  /** how far the JavaScript heap may grow past what a full collection keeps before the next one, in percent; 0 = V8's own choice (up to 4x) */
+  FLYWHEEL_HEAP_GROWTH_PERCENT: z.coerce.number().int().min(0).max(300).default(50),
   FLYWHEEL_LEASE_MS: positiveInt.default(120_000),
   FLYWHEEL_MAX_ATTEMPTS: positiveInt.default(6),
   /** ceiling of the delay after a first transient failure; doubles per attempt (tests shorten it) */

@@ -28,6 +28,7 @@ import { HitWriter } from './tracking/hit-writer.ts';
 import { UnsubscribeJournal } from './tracking/unsubscribe-journal.ts';
 import { DatabaseHealth } from './store/health.ts';
 import { ContentPoller, HttpFeedFetcher, loadFeeds, type FeedDefinition, type FeedFetcher } from './content/index.ts';
+import { boundHeapGrowth } from './memory.ts';
 
 /** The database named by config (or the embedded one), for commands that need nothing else. */
 export function openStoreOnly(config: Config, options: { onProgress?: (line: string) => void } = {}): Promise<Database> {
@@ -100,6 +101,7 @@ export interface EngineOptions {
 export type Engine = Awaited<ReturnType<typeof createEngine>>;
 
 export async function createEngine(config: Config, options: EngineOptions = {}) {
+  boundHeapGrowth(config.FLYWHEEL_HEAP_GROWTH_PERCENT);
   const clock = options.clock ?? systemClock;
   const log = options.log ?? createLogger(config.LOG_LEVEL);
   const database = options.store ? undefined : await openDatabase(config, options.onProgress);
