@@ -13,7 +13,11 @@ import { countDelivered } from '../engine/ledger/index.ts';
 import { cpuSeconds, peakRssMb } from './proc-stats.ts';
 import { newsletterIssue } from './send-fixture.ts';
 
-export interface EngineRunRequest { uri: string; dbName: string; smtpUrl: string; poolSize: number; members: number; dbPid?: number }
+export interface EngineRunRequest {
+  uri: string; dbName: string; smtpUrl: string; poolSize: number; members: number; dbPid?: number;
+  /** FLYWHEEL_HEAP_GROWTH_PERCENT for this run (unset: the engine's default) */
+  heapGrowthPercent?: number;
+}
 export interface EngineRunReport {
   members: number; ms: number; sent: number;
   /** when the first batch was queued, and when the last one was (planning done; sending overlaps it) */
@@ -29,6 +33,7 @@ async function run(req: EngineRunRequest): Promise<EngineRunReport> {
     FLYWHEEL_TRANSPORT: 'smtp',
     SMTP_URL: req.smtpUrl,
     SMTP_POOL_SIZE: String(req.poolSize),
+    ...(req.heapGrowthPercent !== undefined ? { FLYWHEEL_HEAP_GROWTH_PERCENT: String(req.heapGrowthPercent) } : {}),
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   });
   const definition = defineCampaign({
@@ -39,12 +44,28 @@ async function run(req: EngineRunRequest): Promise<EngineRunReport> {
   // polling as `flywheel send` polls
   const engine = await createEngine(config, { campaigns: [campaign], processEveryMs: 250 });
   // MEMORY_TRACE=1 prints the heap and RSS every second (where a peak comes from)
+  // MEMORY_TRACE=peaks samples every 50 ms and prints each new peak of RSS
+  let highest = 0;
+  const t00 = performance.now();
   const trace = process.env.MEMORY_TRACE === '1' ? setInterval(() => {
     const m = process.memoryUsage();
     process.stderr.write(`memory: rss ${mb(m.rss)} MB, heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} MB, external ${mb(m.external)} MB, array buffers ${mb(m.arrayBuffers)} MB\n`);
-  }, 1000) : undefined;
+  }, 1000) : process.env.MEMORY_TRACE === 'peaks' ? setInterval(() => {
+    const m = process.memoryUsage();
+    if (m.rss <= highest + 2_000_000) return;
+    highest = m.rss;
+    process.stderr.write(`memory peak at ${((performance.now() - t00) / 1000).toFixed(1)} s: rss ${mb(m.rss)} MB, heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} MB, external ${mb(m.external)} MB\n`);
+  }, 50) : undefined;
   // ALLOC_PROF=file writes a sampled profile of every allocation of the run (garbage included)
   const allocations = process.env.ALLOC_PROF ? await startAllocationProfile() : undefined;
+  // HEAP_SNAPSHOT=file writes a heap snapshot 10 s into the send (what the heap holds mid-send, after a full GC)
+  const snapshot = process.env.HEAP_SNAPSHOT ? setTimeout(() => {
+    const before = process.memoryUsage().heapUsed;
+    void import('node:v8').then((v8) => {
+      v8.writeHeapSnapshot(process.env.HEAP_SNAPSHOT);
+      process.stderr.write(`heap snapshot: ${mb(before)} MB in use before, ${mb(process.memoryUsage().heapUsed)} MB after its full GC\n`);
+    });
+  }, Number(process.env.HEAP_SNAPSHOT_AT_S ?? 10) * 1000) : undefined;
   try {
     const node0 = cpuSeconds('self')!;
     const db0 = req.dbPid ? cpuSeconds(req.dbPid) : undefined;
@@ -60,11 +81,14 @@ async function run(req: EngineRunRequest): Promise<EngineRunReport> {
     const ms = performance.now() - t0;
     const nodeCpuS = cpuSeconds('self')! - node0;
     const db1 = req.dbPid ? cpuSeconds(req.dbPid) : undefined;
+    // the send's peak, before the check below reads every result back
+    const peak = peakRssMb('self');
     const sent = await countDelivered(engine.store, campaign.name);
-    return { members: req.members, firstQueuedMs: firstQueuedMs ?? ms, planMs, ms, sent, nodeCpuS, dbCpuS: db0 !== undefined && db1 !== undefined ? db1 - db0 : undefined, peakRssMb: peakRssMb('self') };
+    return { members: req.members, firstQueuedMs: firstQueuedMs ?? ms, planMs, ms, sent, nodeCpuS, dbCpuS: db0 !== undefined && db1 !== undefined ? db1 - db0 : undefined, peakRssMb: peak };
   } finally {
     if (allocations) await allocations.stop(process.env.ALLOC_PROF!);
     clearInterval(trace);
+    clearTimeout(snapshot);
     await engine.close();
   }
 }
@@ -74,7 +98,7 @@ async function startAllocationProfile(): Promise<{ stop(file: string): Promise<v
   const { writeFileSync } = await import('node:fs');
   const session = new Session();
   session.connect();
-  await session.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: process.env.ALLOC_MINOR !== "0" });
   return {
     async stop(file) {
       const { profile } = await session.post('HeapProfiler.stopSampling');

@@ -7,6 +7,7 @@
 // for this process's event loop. Run: npm run bench:send   (MEMBERS=n to change the size)
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Types } from 'mongoose';
 import { connect, type Socket } from 'node:net';
@@ -23,6 +24,7 @@ import { lockPathFor } from '../engine/store/shared-server.ts';
 import { systemClock } from '../engine/clock.ts';
 import { SmtpTransport } from '../engine/delivery/smtp.ts';
 import { newsletterIssue } from './send-fixture.ts';
+import { cpuSeconds } from './proc-stats.ts';
 import type { EngineRunReport, EngineRunRequest } from './send-engine.ts';
 
 const MEMBERS = Number(process.env.MEMBERS ?? 20_000);
@@ -71,16 +73,30 @@ function startSink(): Promise<{ child: ChildProcess; url: string; received(): Pr
 }
 
 // ---- one engine run, in its own process ---------------------------------------------------
-function engineRun(req: EngineRunRequest): Promise<EngineRunReport> {
+function engineRun(req: EngineRunRequest, received: () => Promise<number>): Promise<EngineRunReport> {
   // CPU_PROF=dir writes a V8 CPU profile of each engine run there
   const prof = process.env.CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.CPU_PROF] : [];
-  const child = fork(fileURLToPath(new URL('./send-engine.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx', ...prof], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  return new Promise((resolve, reject) => {
+  const child = fork(fileURLToPath(new URL('./send-engine.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx', ...prof, ...(process.env.ENGINE_NODE_FLAGS ? process.env.ENGINE_NODE_FLAGS.split(' ') : [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // CPU_TRACE=1 prints, every second, messages the sink received and the CPU seconds the engine and the database used in that second
+  const trace = process.env.CPU_TRACE === '1' ? cpuTrace(child.pid!, req.dbPid, received) : undefined;
+  return new Promise<EngineRunReport>((resolve, reject) => {
     child.once('error', reject);
     child.once('message', (m: { report?: EngineRunReport; error?: string }) => (m.report ? resolve(m.report) : reject(new Error(m.error))));
     child.once('exit', (code) => reject(new Error(`engine run exited with code ${code}`)));
     child.send(req);
-  });
+  }).finally(() => clearInterval(trace));
+}
+
+function cpuTrace(enginePid: number, dbPid: number | undefined, received: () => Promise<number>): NodeJS.Timeout {
+  const t0 = performance.now();
+  let last = { node: cpuSeconds(enginePid) ?? 0, db: dbPid ? cpuSeconds(dbPid) ?? 0 : 0, got: -1 };
+  return setInterval(() => {
+    void received().then((got) => {
+      const now = { node: cpuSeconds(enginePid) ?? last.node, db: dbPid ? cpuSeconds(dbPid) ?? 0 : 0, got };
+      if (last.got >= 0) say(`cpu trace ${((performance.now() - t0) / 1000).toFixed(0)} s: ${got - last.got} received, node ${(now.node - last.node).toFixed(2)} s, database ${(now.db - last.db).toFixed(2)} s`);
+      last = now;
+    });
+  }, 1000);
 }
 
 /** The embedded server's pid (from its lock file), to read its CPU time; undefined for an external database. */
@@ -111,12 +127,15 @@ async function main(): Promise<void> {
     const raw = skipBaselines ? { ms: 1 } : await rawNodemailer(sink.url, MEMBERS, sample);
     say(`raw nodemailer:   ${MEMBERS} messages in ${(raw.ms / 1000).toFixed(2)} s = ${rate(MEMBERS, raw.ms)} msg/s`);
     // Second baseline: our SMTP transport alone (pre-encoded bodies), no database, planning or rendering.
-    const alone = skipBaselines ? { ms: 1 } : await transportAlone(sink.url, MEMBERS, sample);
-    say(`SMTP transport alone: ${MEMBERS} messages in ${(alone.ms / 1000).toFixed(2)} s = ${rate(MEMBERS, alone.ms)} msg/s`);
+    const alone = skipBaselines ? { ms: 1, cpuS: 0, sinkCpuS: 0 } : await transportAlone(sink.url, MEMBERS, sample, sink.child.pid!);
+    say(`SMTP transport alone: ${MEMBERS} messages in ${(alone.ms / 1000).toFixed(2)} s = ${rate(MEMBERS, alone.ms)} msg/s; CPU ${alone.cpuS.toFixed(1)} s client + ${alone.sinkCpuS.toFixed(1)} s sink`);
 
-    const sizes = LARGE ? [MEMBERS, LARGE] : [MEMBERS];
+    // The engine as configured at each size, then (HEAP_BASELINE=0 skips it) at the first size again
+    // with V8's default heap growth, to show what bounding it (engine/memory.ts) costs and saves.
+    const runs: Array<{ members: number; heapGrowthPercent?: number }> = [{ members: MEMBERS }, ...(LARGE ? [{ members: LARGE }] : [])];
+    if (process.env.HEAP_BASELINE !== '0') runs.push({ members: MEMBERS, heapGrowthPercent: 0 });
     const reports: EngineRunReport[] = [];
-    for (const members of sizes) {
+    for (const { members, heapGrowthPercent } of runs) {
       const store = await openStore(db.uri, DB_NAME);
       await store.db.dropDatabase();
       await store.close();
@@ -124,10 +143,10 @@ async function main(): Promise<void> {
       await insertMembers(seeded, members);
       await seeded.close();
       const before = await sink.received();
-      const r = await engineRun({ uri: db.uri, dbName: DB_NAME, smtpUrl: sink.url, poolSize: POOL_SIZE, members, dbPid });
+      const r = await engineRun({ uri: db.uri, dbName: DB_NAME, smtpUrl: sink.url, poolSize: POOL_SIZE, members, dbPid, heapGrowthPercent }, sink.received);
       const delivered = (await sink.received()) - before;
       const cpu = r.nodeCpuS + (r.dbCpuS ?? 0);
-      say(`engine end to end, ${members} members: first batch queued after ${(r.firstQueuedMs / 1000).toFixed(2)} s, planning done after ${(r.planMs / 1000).toFixed(2)} s (sending meanwhile), ` +
+      say(`engine end to end${heapGrowthPercent === 0 ? " with V8's default heap growth" : ''}, ${members} members: first batch queued after ${(r.firstQueuedMs / 1000).toFixed(2)} s, planning done after ${(r.planMs / 1000).toFixed(2)} s (sending meanwhile), ` +
         `${r.sent} sent and recorded, ${delivered} received by the sink, ` +
         `in ${(r.ms / 1000).toFixed(2)} s = ${rate(members, r.ms)} msg/s; CPU ${r.nodeCpuS.toFixed(1)} s Node + ${(r.dbCpuS ?? 0).toFixed(1)} s database = ` +
         `${(cpu / members * 1000).toFixed(2)} CPU-s per 1,000; peak RSS ${r.peakRssMb} MB`);
@@ -135,7 +154,9 @@ async function main(): Promise<void> {
       reports.push(r);
     }
 
-    const [small, large] = reports as [EngineRunReport, EngineRunReport | undefined];
+    const small = reports[0]!;
+    const large = LARGE ? reports[1] : undefined;
+    const v8Default = process.env.HEAP_BASELINE !== '0' ? reports[reports.length - 1] : undefined;
     const perS = (r: EngineRunReport) => r.members / (r.ms / 1000);
     const cpuPer1k = (r: EngineRunReport) => (r.nodeCpuS + (r.dbCpuS ?? 0)) / r.members * 1000;
     const rawPerS = MEMBERS / (raw.ms / 1000);
@@ -152,7 +173,15 @@ async function main(): Promise<void> {
         first_batch_s_100k: round(large.firstQueuedMs / 1000),
         rss_ratio_100k_20k: large.peakRssMb && small.peakRssMb ? Number((large.peakRssMb / small.peakRssMb).toFixed(2)) : undefined,
       } : {}),
+      ...(v8Default ? { peak_rss_mb_v8_default_heap: v8Default.peakRssMb, cpu_s_per_1k_v8_default_heap: Number(cpuPer1k(v8Default).toFixed(2)), msgs_per_s_v8_default_heap: round(perS(v8Default)) } : {}),
     };
+    // What the ratio target leaves the engine: at 0.8 of the transport's rate, the machine's cores
+    // must carry the engine (Node and database) and the sink, whose CPU per message is fixed.
+    const cores = availableParallelism();
+    const budgetPer1k = ((cores / (0.8 * alonePerS)) - alone.sinkCpuS / MEMBERS) * 1000;
+    Object.assign(summary, { cores, transport_cpu_s_per_1k: Number((alone.cpuS / MEMBERS * 1000).toFixed(2)), sink_cpu_s_per_1k: Number((alone.sinkCpuS / MEMBERS * 1000).toFixed(2)), engine_cpu_s_per_1k_at_ratio_0_8: Number(budgetPer1k.toFixed(2)) });
+    say(`transport alone: ${(alone.cpuS / MEMBERS * 1000).toFixed(2)} CPU-s per 1,000 (client) + ${(alone.sinkCpuS / MEMBERS * 1000).toFixed(2)} (sink); ` +
+      `on ${cores} cores a 0.8 ratio leaves the engine (Node + database) at most ${budgetPer1k.toFixed(2)} CPU-s per 1,000`);
     say(`engine/raw nodemailer ${summary.ratio}; engine/transport alone ${summary.ratio_vs_transport} (target >= 0.8); ${summary.cpu_s_per_1k} CPU-s per 1,000 (target <= 1.5)`);
     process.stdout.write(`${JSON.stringify(summary)}\n`);
   } finally {
@@ -182,9 +211,11 @@ async function rawNodemailer(url: string, count: number, message: { subject: str
 }
 
 /** The engine's SMTP transport on its own: same pool, same messages in flight, same headers as the engine sends. */
-async function transportAlone(url: string, count: number, message: { subject: string; html: string; text: string }): Promise<{ ms: number }> {
+async function transportAlone(url: string, count: number, message: { subject: string; html: string; text: string }, sinkPid: number): Promise<{ ms: number; cpuS: number; sinkCpuS: number }> {
   const transport = new SmtpTransport({ url, poolSize: POOL_SIZE });
   const limit = pLimit(IN_FLIGHT);
+  const cpu0 = cpuSeconds('self')!;
+  const sink0 = cpuSeconds(sinkPid)!;
   const t0 = performance.now();
   await Promise.all(Array.from({ length: count }, (_, i) => limit(() => transport.send({
     messageId: `${i}.alone@flywheel.example`, from: { email: 'devrel@flywheel.example' }, to: { email: `alone${i}@devs.example` },
@@ -193,8 +224,10 @@ async function transportAlone(url: string, count: number, message: { subject: st
     tags: { sendLogId: String(i), campaign: 'bench', step: 'send' },
   }))));
   const ms = performance.now() - t0;
+  const cpuS = cpuSeconds('self')! - cpu0;
+  const sinkCpuS = cpuSeconds(sinkPid)! - sink0;
   await transport.close();
-  return { ms };
+  return { ms, cpuS, sinkCpuS };
 }
 
 async function insertMembers(store: import('../engine/store/index.ts').Store, count: number): Promise<void> {
