@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../engine/config.ts';
 import { engineImports, stageCycles, type ImportEdge } from './stage-graph.ts';
 
-const BASE = ['config', 'clock', 'errors', 'log', 'secret', 'calendar', 'store'];
+const BASE = ['config', 'clock', 'errors', 'log', 'secret', 'calendar', 'store', 'memory'];
 const PIPELINE = ['ledger', 'campaigns', 'content', 'audience', 'planner', 'scheduler', 'render', 'delivery', 'tracking', 'reports', 'applications', 'http', 'cli'];
 const ROOT_MODULES = ['main', 'demo'];
 
