@@ -41,19 +41,27 @@ export function outcomesOf(doc: StoredResult): SendResultDoc[] {
   return doc.sendLogId ? [{ ...(doc as SendResultDoc) }] : [];
 }
 
-/** Outcomes of many documents, the first of each `<sendLogId>:<attempt>` kept (pages in run/seq order). */
-function firstOutcomes(docs: StoredResult[]): SendResultDoc[] {
-  const ordered = [...docs].sort((a, b) => (a.run ?? 0) - (b.run ?? 0) || (a.seq ?? 0) - (b.seq ?? 0));
-  const seen = new Set<string>();
-  const out: SendResultDoc[] = [];
-  for (const doc of ordered) {
-    for (const o of outcomesOf(doc)) {
+/**
+ * The outcomes of the documents `filter` finds, the first of each `<sendLogId>:<attempt>`, read a
+ * few pages at a time in (batch, run, seq) order: the same outcome can only be recorded twice by
+ * two runs of one batch, so what was seen is kept for one batch, not for all of them.
+ */
+async function* firstOutcomes(store: Store, filter: Record<string, unknown>): AsyncIterable<SendResultDoc> {
+  const { SendResult } = await ledgerModels(store);
+  let batch = '';
+  let seen = new Set<string>();
+  const pages = SendResult.find(filter).sort({ batchId: 1, run: 1, seq: 1 }).lean().cursor({ batchSize: 20 }) as AsyncIterable<unknown> as AsyncIterable<StoredResult>;
+  for await (const page of pages) {
+    if (String(page.batchId) !== batch) {
+      batch = String(page.batchId);
+      seen = new Set();
+    }
+    for (const o of outcomesOf(page)) {
       if (seen.has(o._id)) continue;
       seen.add(o._id);
-      out.push(o);
+      yield o;
     }
   }
-  return out;
 }
 
 /**
@@ -79,37 +87,18 @@ export async function settledByEarlierRuns(store: Store, batch: { _id: Types.Obj
 
 /** Every outcome recorded (for a campaign, or one of its steps), the first of each attempt. */
 export async function recordedResults(store: Store, where: { campaign?: string; step?: string } = {}): Promise<SendResultDoc[]> {
-  const { SendResult } = await ledgerModels(store);
   const filter: Record<string, string> = {};
   if (where.campaign) filter.campaign = where.campaign;
   if (where.step) filter.step = where.step;
-  const docs = (await SendResult.find(filter).lean()) as unknown as StoredResult[];
-  return firstOutcomes(docs);
+  const out: SendResultDoc[] = [];
+  for await (const o of firstOutcomes(store, filter)) out.push(o);
+  return out;
 }
 
-/**
- * Outcomes counted by status, the first of each `<sendLogId>:<attempt>` (as recordedResults keeps
- * them) without holding them all: pages are read a few at a time in (batch, run, seq) order, and
- * the same outcome can only be recorded twice by runs of one batch, so "seen" lasts one batch.
- * `flywheel send` prints these counts at the end of a send of any size.
- */
+/** Outcomes counted by status without holding them all (`flywheel send` prints these at the end of a send of any size). */
 async function countOutcomes(store: Store, filter: Record<string, string>): Promise<Record<string, number>> {
-  const { SendResult } = await ledgerModels(store);
   const counts: Record<string, number> = {};
-  let batch = '';
-  let seen = new Set<string>();
-  const pages = SendResult.find(filter).sort({ batchId: 1, run: 1, seq: 1 }).lean().cursor({ batchSize: 20 }) as AsyncIterable<unknown> as AsyncIterable<StoredResult>;
-  for await (const page of pages) {
-    if (String(page.batchId) !== batch) {
-      batch = String(page.batchId);
-      seen = new Set();
-    }
-    for (const o of outcomesOf(page)) {
-      if (seen.has(o._id)) continue;
-      seen.add(o._id);
-      counts[o.status] = (counts[o.status] ?? 0) + 1;
-    }
-  }
+  for await (const o of firstOutcomes(store, filter)) counts[o.status] = (counts[o.status] ?? 0) + 1;
   return counts;
 }
 
@@ -125,19 +114,19 @@ export async function countDelivered(store: Store, campaign: string): Promise<nu
 
 /** When each record of a campaign was sent (its 'sent' outcome), by send-log id. */
 export async function sentAtOfCampaign(store: Store, campaign: string): Promise<Map<string, Date>> {
-  const { SendResult } = await ledgerModels(store);
-  const docs = (await SendResult.find({ campaign }).lean()) as unknown as StoredResult[];
   const out = new Map<string, Date>();
-  for (const doc of docs) for (const o of outcomesOf(doc)) if (o.status === 'sent' && !out.has(String(o.sendLogId))) out.set(String(o.sendLogId), o.at);
+  for await (const o of firstOutcomes(store, { campaign })) if (o.status === 'sent' && !out.has(String(o.sendLogId))) out.set(String(o.sendLogId), o.at);
   return out;
 }
 
 /** The outcomes of these records (privacy export). */
 export async function outcomesOfSends(store: Store, sendLogIds: readonly Types.ObjectId[]): Promise<SendResultDoc[]> {
   if (sendLogIds.length === 0) return [];
-  const { SendResult } = await ledgerModels(store);
   // packed pages cannot be searched by the database: each is read and unpacked (a rare request)
-  const docs = (await SendResult.find({ $or: [{ packed: { $exists: true } }, { 'results.sendLogId': { $in: sendLogIds } }, { sendLogId: { $in: sendLogIds } }] }).lean()) as unknown as StoredResult[];
   const wanted = new Set(sendLogIds.map(String));
-  return firstOutcomes(docs).filter((o) => wanted.has(String(o.sendLogId)));
+  const out: SendResultDoc[] = [];
+  for await (const o of firstOutcomes(store, { $or: [{ packed: { $exists: true } }, { 'results.sendLogId': { $in: sendLogIds } }, { sendLogId: { $in: sendLogIds } }] })) {
+    if (wanted.has(String(o.sendLogId))) out.push(o);
+  }
+  return out;
 }
