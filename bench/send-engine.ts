@@ -43,22 +43,11 @@ async function run(req: EngineRunRequest): Promise<EngineRunReport> {
   const campaign = validateDefinition(definition, 'bench-newsletter.ts').campaign!;
   // polling as `flywheel send` polls
   const engine = await createEngine(config, { campaigns: [campaign], processEveryMs: 250 });
-  // MEMORY_TRACE=1 prints the heap and RSS every second (where a peak comes from)
-  // MEMORY_TRACE=peaks samples every 50 ms and prints each new peak of RSS
-  let highest = 0;
-  const t00 = performance.now();
-  const trace = process.env.MEMORY_TRACE === '1' ? setInterval(() => {
-    const m = process.memoryUsage();
-    process.stderr.write(`memory: rss ${mb(m.rss)} MB, heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} MB, external ${mb(m.external)} MB, array buffers ${mb(m.arrayBuffers)} MB\n`);
-  }, 1000) : process.env.MEMORY_TRACE === 'peaks' ? setInterval(() => {
-    const m = process.memoryUsage();
-    if (m.rss <= highest + 2_000_000) return;
-    highest = m.rss;
-    process.stderr.write(`memory peak at ${((performance.now() - t00) / 1000).toFixed(1)} s: rss ${mb(m.rss)} MB, heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} MB, external ${mb(m.external)} MB\n`);
-  }, 50) : undefined;
-  // ALLOC_PROF=file writes a sampled profile of every allocation of the run (garbage included)
+  const trace = startMemoryTrace(process.env.MEMORY_TRACE);
+  // ALLOC_PROF=file writes a sampled profile of every allocation of the run (garbage included;
+  // ALLOC_MINOR=0 leaves out what died young, leaving what lived long enough to be promoted)
   const allocations = process.env.ALLOC_PROF ? await startAllocationProfile() : undefined;
-  // HEAP_SNAPSHOT=file writes a heap snapshot 10 s into the send (what the heap holds mid-send, after a full GC)
+  // HEAP_SNAPSHOT=file writes a heap snapshot HEAP_SNAPSHOT_AT_S (default 10) seconds into the send: what the heap holds mid-send, after a full GC
   const snapshot = process.env.HEAP_SNAPSHOT ? setTimeout(() => {
     const before = process.memoryUsage().heapUsed;
     void import('node:v8').then((v8) => {
@@ -93,12 +82,27 @@ async function run(req: EngineRunRequest): Promise<EngineRunReport> {
   }
 }
 
+/** MEMORY_TRACE=1 prints the heap and RSS every second; =peaks samples every 50 ms and prints each new RSS peak. */
+function startMemoryTrace(mode: string | undefined): NodeJS.Timeout | undefined {
+  const line = (m: NodeJS.MemoryUsage) => `rss ${mb(m.rss)} MB, heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} MB, external ${mb(m.external)} MB`;
+  if (mode === '1') return setInterval(() => process.stderr.write(`memory: ${line(process.memoryUsage())}\n`), 1000);
+  if (mode !== 'peaks') return undefined;
+  const t0 = performance.now();
+  let highest = 0;
+  return setInterval(() => {
+    const m = process.memoryUsage();
+    if (m.rss <= highest + 2_000_000) return;
+    highest = m.rss;
+    process.stderr.write(`memory peak at ${((performance.now() - t0) / 1000).toFixed(1)} s: ${line(m)}\n`);
+  }, 50);
+}
+
 async function startAllocationProfile(): Promise<{ stop(file: string): Promise<void> }> {
   const { Session } = await import('node:inspector/promises');
   const { writeFileSync } = await import('node:fs');
   const session = new Session();
   session.connect();
-  await session.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: process.env.ALLOC_MINOR !== "0" });
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: process.env.ALLOC_MINOR !== '0' });
   return {
     async stop(file) {
       const { profile } = await session.post('HeapProfiler.stopSampling');

@@ -168,6 +168,10 @@ async function main(): Promise<void> {
     const v8Default = reports.find((r) => r.role === 'v8-default');
     const rawPerS = MEMBERS / (raw.ms / 1000);
     const alonePerS = MEMBERS / (alone.ms / 1000);
+    // What the ratio target leaves the engine: at 0.8 of the transport's rate, the machine's cores
+    // must carry the engine (Node and database) and the sink, whose CPU per message is fixed.
+    const cores = availableParallelism();
+    const budgetPer1k = ((cores / (0.8 * alonePerS)) - alone.sinkCpuS / MEMBERS) * 1000;
     const summary = {
       bench: 'send', members: MEMBERS,
       msgs_per_s: round(perS(small)), raw_msgs_per_s: round(rawPerS), ratio: Number((perS(small) / rawPerS).toFixed(3)),
@@ -182,12 +186,9 @@ async function main(): Promise<void> {
         rss_ratio_100k_20k: large.peakRssMb ? Number((large.peakRssMb / Math.max(...smalls.map((r) => r.peakRssMb ?? 0))).toFixed(2)) : undefined,
       } : {}),
       ...(v8Default ? { peak_rss_mb_v8_default_heap: v8Default.peakRssMb, cpu_s_per_1k_v8_default_heap: Number(cpuPer1k(v8Default).toFixed(2)), msgs_per_s_v8_default_heap: round(perS(v8Default)) } : {}),
+      cores, transport_cpu_s_per_1k: Number((alone.cpuS / MEMBERS * 1000).toFixed(2)), sink_cpu_s_per_1k: Number((alone.sinkCpuS / MEMBERS * 1000).toFixed(2)),
+      engine_cpu_s_per_1k_at_ratio_0_8: Number(budgetPer1k.toFixed(2)),
     };
-    // What the ratio target leaves the engine: at 0.8 of the transport's rate, the machine's cores
-    // must carry the engine (Node and database) and the sink, whose CPU per message is fixed.
-    const cores = availableParallelism();
-    const budgetPer1k = ((cores / (0.8 * alonePerS)) - alone.sinkCpuS / MEMBERS) * 1000;
-    Object.assign(summary, { cores, transport_cpu_s_per_1k: Number((alone.cpuS / MEMBERS * 1000).toFixed(2)), sink_cpu_s_per_1k: Number((alone.sinkCpuS / MEMBERS * 1000).toFixed(2)), engine_cpu_s_per_1k_at_ratio_0_8: Number(budgetPer1k.toFixed(2)) });
     say(`transport alone: ${(alone.cpuS / MEMBERS * 1000).toFixed(2)} CPU-s per 1,000 (client) + ${(alone.sinkCpuS / MEMBERS * 1000).toFixed(2)} (sink); ` +
       `on ${cores} cores a 0.8 ratio leaves the engine (Node + database) at most ${budgetPer1k.toFixed(2)} CPU-s per 1,000`);
     if (smalls.length > 1) say(`${MEMBERS} members, ${smalls.length} runs: CPU-s per 1,000 ${smalls.map((r) => cpuPer1k(r).toFixed(2)).join(', ')}; the median run's figures are reported`);
